@@ -1,0 +1,10 @@
+/** Body parsing for route handlers: a failed parse is a ready 4xx response. */
+import type { z } from "zod";
+import { parseJson } from "@/lib/http/parse";
+import { jsonError } from "@/lib/http/response";
+
+export async function readBody<S extends z.ZodType>(request: Request, schema: S): Promise<{ ok: true; value: z.infer<S> } | { ok: false; response: Response }> {
+  const parsed = await parseJson(request, schema);
+  if (parsed.ok) return parsed;
+  return { ok: false, response: jsonError(parsed.error, parsed.issues ? { details: parsed.issues } : {}) };
+}

@@ -1,0 +1,63 @@
+/**
+ * The one wrapper every route handler goes through:
+ *  - state-changing methods: CSRF origin check (403 cross_site_request) and JSON-only bodies
+ *    (415 unsupported_media_type) before anything else runs;
+ *  - a request context (database, clock, client IP, user agent, request id);
+ *  - unexpected errors become 500 internal_error (503 database_unavailable when the database
+ *    cannot be reached), logged as one JSON line with the request id, never a stack trace in
+ *    the response;
+ *  - queued mail is delivered after the response when the SMTP transport is on.
+ */
+import { after } from "next/server";
+import { config } from "@/lib/config";
+import { contextFor, type RequestContext } from "@/lib/http/context";
+import { isAllowedOrigin } from "@/lib/http/origin";
+import { isJsonContentType } from "@/lib/http/parse";
+import { json, jsonError } from "@/lib/http/response";
+import { DatabaseUnavailableError } from "@/lib/db";
+import { HasherBusyError } from "@/lib/passwords/hasher";
+import { deliverQueuedMail } from "@/lib/email/mailer";
+import { smtpTransport } from "@/lib/email/smtp";
+
+type Params = Record<string, string | string[] | undefined>;
+export type Handler<P extends Params> = (request: Request, ctx: RequestContext, params: P) => Promise<Response>;
+
+const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+export interface RouteOptions {
+  /** Skip the CSRF origin check (cron routes, authenticated by a bearer secret, not cookies). */
+  readonly crossOrigin?: boolean;
+}
+
+function logError(requestId: string, error: unknown): void {
+  const e = error as Error;
+  console.error(JSON.stringify({ level: "error", requestId, name: e?.name, message: String(e?.message ?? error).slice(0, 500) }));
+}
+
+export function route<P extends Params = Params>(handler: Handler<P>, options: RouteOptions = {}) {
+  return async (request: Request, segment?: { params: Promise<P> }): Promise<Response> => {
+    if (MUTATING.has(request.method) && !options.crossOrigin) {
+      if (!isAllowedOrigin(request, config().origins)) return jsonError("cross_site_request");
+      const type = request.headers.get("content-type");
+      if (type !== null && !isJsonContentType(type)) return jsonError("unsupported_media_type");
+    }
+    let requestId = "unknown";
+    try {
+      const ctx = await contextFor(request);
+      requestId = ctx.requestId;
+      const params = segment ? await segment.params : ({} as P);
+      const response = await handler(request, ctx, params);
+      response.headers.set("X-Request-Id", ctx.requestId);
+      if (ctx.config.mailTransport === "smtp" && ctx.config.SMTP_URL) {
+        const smtp = smtpTransport(ctx.config.SMTP_URL);
+        after(() => deliverQueuedMail(ctx.db, smtp, ctx.config.MAIL_FROM).then(() => undefined, (e: unknown) => logError(ctx.requestId, e)));
+      }
+      return response;
+    } catch (error) {
+      logError(requestId, error);
+      if (error instanceof DatabaseUnavailableError) return jsonError("database_unavailable", { headers: { "X-Request-Id": requestId } });
+      if (error instanceof HasherBusyError) return jsonError("service_busy", { retryAfterSeconds: 5, headers: { "X-Request-Id": requestId } });
+      return json({ error: { code: "internal_error", message: "Something went wrong.", requestId } }, { status: 500, headers: { "X-Request-Id": requestId } });
+    }
+  };
+}

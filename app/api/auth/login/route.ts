@@ -1,0 +1,34 @@
+import { z } from "zod";
+import { route } from "@/app/_lib/route";
+import { readBody } from "@/app/_lib/parse";
+import { sessionCookie } from "@/app/_lib/auth";
+import { json, jsonError, resultError } from "@/lib/http/response";
+import { readCookie, cookieName } from "@/lib/http/cookies";
+import { emailSchema } from "@/lib/accounts/email";
+import { signIn } from "@/lib/accounts/sign-in";
+import { shapeOf } from "@/lib/passwords/check";
+import { publicSession, publicUser } from "@/lib/sessions/views";
+import { TRUSTED_DEVICE_COOKIE } from "@/lib/mfa/trusted-devices";
+
+const body = z.object({ email: emailSchema, password: z.string().min(1).max(4096) });
+
+export const POST = route(async (request, ctx) => {
+  const input = await readBody(request, body);
+  if (!input.ok) return input.response;
+  // An over-long password is refused before any hashing (a DoS guard); any other shape
+  // problem is just a wrong password here, answered like every other failure.
+  const shape = shapeOf(input.value.password, "", ctx.config);
+  if (!shape.ok && shape.error === "password_too_long") return jsonError("invalid_credentials");
+  const actor = { ip: ctx.ip, userAgent: ctx.userAgent, requestId: ctx.requestId };
+  const trustedDeviceToken = readCookie(request, cookieName(TRUSTED_DEVICE_COOKIE, ctx.config.secureCookies));
+  const result = await signIn(ctx.db, { ...input.value, now: ctx.now, actor, trustedDeviceToken }, ctx.config);
+  if (!result.ok) return resultError(result);
+  const outcome = result.value;
+  if (outcome.kind === "mfa_required") {
+    return json({ status: "mfa_required", challenge: outcome.challenge.token, expiresAt: outcome.challenge.expiresAt.toISOString(), methods: ["totp", "backup_code"] });
+  }
+  return json(
+    { status: "signed_in", user: publicUser(outcome.user), session: publicSession(outcome.issued.session, outcome.issued.session.id) },
+    { headers: { "Set-Cookie": sessionCookie(ctx, outcome.issued) } },
+  );
+});

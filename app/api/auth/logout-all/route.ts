@@ -1,0 +1,27 @@
+import { z } from "zod";
+import { route } from "@/app/_lib/route";
+import { readBody } from "@/app/_lib/parse";
+import { authenticate, clearSessionCookie, withAuthCookie } from "@/app/_lib/auth";
+import { json, resultError } from "@/lib/http/response";
+import { endAllSessions } from "@/lib/sessions/sign-out";
+
+const body = z.object({ keepCurrent: z.boolean().default(false) }).strict();
+
+/**
+ * Ends every session of the user, the current one included unless keepCurrent is true.
+ * Needs a recent re-authentication (403 reauth_required otherwise).
+ */
+export const POST = route(async (request, ctx) => {
+  const hasBody = request.headers.get("content-type") !== null;
+  const input = hasBody ? await readBody(request, body) : { ok: true as const, value: { keepCurrent: false } };
+  if (!input.ok) return input.response;
+  const auth = await authenticate(request, ctx, { reauth: true });
+  if (!auth.ok) return resultError(auth);
+  const actor = { ip: ctx.ip, userAgent: ctx.userAgent, requestId: ctx.requestId };
+  const revoked = await endAllSessions(ctx.db, auth.value.user.id, {
+    now: ctx.now, actor, keepSessionId: input.value.keepCurrent ? auth.value.session.id : null, currentSessionId: auth.value.session.id,
+  });
+  const response = json({ revoked, keptCurrent: input.value.keepCurrent });
+  if (!input.value.keepCurrent) response.headers.append("Set-Cookie", clearSessionCookie(ctx));
+  return input.value.keepCurrent ? withAuthCookie(response, auth.value) : response;
+});

@@ -1,0 +1,30 @@
+import { z } from "zod";
+import { route } from "@/app/_lib/route";
+import { readBody } from "@/app/_lib/parse";
+import { authenticate, sessionCookie } from "@/app/_lib/auth";
+import { json, resultError } from "@/lib/http/response";
+import { reauthenticate } from "@/lib/sessions/reauth";
+import { addSeconds } from "@/lib/clock";
+
+const body = z.object({
+  password: z.string().min(1).max(4096),
+  code: z.string().trim().min(6).max(32).optional(),
+});
+
+/**
+ * Opens the re-authentication ("sudo") window: the password again, and the second factor when
+ * the account has one. Issues a new session id (the old one stops working).
+ */
+export const POST = route(async (request, ctx) => {
+  const input = await readBody(request, body);
+  if (!input.ok) return input.response;
+  const auth = await authenticate(request, ctx);
+  if (!auth.ok) return resultError(auth);
+  const actor = { ip: ctx.ip, userAgent: ctx.userAgent, requestId: ctx.requestId };
+  const result = await reauthenticate(ctx.db, { ...auth.value, password: input.value.password, code: input.value.code ?? null, now: ctx.now, actor }, ctx.config);
+  if (!result.ok) return resultError(result);
+  return json(
+    { reauthenticatedUntil: addSeconds(ctx.now, ctx.config.REAUTH_WINDOW_SECONDS).toISOString() },
+    { headers: { "Set-Cookie": sessionCookie(ctx, result.value) } },
+  );
+});

@@ -1,0 +1,25 @@
+import { z } from "zod";
+import { route } from "@/app/_lib/route";
+import { readBody } from "@/app/_lib/parse";
+import { json, resultError } from "@/lib/http/response";
+import { emailSchema } from "@/lib/accounts/email";
+import { register } from "@/lib/accounts/register";
+import { shapeOf } from "@/lib/passwords/check";
+
+const body = z.object({
+  email: emailSchema,
+  password: z.string().min(1).max(4096),
+  name: z.string().trim().min(1).max(200).nullish(),
+});
+
+/** 201 whether or not the email already had an account (the owner is told by email). */
+export const POST = route(async (request, ctx) => {
+  const input = await readBody(request, body);
+  if (!input.ok) return input.response;
+  const shape = shapeOf(input.value.password, input.value.email, ctx.config);
+  if (!shape.ok) return resultError(shape);
+  const actor = { ip: ctx.ip, userAgent: ctx.userAgent, requestId: ctx.requestId };
+  const result = await register(ctx.db, { email: input.value.email, password: input.value.password, name: input.value.name ?? null, now: ctx.now, actor }, ctx.config);
+  if (!result.ok) return resultError(result);
+  return json({ status: "pending_verification", message: "Check your email to continue." }, { status: 201 });
+});

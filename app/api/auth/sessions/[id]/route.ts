@@ -1,0 +1,21 @@
+import { z } from "zod";
+import { route } from "@/app/_lib/route";
+import { authenticate, clearSessionCookie, withAuthCookie } from "@/app/_lib/auth";
+import { jsonError, noContent, resultError } from "@/lib/http/response";
+import { revokeOwnSessionById } from "@/lib/sessions/sign-out";
+
+const sessionId = z.string().regex(/^[A-Za-z0-9_-]{22}$/);
+
+/** Revokes one of the caller's sessions: 204; another user's (or unknown) id: 404. */
+export const DELETE = route<{ id: string }>(async (request, ctx, params) => {
+  const auth = await authenticate(request, ctx);
+  if (!auth.ok) return resultError(auth);
+  const id = sessionId.safeParse(params.id);
+  const actor = { ip: ctx.ip, userAgent: ctx.userAgent, requestId: ctx.requestId };
+  if (!id.success || !(await revokeOwnSessionById(ctx.db, auth.value.user.id, id.data, { now: ctx.now, actor }))) {
+    return jsonError("not_found");
+  }
+  const response = noContent();
+  if (id.data === auth.value.session.id) response.headers.append("Set-Cookie", clearSessionCookie(ctx));
+  return withAuthCookie(response, auth.value);
+});

@@ -1,0 +1,62 @@
+/**
+ * Per-identifier sign-in throttle (checklist #13-#15, #18).
+ *
+ * Keyed by the subject hash of the normalised email, for real and unknown emails alike, so a
+ * lock looks the same whether or not the account exists. After LOGIN_MAX_FAILURES consecutive
+ * failures the identifier is locked for LOGIN_LOCK_BASE_SECONDS, doubling with each further
+ * lock up to LOGIN_LOCK_MAX_SECONDS: an attacker can delay a real user by minutes, never shut
+ * them out; the lock email offers a reset link, which clears the throttle at once. After
+ * LOGIN_HARD_LOCK_FAILURES failures in total without a success (NIST's 100), only a password
+ * reset (or an admin) unlocks. Attempts during a lock are not counted. Success clears the row.
+ */
+import { sql, type Queryable } from "../db";
+import { secondsBetween } from "../clock";
+import type { Config } from "../config";
+
+export type ThrottleConfig = Pick<Config, "LOGIN_MAX_FAILURES" | "LOGIN_LOCK_BASE_SECONDS" | "LOGIN_LOCK_MAX_SECONDS" | "LOGIN_HARD_LOCK_FAILURES">;
+
+export interface ThrottleState {
+  readonly locked: boolean;
+  readonly retryAfterSeconds: number;
+}
+
+const HARD_LOCK_RETRY_SECONDS = 3600;
+
+export async function readThrottle(q: Queryable, subject: string, now: Date): Promise<ThrottleState> {
+  const { rows } = await q.query<{ locked_until: Date | null; hard_locked: boolean }>(sql`
+    SELECT locked_until, hard_locked FROM login_throttles WHERE subject_hash = ${subject}`);
+  const row = rows[0];
+  if (!row) return { locked: false, retryAfterSeconds: 0 };
+  if (row.hard_locked) return { locked: true, retryAfterSeconds: HARD_LOCK_RETRY_SECONDS };
+  if (row.locked_until && row.locked_until > now) return { locked: true, retryAfterSeconds: secondsBetween(now, row.locked_until) };
+  return { locked: false, retryAfterSeconds: 0 };
+}
+
+/**
+ * Counts one failure in a single statement and reports whether this failure started a lock.
+ * The lock length is computed from the stored lock_count (1 min, 2, 4, ... capped).
+ */
+export async function recordFailure(q: Queryable, subject: string, now: Date, cfg: ThrottleConfig): Promise<{ lockedNow: boolean; lockedUntil: Date | null; hardLocked: boolean }> {
+  const max = cfg.LOGIN_MAX_FAILURES;
+  const { rows } = await q.query<{ locked_until: Date | null; hard_locked: boolean; locked_now: boolean; hard_locked_now: boolean }>(sql`
+    INSERT INTO login_throttles AS t (subject_hash, failures, total_failures, lock_count, last_failure_at)
+    VALUES (${subject}, 1, 1, 0, ${now})
+    ON CONFLICT (subject_hash) DO UPDATE SET
+      failures       = CASE WHEN t.failures + 1 >= ${max} THEN 0 ELSE t.failures + 1 END,
+      lock_count     = CASE WHEN t.failures + 1 >= ${max} THEN t.lock_count + 1 ELSE t.lock_count END,
+      locked_until   = CASE WHEN t.failures + 1 >= ${max}
+                         THEN ${now}::timestamptz + make_interval(secs => least(${cfg.LOGIN_LOCK_BASE_SECONDS}::float8 * power(2, least(t.lock_count, 20)), ${cfg.LOGIN_LOCK_MAX_SECONDS}::float8))
+                         ELSE t.locked_until END,
+      total_failures = t.total_failures + 1,
+      hard_locked    = t.hard_locked OR t.total_failures + 1 >= ${cfg.LOGIN_HARD_LOCK_FAILURES},
+      last_failure_at = ${now}
+    RETURNING t.locked_until, t.hard_locked, t.failures = 0 AS locked_now,
+              t.total_failures = ${cfg.LOGIN_HARD_LOCK_FAILURES} AS hard_locked_now`);
+  const row = rows[0]!;
+  return { lockedNow: row.locked_now || row.hard_locked_now, lockedUntil: row.locked_until, hardLocked: row.hard_locked };
+}
+
+export async function clearThrottle(q: Queryable, subject: string): Promise<void> {
+  await q.query(sql`DELETE FROM login_throttles WHERE subject_hash = ${subject}`);
+}
+

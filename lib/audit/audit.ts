@@ -1,0 +1,42 @@
+/**
+ * The audit log: every authentication event, written with the same Queryable (the same
+ * transaction) as the change it records, so a change and its audit row commit or fail
+ * together. Who (actor, target), what (event, result), when (UTC timestamptz), where (ip, user
+ * agent, request id). Never a password, token, code or hash: callers pass ids, and for
+ * attempts on an email the SHA-256 of the normalised email (subjectHash), not the address.
+ */
+import { sql, type Queryable } from "../db";
+import type { Actor } from "../http/context";
+
+export type AuditEventType =
+  | "register" | "register.duplicate"
+  | "login.success" | "login.failure" | "login.locked" | "login.mfa_required"
+  | "logout" | "logout.all" | "session.revoked" | "session.rotated" | "reauth.success" | "reauth.failure"
+  | "token.issued" | "token.revoked" | "refresh.rotated" | "refresh.reuse_detected" | "refresh.failure"
+  | "password.changed" | "password.reset.requested" | "password.reset.completed"
+  | "email.verification.requested" | "email.verified" | "email.change.requested" | "email.changed"
+  | "mfa.setup" | "mfa.enrolled" | "mfa.disabled" | "mfa.success" | "mfa.failed" | "mfa.locked"
+  | "backup_code.used" | "backup_codes.regenerated" | "device.trusted" | "device.revoked"
+  | "role.changed" | "user.disabled" | "user.enabled" | "user.unlocked" | "admin.password_reset_sent"
+  | "authz.denied" | "csrf.rejected" | "rate_limited" | "breach_check.unavailable"
+  | "cron.cleanup" | "cron.daily" | "security.alerts";
+
+export interface AuditEvent {
+  readonly type: AuditEventType;
+  readonly result: "success" | "failure";
+  readonly actor: Actor;
+  readonly actorId?: string | null;
+  readonly targetId?: string | null;
+  readonly sessionId?: string | null;
+  readonly subjectHash?: string | null;
+  readonly details?: Record<string, unknown>;
+  readonly now?: Date;
+}
+
+export async function recordAuditEvent(q: Queryable, event: AuditEvent): Promise<void> {
+  await q.query(sql`
+    INSERT INTO audit_logs (created_at, event_type, result, actor_id, target_id, session_id, subject_hash, ip, user_agent, request_id, details)
+    VALUES (${event.now ?? new Date()}, ${event.type}, ${event.result}, ${event.actorId ?? null}, ${event.targetId ?? null},
+            ${event.sessionId ?? null}, ${event.subjectHash ?? null}, ${event.actor.ip}, ${event.actor.userAgent},
+            ${event.actor.requestId}, ${JSON.stringify(event.details ?? {})}::jsonb)`);
+}

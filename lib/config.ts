@@ -1,0 +1,206 @@
+/**
+ * Configuration: the only reader of process.env.
+ *
+ * Every variable is parsed once, with zod, into a frozen object. A malformed value fails at boot
+ * with a message that names the variable. In development missing secrets are generated (and
+ * printed once, so a restart can reuse them); in production the process refuses to start
+ * without them. Every variable is listed, with a comment, in .env.example.
+ */
+import { z } from "zod";
+import { base64url, randomBytes } from "./crypto/random";
+
+const MIN_SECRET_CHARS = 32;
+
+const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const list = z.string().transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean));
+
+const schema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  VERCEL: z.string().optional(),
+  VERCEL_ENV: z.enum(["production", "preview", "development"]).optional(),
+
+  // Database
+  POSTGRES_URL: z.string().url().optional(),
+  DATABASE_URL: z.string().url().optional(),
+  PORTCULLIS_DB_DRIVER: z.enum(["auto", "pg", "vercel", "pglite"]).default("auto"),
+  POSTGRES_WS_PROXY: z.string().min(1).optional(),
+  PGLITE_DATA_DIR: z.string().min(1).default(".data/pglite"),
+  DB_POOL_MAX: int(1, 100).default(10),
+
+  // Origins and network
+  APP_URL: z.string().url().default("http://localhost:3000"),
+  ALLOWED_ORIGINS: list.default([]),
+  CLIENT_IP_HEADER: z.string().regex(/^[a-z0-9-]+$/).optional(),
+
+  // Secrets
+  CRON_SECRET: z.string().min(16).optional(),
+  TOTP_ENCRYPTION_KEYS: z.string().min(1).optional(),
+  JWT_SIGNING_KEYS: z.string().min(1).optional(),
+
+  // Sessions (seconds)
+  SESSION_IDLE_TIMEOUT_SECONDS: int(60, 90 * 86400).default(7 * 86400),
+  SESSION_ABSOLUTE_TIMEOUT_SECONDS: int(300, 90 * 86400).default(30 * 86400),
+  SESSION_AAL2_IDLE_TIMEOUT_SECONDS: int(60, 86400).default(30 * 60),
+  SESSION_AAL2_ABSOLUTE_TIMEOUT_SECONDS: int(300, 7 * 86400).default(12 * 3600),
+  SESSION_ACTIVITY_WRITE_INTERVAL_SECONDS: int(1, 3600).default(60),
+  REAUTH_WINDOW_SECONDS: int(30, 86400).default(600),
+
+  // Passwords
+  PASSWORD_MIN_LENGTH: int(8, 64).default(15),
+  PASSWORD_MAX_LENGTH: int(64, 1024).default(256),
+  PASSWORD_HISTORY_COUNT: int(0, 24).default(5),
+  PASSWORD_HASH_THREADS: int(0, 64).optional(),
+  BREACHED_PASSWORD_API_URL: z.string().url().optional(),
+  BREACHED_PASSWORD_TIMEOUT_MS: int(100, 10000).default(1500),
+  BREACHED_PASSWORD_FAIL_MODE: z.enum(["open", "closed"]).default("open"),
+
+  // Lockout and rate limits
+  LOGIN_MAX_FAILURES: int(3, 100).default(10),
+  LOGIN_LOCK_BASE_SECONDS: int(1, 3600).default(60),
+  LOGIN_LOCK_MAX_SECONDS: int(60, 86400).default(900),
+  LOGIN_HARD_LOCK_FAILURES: int(10, 1000).default(100),
+  IP_LOGIN_FAILURES_PER_WINDOW: int(5, 10000).default(20),
+  IP_LOGIN_WINDOW_SECONDS: int(10, 86400).default(600),
+
+  // Tokens
+  ACCESS_TOKEN_TTL_SECONDS: int(30, 3600).default(300),
+  REFRESH_REUSE_GRACE_SECONDS: int(0, 10).default(10),
+  JWT_ISSUER: z.string().min(1).optional(),
+  JWT_AUDIENCE: z.string().min(1).default("portcullis"),
+  PASSWORD_RESET_TTL_SECONDS: int(300, 86400).default(3600),
+  EMAIL_VERIFICATION_TTL_SECONDS: int(600, 86400).default(86400),
+  MFA_CHALLENGE_TTL_SECONDS: int(60, 600).default(300),
+  TRUSTED_DEVICE_TTL_SECONDS: int(3600, 90 * 86400).default(30 * 86400),
+
+  // Mail
+  MAIL_TRANSPORT: z.enum(["outbox", "smtp"]).optional(),
+  MAIL_FROM: z.string().min(3).default("Portcullis <no-reply@localhost>"),
+  SMTP_URL: z.string().url().optional(),
+
+  // Retention and detection
+  AUDIT_RETENTION_DAYS: int(30, 3650).default(365),
+  OUTBOX_RETENTION_DAYS: int(1, 365).default(7),
+  ALERT_BRUTE_FORCE_FAILURES: int(3, 10000).default(10),
+  ALERT_STUFFING_ACCOUNTS: int(3, 10000).default(5),
+  ALERT_MANY_IPS: int(2, 10000).default(5),
+  ALERT_WINDOW_MINUTES: int(1, 10080).default(60),
+
+  // Tests only: refused on Vercel
+  PORTCULLIS_TEST_HOOKS: bool.default(false),
+  PORTCULLIS_PRODUCT_NAME: z.string().min(1).default("portcullis"),
+});
+
+export type Env = z.infer<typeof schema>;
+
+export interface Config extends Readonly<Env> {
+  readonly databaseUrl: string | null;
+  readonly driver: "pg" | "vercel" | "pglite";
+  readonly production: boolean;
+  readonly secureCookies: boolean;
+  readonly origins: readonly string[];
+  readonly clientIpHeader: string;
+  readonly cronSecret: string | null;
+  readonly totpKeys: ReadonlyMap<string, string>;
+  readonly totpCurrentKeyId: string;
+  readonly mailTransport: "outbox" | "smtp";
+  readonly passwordHashThreads: number;
+  readonly issuer: string;
+}
+
+export class ConfigError extends Error {}
+
+function describe(issues: z.core.$ZodIssue[]): string {
+  return issues.map((i) => `${i.path.join(".") || "(env)"}: ${i.message}`).join("; ");
+}
+
+function chooseDriver(env: Env, url: string | null): Config["driver"] {
+  if (env.PORTCULLIS_DB_DRIVER !== "auto") return env.PORTCULLIS_DB_DRIVER;
+  if (!url) return "pglite";
+  const host = new URL(url).hostname;
+  return host.endsWith(".neon.tech") || host.includes("-pooler.") || host.endsWith(".vercel-storage.com") ? "vercel" : "pg";
+}
+
+/** Parses `kid:base64key,kid2:base64key` into an ordered map; the first entry encrypts. */
+function parseKeyRing(name: string, value: string): Map<string, string> {
+  const ring = new Map<string, string>();
+  for (const entry of value.split(",").map((s) => s.trim()).filter(Boolean)) {
+    const [kid, key] = entry.split(":");
+    if (!kid || !key || Buffer.from(key, "base64").length !== 32) {
+      throw new ConfigError(`TOTP_ENCRYPTION_KEYS: each entry must be "kid:<32 bytes base64>"`);
+    }
+    ring.set(kid, key);
+  }
+  return ring;
+}
+
+const generated: Record<string, string> = {};
+
+function devSecret(name: string, make: () => string): string {
+  generated[name] ??= make();
+  return generated[name];
+}
+
+export function parseConfig(source: Record<string, string | undefined>): Config {
+  const parsed = schema.safeParse(source);
+  if (!parsed.success) throw new ConfigError(`Invalid configuration: ${describe(parsed.error.issues)}`);
+  const env = parsed.data;
+  const onVercel = env.VERCEL === "1" || env.VERCEL_ENV !== undefined;
+  const production = env.NODE_ENV === "production" && !env.PORTCULLIS_TEST_HOOKS && !source.PORTCULLIS_DEV_SERVER;
+  if (env.PORTCULLIS_TEST_HOOKS && onVercel) {
+    throw new ConfigError("PORTCULLIS_TEST_HOOKS: test hooks cannot be enabled on Vercel");
+  }
+  const databaseUrl = env.POSTGRES_URL ?? env.DATABASE_URL ?? null;
+  const missing = (name: string) => new ConfigError(`${name} is required in production (run \`npm run secrets\`)`);
+
+  let cronSecret = env.CRON_SECRET ?? null;
+  if (!cronSecret && production) throw missing("CRON_SECRET");
+
+  let totpRaw = env.TOTP_ENCRYPTION_KEYS;
+  if (!totpRaw) {
+    if (production) throw missing("TOTP_ENCRYPTION_KEYS");
+    totpRaw = devSecret("TOTP_ENCRYPTION_KEYS", () => `dev1:${Buffer.from(randomBytes(32)).toString("base64")}`);
+  }
+  const totpKeys = parseKeyRing("TOTP_ENCRYPTION_KEYS", totpRaw);
+  if (production && !env.JWT_SIGNING_KEYS) throw missing("JWT_SIGNING_KEYS");
+  if (production && !databaseUrl) throw missing("POSTGRES_URL");
+
+  const appOrigin = new URL(env.APP_URL).origin;
+  const config: Config = {
+    ...env,
+    databaseUrl,
+    driver: chooseDriver(env, databaseUrl),
+    production,
+    secureCookies: appOrigin.startsWith("https://"),
+    origins: [appOrigin, ...env.ALLOWED_ORIGINS.map((o) => new URL(o).origin)],
+    clientIpHeader: env.CLIENT_IP_HEADER ?? (onVercel ? "x-vercel-forwarded-for" : "x-real-ip"),
+    cronSecret,
+    totpKeys,
+    totpCurrentKeyId: [...totpKeys.keys()][0]!,
+    mailTransport: env.MAIL_TRANSPORT ?? (env.SMTP_URL ? "smtp" : "outbox"),
+    passwordHashThreads: env.PASSWORD_HASH_THREADS ?? 0,
+    issuer: env.JWT_ISSUER ?? appOrigin,
+  };
+  if (config.mailTransport === "smtp" && !env.SMTP_URL) throw new ConfigError("SMTP_URL is required when MAIL_TRANSPORT=smtp");
+  if (env.SESSION_IDLE_TIMEOUT_SECONDS > env.SESSION_ABSOLUTE_TIMEOUT_SECONDS) {
+    throw new ConfigError("SESSION_IDLE_TIMEOUT_SECONDS must not exceed SESSION_ABSOLUTE_TIMEOUT_SECONDS");
+  }
+  return Object.freeze(config);
+}
+
+/** Secrets generated for development, to print once. */
+export function generatedSecrets(): Readonly<Record<string, string>> {
+  return generated;
+}
+
+let current: Config | null = null;
+
+export function config(): Config {
+  current ??= parseConfig(process.env);
+  return current;
+}
+
+/** A fresh production secret, for `npm run secrets` and development defaults. */
+export function newSecret(bytes = MIN_SECRET_CHARS): string {
+  return base64url(randomBytes(bytes));
+}

@@ -1,0 +1,64 @@
+/**
+ * What the two node-postgres-shaped drivers (pg and @vercel/postgres, whose Neon client is a
+ * port of pg) share: running a transaction on one checked-out client.
+ */
+import type { SqlQuery } from "./sql";
+import type { Queryable, QueryResult, Row } from "./types";
+
+export interface PgLikeClient {
+  query(text: string, values?: unknown[]): Promise<{ rows: unknown[]; rowCount: number | null }>;
+  release(error?: Error | boolean): void;
+}
+
+export async function runQuery<T>(client: Pick<PgLikeClient, "query">, q: SqlQuery): Promise<QueryResult<T>> {
+  const result = await client.query(q.text, q.values as unknown[]);
+  return { rows: result.rows as T[], rowCount: result.rowCount ?? 0 };
+}
+
+export async function runTransaction<T>(client: PgLikeClient, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  const tx: Queryable = { query: <R = Row>(q: SqlQuery) => runQuery<R>(client, q) };
+  let broken = false;
+  try {
+    await client.query("BEGIN");
+    const value = await fn(tx);
+    await client.query("COMMIT");
+    return value;
+  } catch (error) {
+    try {
+      await client.query("ROLLBACK");
+    } catch {
+      broken = true;
+    }
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}
+
+export async function runScript(client: PgLikeClient, script: string): Promise<void> {
+  try {
+    await client.query(script);
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/** "postgres://user:***@host:5432/db" -> "host:5432/db" for error messages. */
+export function describeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}${u.port ? `:${u.port}` : ""}${u.pathname}`;
+  } catch {
+    return "(unparseable URL)";
+  }
+}
+
+const UNREACHABLE = new Set(["ECONNREFUSED", "ENOTFOUND", "ETIMEDOUT", "EHOSTUNREACH", "ECONNRESET", "EAI_AGAIN", "3D000", "28P01", "28000", "57P03"]);
+
+export function isConnectionError(error: unknown): boolean {
+  const code = (error as { code?: string } | null)?.code;
+  return (code !== undefined && UNREACHABLE.has(code)) || /connect|terminated|WebSocket/i.test(String((error as Error)?.message));
+}

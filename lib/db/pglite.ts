@@ -1,0 +1,46 @@
+/**
+ * PGlite: real Postgres compiled to WASM, embedded in the process. The default when no
+ * database URL is set (`npm run dev`, `npm test` on a fresh machine). One connection: PGlite
+ * serialises statements, and a transaction holds it exclusively until it ends.
+ */
+import { PGlite } from "@electric-sql/pglite";
+import { citext } from "@electric-sql/pglite/contrib/citext";
+import type { Db, Queryable, QueryResult, Row } from "./types";
+import type { SqlQuery } from "./sql";
+
+export async function openPglite(dataDir: string): Promise<PGlite> {
+  if (dataDir.startsWith("memory://")) return PGlite.create({ extensions: { citext } });
+  const { mkdirSync } = await import("node:fs");
+  mkdirSync(dataDir, { recursive: true });
+  return PGlite.create({ dataDir, extensions: { citext } });
+}
+
+export function createPgliteDb(instance: PGlite | Promise<PGlite>): Db {
+  const ready = Promise.resolve(instance);
+  const run = async <T>(target: Pick<PGlite, "query">, q: SqlQuery): Promise<QueryResult<T>> => {
+    const result = await target.query<T>(q.text, q.values as unknown[]);
+    return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+  };
+  return {
+    driver: "pglite",
+    async query<T = Row>(q: SqlQuery) {
+      return run<T>(await ready, q);
+    },
+    async transaction<T>(fn: (tx: Queryable) => Promise<T>) {
+      const db = await ready;
+      return db.transaction((tx) => fn({ query: <R = Row>(q: SqlQuery) => run<R>(tx, q) }));
+    },
+    async exec(script: string) {
+      const db = await ready;
+      try {
+        await db.exec(script);
+      } catch (error) {
+        await db.exec("ROLLBACK").catch(() => undefined);
+        throw error;
+      }
+    },
+    async close() {
+      await (await ready).close();
+    },
+  };
+}

@@ -1,0 +1,75 @@
+/**
+ * Error codes are API contract: add, never rename. Each code maps to one HTTP status and one
+ * human message that never depends on whether an account exists.
+ */
+
+export const errorCatalogue = {
+  // request shape
+  invalid_request: [400, "The request body is not valid."],
+  invalid_json: [400, "The request body is not valid JSON."],
+  unsupported_media_type: [415, "Send the request body as application/json."],
+  method_not_allowed: [405, "This method is not allowed on this route."],
+  not_found: [404, "Not found."],
+  payload_too_large: [413, "The request body is too large."],
+  // CSRF and origin
+  cross_site_request: [403, "Cross-site requests are not allowed on this route."],
+  // authentication
+  invalid_credentials: [401, "The email or password is incorrect."],
+  unauthenticated: [401, "Sign in to continue."],
+  session_expired: [401, "Your session has ended. Sign in again."],
+  reauth_required: [403, "Confirm your password to continue."],
+  mfa_required: [403, "Complete the second sign-in step to continue."],
+  too_many_requests: [429, "Too many attempts. Try again later."],
+  // passwords
+  password_too_short: [400, "The password is too short."],
+  password_too_long: [400, "The password is too long."],
+  password_common: [400, "This password is too common. Choose another."],
+  password_breached: [400, "This password has appeared in a data breach. Choose another."],
+  password_contains_context: [400, "The password must not contain your email or the product name."],
+  password_reused: [400, "Choose a password you have not used recently."],
+  breach_check_unavailable: [503, "The password could not be checked right now. Try again shortly."],
+  // one-time tokens
+  invalid_token: [400, "This link or code is invalid or has expired."],
+  // refresh tokens
+  invalid_refresh_token: [401, "The refresh token is invalid or has expired."],
+  refresh_token_reused: [401, "The refresh token was already used; the session has been ended."],
+  // MFA
+  invalid_mfa_code: [401, "The code is incorrect."],
+  otp_already_used: [401, "This code was already used. Wait for the next one."],
+  code_already_used: [401, "This backup code was already used."],
+  invalid_challenge: [401, "The sign-in attempt has expired. Sign in again."],
+  mfa_already_enabled: [409, "Two-factor authentication is already on."],
+  mfa_not_enabled: [409, "Two-factor authentication is not on."],
+  mfa_setup_not_started: [409, "Start the two-factor setup first."],
+  // authorization and admin
+  forbidden: [403, "You do not have permission to do this."],
+  conflict: [409, "The request conflicts with the current state."],
+  // operations
+  cron_unauthorized: [401, "A valid cron secret is required."],
+  cron_not_configured: [503, "CRON_SECRET is not configured."],
+  database_unavailable: [503, "The service is temporarily unavailable."],
+  service_busy: [503, "The service is busy. Try again shortly."],
+  internal_error: [500, "Something went wrong."],
+} as const satisfies Record<string, readonly [number, string]>;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+
+export function statusOf(code: ErrorCode): number {
+  return errorCatalogue[code][0];
+}
+
+export function messageOf(code: ErrorCode): string {
+  return errorCatalogue[code][1];
+}
+
+export type Result<T, E extends ErrorCode = ErrorCode> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly error: E; readonly retryAfterSeconds?: number };
+
+export function ok<T>(value: T): Result<T, never> {
+  return { ok: true, value };
+}
+
+export function err<E extends ErrorCode>(error: E, retryAfterSeconds?: number): Result<never, E> {
+  return retryAfterSeconds === undefined ? { ok: false, error } : { ok: false, error, retryAfterSeconds };
+}

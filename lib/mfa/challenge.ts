@@ -1,0 +1,55 @@
+/**
+ * The MFA challenge: what sign-in returns instead of a session when the account has a second
+ * factor. Token "id.secret" like a session (only SHA-256 of the secret stored), valid for
+ * MFA_CHALLENGE_TTL_SECONDS (default 5 minutes), bound to one user and one sign-in attempt,
+ * spent by the second step. It is not a session: no protected route accepts it.
+ */
+import { sql, type Queryable } from "../db";
+import { addSeconds } from "../clock";
+import { sha256Hex, timingSafeEqual } from "../crypto/digest";
+import { randomToken } from "../crypto/random";
+
+const TOKEN_PATTERN = /^([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/;
+
+export interface ChallengeInput {
+  readonly userId: string;
+  readonly purpose: "login" | "token";
+  readonly now: Date;
+  readonly ttlSeconds: number;
+  readonly ip: string | null;
+  readonly userAgent: string | null;
+}
+
+export async function createMfaChallenge(q: Queryable, input: ChallengeInput): Promise<{ token: string; expiresAt: Date }> {
+  const id = randomToken(16);
+  const secret = randomToken(32);
+  const expiresAt = addSeconds(input.now, input.ttlSeconds);
+  await q.query(sql`
+    INSERT INTO mfa_challenges (id, secret_hash, user_id, purpose, created_at, expires_at, ip, user_agent)
+    VALUES (${id}, ${sha256Hex(secret)}, ${input.userId}, ${input.purpose}, ${input.now}, ${expiresAt}, ${input.ip}, ${input.userAgent})`);
+  return { token: `${id}.${secret}`, expiresAt };
+}
+
+export interface LiveChallenge {
+  readonly id: string;
+  readonly userId: string;
+  readonly purpose: "login" | "token";
+}
+
+/** Finds an unspent, unexpired challenge by token (does not spend it). */
+export async function findMfaChallenge(q: Queryable, token: string, now: Date): Promise<LiveChallenge | null> {
+  const match = TOKEN_PATTERN.exec(token);
+  if (!match) return null;
+  const { rows } = await q.query<{ id: string; secret_hash: string; user_id: string; purpose: "login" | "token" }>(sql`
+    SELECT id, secret_hash, user_id, purpose FROM mfa_challenges
+    WHERE id = ${match[1]!} AND used_at IS NULL AND expires_at > ${now}`);
+  const row = rows[0];
+  if (!row || !timingSafeEqual(sha256Hex(match[2]!), row.secret_hash)) return null;
+  return { id: row.id, userId: row.user_id, purpose: row.purpose };
+}
+
+/** Spends a challenge; false if another request spent it first. */
+export async function spendMfaChallenge(q: Queryable, id: string, now: Date): Promise<boolean> {
+  const result = await q.query(sql`UPDATE mfa_challenges SET used_at = ${now} WHERE id = ${id} AND used_at IS NULL`);
+  return result.rowCount === 1;
+}

@@ -1,0 +1,49 @@
+/**
+ * Re-authentication ("sudo mode", checklist #35): the password again, through the same
+ * throttles as sign-in (a wrong password counts toward the lock), then a new session id with
+ * reauthenticated_at = now. Sensitive routes accept a session only within
+ * REAUTH_WINDOW_SECONDS of that moment.
+ */
+import type { Config } from "../config";
+import type { Db } from "../db";
+import { err, ok, type Result } from "../errors";
+import type { Actor } from "../http/context";
+import { recordAuditEvent } from "../audit/audit";
+import { verifyCredentials } from "../accounts/sign-in";
+import { subjectHash } from "../accounts/email";
+import { clearThrottle } from "../accounts/throttle";
+import { hasActiveMfa } from "../mfa/status";
+import { verifySecondFactor } from "../mfa/second-factor";
+import { rotateSession, type IssuedSession, type SessionRecord, type SessionUser } from "./sessions";
+
+export interface ReauthInput {
+  readonly session: SessionRecord;
+  readonly user: SessionUser;
+  readonly password: string;
+  readonly code: string | null;
+  readonly now: Date;
+  readonly actor: Actor;
+}
+
+export async function reauthenticate(db: Db, input: ReauthInput, cfg: Config): Promise<Result<IssuedSession>> {
+  const verified = await verifyCredentials(db, { email: input.user.email, password: input.password, now: input.now, actor: input.actor, auditType: "reauth" }, cfg);
+  if (!verified.ok) return verified;
+  const mfa = await hasActiveMfa(db, input.user.id);
+  if (mfa) {
+    if (!input.code) return err("mfa_required");
+    const second = await verifySecondFactor(db, { userId: input.user.id, code: input.code, now: input.now, actor: input.actor }, cfg);
+    if (!second.ok) return second;
+  }
+  return ok(await db.transaction(async (tx) => {
+    await clearThrottle(tx, subjectHash(input.user.email));
+    const issued = await rotateSession(tx, input.session, {
+      now: input.now, reauthenticatedAt: input.now, ip: input.actor.ip, userAgent: input.actor.userAgent,
+      ...(mfa ? { aal: 2 as const, amr: ["pwd", "otp"] } : {}),
+    }, cfg);
+    await recordAuditEvent(tx, {
+      type: "reauth.success", result: "success", actor: input.actor, actorId: input.user.id, targetId: input.user.id,
+      sessionId: issued.session.id, now: input.now, details: { previousSessionId: input.session.id },
+    });
+    return issued;
+  }));
+}
