@@ -1,0 +1,152 @@
+/**
+ * Global setup: a real Next.js production server (`next build` + `next start`) for the HTTP
+ * tests, on the database the environment names (PGlite in memory when none), with test hooks
+ * on; plus, for the @vercel/postgres driver, the local WebSocket-to-TCP bridge, and a fake
+ * Pwned Passwords range server. Provides the base URL and run id to the tests.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { createServer, type Server } from "node:http";
+import { existsSync, mkdirSync, openSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { createHash, randomBytes } from "node:crypto";
+import type { TestProject } from "vitest/node";
+import pg from "pg";
+import { BREACHED_PASSWORDS, TEST_APP_URL, TEST_CRON_SECRET, databaseUrl, siblingUrl, usingPglite, usingVercelDriver } from "../support/env";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    baseUrl: string;
+    runId: string;
+    wsProxy: string | null;
+    breachApiUrl: string;
+  }
+}
+
+const ROOT = process.cwd();
+
+function newestMtime(path: string): number {
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  return readdirSync(path).reduce((max, name) => Math.max(max, newestMtime(join(path, name))), st.mtimeMs);
+}
+
+function buildIfStale(): void {
+  const stamp = join(ROOT, ".next", "BUILD_ID");
+  const sources = ["app", "lib", "next.config.ts", "package.json"].map((p) => join(ROOT, p)).filter(existsSync);
+  if (process.env.PORTCULLIS_PREBUILT === "1" && existsSync(stamp)) return;
+  if (existsSync(stamp) && statSync(stamp).mtimeMs > Math.max(...sources.map(newestMtime))) return;
+  const result = spawnSync(process.execPath, [join(ROOT, "node_modules", "next", "dist", "bin", "next"), "build"], { stdio: "inherit", env: { ...process.env, NODE_ENV: "production" } });
+  if (result.status !== 0) throw new Error("next build failed");
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function startBreachServer(): Promise<{ server: Server; url: string }> {
+  const sha1 = (p: string) => createHash("sha1").update(p.normalize("NFKC")).digest("hex").toUpperCase();
+  const known = BREACHED_PASSWORDS.map(sha1);
+  return new Promise((resolve) => {
+    const server = createServer((req, res) => {
+      const prefix = /^\/range\/([0-9A-F]{5})$/i.exec(req.url ?? "")?.[1]?.toUpperCase();
+      if (!prefix) return void res.writeHead(404).end();
+      const lines = known.filter((h) => h.startsWith(prefix)).map((h) => `${h.slice(5)}:42`);
+      lines.push("0000000000000000000000000000000000A:0"); // padding entry, as the real API adds
+      res.writeHead(200, { "content-type": "text/plain" }).end(lines.join("\r\n"));
+    }).listen(0, "127.0.0.1", () => resolve({ server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}` }));
+  });
+}
+
+async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "";
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`next start exited with ${child.exitCode}`);
+    try {
+      const res = await fetch(`${url}/api/health`);
+      if (res.status === 200) return;
+      last = `${res.status} ${await res.text()}`;
+    } catch (error) {
+      last = String(error);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`server did not become healthy: ${last}`);
+}
+
+export default async function setup(project: TestProject) {
+  const runId = `${Date.now().toString(36)}${randomBytes(3).toString("hex")}`;
+  const cleanups: (() => Promise<void> | void)[] = [];
+  project.provide("runId", runId);
+
+  let wsProxy = process.env.POSTGRES_WS_PROXY ?? null;
+  if (usingVercelDriver && !wsProxy) {
+    // @ts-expect-error plain ESM script without types
+    const { startBridge } = await import("../../scripts/ws-bridge.mjs");
+    const bridge = await startBridge(0);
+    wsProxy = `127.0.0.1:${bridge.port}/v1`;
+    process.env.POSTGRES_WS_PROXY = wsProxy;
+    cleanups.push(() => bridge.close());
+  }
+  project.provide("wsProxy", wsProxy);
+
+  const breach = await startBreachServer();
+  cleanups.push(() => new Promise<void>((r) => breach.server.close(() => r())));
+  project.provide("breachApiUrl", breach.url);
+
+  const serverEnv: Record<string, string> = {
+    PORTCULLIS_TEST_HOOKS: "1",
+    APP_URL: TEST_APP_URL,
+    CRON_SECRET: TEST_CRON_SECRET,
+    BREACHED_PASSWORD_API_URL: breach.url,
+    MAIL_TRANSPORT: "outbox",
+  };
+  if (usingPglite) {
+    serverEnv.PGLITE_DATA_DIR = "memory://";
+  } else {
+    const admin = new pg.Pool({ connectionString: databaseUrl!, max: 1 });
+    const name = `portcullis_http_${runId}`;
+    await admin.query(`CREATE DATABASE ${name}`);
+    const { createPgDb } = await import("../../lib/db/pg");
+    const { migrate } = await import("../../lib/db/migrate");
+    const db = createPgDb(siblingUrl(databaseUrl!, name), "POSTGRES_URL", 2);
+    await migrate(db);
+    await db.close();
+    serverEnv.POSTGRES_URL = siblingUrl(databaseUrl!, name).replace("127.0.0.1", usingVercelDriver ? "localhost" : "127.0.0.1");
+    if (wsProxy) serverEnv.POSTGRES_WS_PROXY = wsProxy;
+    cleanups.push(async () => {
+      const { rows } = await admin.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE $1`, [`portcullis_%_${runId}`]);
+      for (const row of rows) await admin.query(`DROP DATABASE IF EXISTS ${row.datname} WITH (FORCE)`);
+      await admin.end();
+    });
+  }
+
+  buildIfStale();
+  const port = await freePort();
+  mkdirSync(join(ROOT, ".data"), { recursive: true });
+  const log = openSync(join(ROOT, ".data", "test-server.log"), "w");
+  const child = spawn(process.execPath, [join(ROOT, "node_modules", "next", "dist", "bin", "next"), "start", "-p", String(port), "-H", "127.0.0.1"], {
+    env: { ...process.env, ...serverEnv, NODE_ENV: "production" },
+    stdio: ["ignore", log, log],
+  });
+  cleanups.push(() => {
+    child.kill("SIGTERM");
+  });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  try {
+    await waitForHealth(baseUrl, child, 60000);
+  } catch (error) {
+    for (const c of cleanups.reverse()) await c();
+    throw error;
+  }
+  project.provide("baseUrl", baseUrl);
+
+  return async () => {
+    for (const c of cleanups.reverse()) await c();
+  };
+}
