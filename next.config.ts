@@ -3,6 +3,8 @@ import type { NextConfig } from "next";
 // Database drivers, the SMTP client and the hashing worker are loaded by Node at run time,
 // not bundled: PGlite ships WASM beside its JS, and the worker file is spawned by path.
 const nextConfig: NextConfig = {
+  // NEXT_DIST_DIR lets parallel test runs build into separate folders (default .next).
+  distDir: process.env.NEXT_DIST_DIR || ".next",
   serverExternalPackages: ["@electric-sql/pglite", "pg", "@vercel/postgres", "@neondatabase/serverless", "ws", "nodemailer", "@noble/hashes"],
   outputFileTracingIncludes: { "/api/**": ["./lib/passwords/hash-worker.mjs", "./db/migrations/*.sql"] },
   poweredByHeader: false,

@@ -31,7 +31,7 @@ function newestMtime(path: string): number {
 }
 
 function buildIfStale(): void {
-  const stamp = join(ROOT, ".next", "BUILD_ID");
+  const stamp = join(ROOT, process.env.NEXT_DIST_DIR || ".next", "BUILD_ID");
   const sources = ["app", "lib", "next.config.ts", "package.json"].map((p) => join(ROOT, p)).filter(existsSync);
   if (process.env.PORTCULLIS_PREBUILT === "1" && existsSync(stamp)) return;
   if (existsSync(stamp) && statSync(stamp).mtimeMs > Math.max(...sources.map(newestMtime))) return;
