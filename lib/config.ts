@@ -141,7 +141,9 @@ function devSecret(name: string, make: () => string): string {
   return generated[name];
 }
 
-export function parseConfig(source: Record<string, string | undefined>): Config {
+export function parseConfig(raw: Record<string, string | undefined>): Config {
+  // An empty variable (KEY= in a copied .env.example) means "not set".
+  const source = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined && v !== ""));
   const parsed = schema.safeParse(source);
   if (!parsed.success) throw new ConfigError(`Invalid configuration: ${describe(parsed.error.issues)}`);
   const env = parsed.data;
