@@ -8,6 +8,8 @@ const nextConfig: NextConfig = {
   serverExternalPackages: ["@electric-sql/pglite", "pg", "@vercel/postgres", "@neondatabase/serverless", "ws", "nodemailer", "@noble/hashes"],
   outputFileTracingIncludes: { "/api/**": ["./lib/passwords/hash-worker.mjs", "./db/migrations/*.sql"] },
   poweredByHeader: false,
+  // `npm run typecheck` (tsc --noEmit) is its own CI step; the build need not repeat it.
+  typescript: { ignoreBuildErrors: true },
   async headers() {
     return [{ source: "/:path*", headers: [
       { key: "Strict-Transport-Security", value: "max-age=63072000; includeSubDomains" },

@@ -9,6 +9,7 @@
  *
  * Node runtime only (worker_threads): routes that hash passwords do not run on the edge.
  */
+import { config } from "../config";
 import { ARGON2_PARAMS, HASH_BYTES, formatHash, newSalt, parseHash, type Argon2Params } from "./argon2";
 
 const MAX_QUEUE = 256;
@@ -116,7 +117,7 @@ async function startPool(threads: number): Promise<HashPool> {
   return new HashPool(Array.from({ length: count }, () => new Worker(file, { workerData: { nice: 10 } }) as unknown as WorkerLike));
 }
 
-export function hashPool(threads = Number(process.env.PASSWORD_HASH_THREADS ?? 0)): Promise<HashPool> {
+export function hashPool(threads = config().passwordHashThreads): Promise<HashPool> {
   const holder = globalThis as Holder;
   holder[KEY] ??= startPool(threads);
   return holder[KEY];

@@ -19,6 +19,7 @@ declare module "vitest" {
     runId: string;
     wsProxy: string | null;
     breachApiUrl: string;
+    serverLog: string;
   }
 }
 
@@ -129,7 +130,9 @@ export default async function setup(project: TestProject) {
   buildIfStale();
   const port = await freePort();
   mkdirSync(join(ROOT, ".data"), { recursive: true });
-  const log = openSync(join(ROOT, ".data", "test-server.log"), "w");
+  const serverLog = join(ROOT, ".data", `test-server-${runId}.log`);
+  project.provide("serverLog", serverLog);
+  const log = openSync(serverLog, "w");
   const child = spawn(process.execPath, [join(ROOT, "node_modules", "next", "dist", "bin", "next"), "start", "-p", String(port), "-H", "127.0.0.1"], {
     env: { ...process.env, ...serverEnv, NODE_ENV: "production" },
     stdio: ["ignore", log, log],

@@ -55,7 +55,10 @@ export class Client {
   }
 
   async request<T = any>(method: string, path: string, options: RequestOptions = {}): Promise<HttpResult<T>> {
-    const headers: Record<string, string> = { origin: TEST_ORIGIN, "x-real-ip": this.ip, ...(options.headers ?? {}) };
+    // A header given as "" is left out (e.g. { origin: "" } sends no Origin at all).
+    const headers: Record<string, string> = Object.fromEntries(
+      Object.entries({ origin: TEST_ORIGIN, "x-real-ip": this.ip, ...(options.headers ?? {}) }).filter(([, v]) => v !== ""),
+    );
     let body: string | undefined = options.body;
     if (options.json !== undefined) {
       body = JSON.stringify(options.json);
