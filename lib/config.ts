@@ -62,16 +62,28 @@ const schema = z.object({
   LOGIN_HARD_LOCK_FAILURES: int(10, 1000).default(100),
   IP_LOGIN_FAILURES_PER_WINDOW: int(5, 10000).default(20),
   IP_LOGIN_WINDOW_SECONDS: int(10, 86400).default(600),
+  // Mail-sending routes (forgot password, verification resend, email change) and token guesses
+  MAIL_PER_ADDRESS_INTERVAL_SECONDS: int(10, 3600).default(60),
+  MAIL_PER_ADDRESS_PER_HOUR: int(1, 100).default(5),
+  MAIL_REQUESTS_PER_IP_PER_HOUR: int(1, 10000).default(20),
+  TOKEN_FAILURES_PER_IP_PER_HOUR: int(3, 1000).default(10),
 
   // Tokens
   ACCESS_TOKEN_TTL_SECONDS: int(30, 3600).default(300),
   REFRESH_REUSE_GRACE_SECONDS: int(0, 10).default(10),
   JWT_ISSUER: z.string().min(1).optional(),
   JWT_AUDIENCE: z.string().min(1).default("portcullis"),
+  REFRESH_RATE_LIMIT_PER_WINDOW: int(1, 100000).default(150),
+  REFRESH_RATE_LIMIT_WINDOW_SECONDS: int(1, 86400).default(300),
   PASSWORD_RESET_TTL_SECONDS: int(300, 86400).default(3600),
   EMAIL_VERIFICATION_TTL_SECONDS: int(600, 86400).default(86400),
   MFA_CHALLENGE_TTL_SECONDS: int(60, 600).default(300),
   TRUSTED_DEVICE_TTL_SECONDS: int(3600, 90 * 86400).default(30 * 86400),
+
+  // Second factor
+  TOTP_ISSUER: z.string().min(1).max(100).regex(/^[^:]+$/).default("Portcullis"),
+  MFA_MAX_FAILURES: int(3, 20).default(5),
+  MFA_LOCK_SECONDS: int(60, 86400).default(900),
 
   // Mail
   MAIL_TRANSPORT: z.enum(["outbox", "smtp"]).optional(),
@@ -88,6 +100,8 @@ const schema = z.object({
 
   // Tests only: refused on Vercel
   PORTCULLIS_TEST_HOOKS: bool.default(false),
+  // Benchmarks only (npm run bench:sessions): enables /api/test/floor; refused on Vercel
+  PORTCULLIS_BENCH_FLOOR: bool.default(false),
   PORTCULLIS_PRODUCT_NAME: z.string().min(1).default("portcullis"),
 });
 
@@ -151,6 +165,9 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
   const production = env.NODE_ENV === "production" && !env.PORTCULLIS_TEST_HOOKS && !source.PORTCULLIS_DEV_SERVER;
   if (env.PORTCULLIS_TEST_HOOKS && onVercel) {
     throw new ConfigError("PORTCULLIS_TEST_HOOKS: test hooks cannot be enabled on Vercel");
+  }
+  if (env.PORTCULLIS_BENCH_FLOOR && onVercel) {
+    throw new ConfigError("PORTCULLIS_BENCH_FLOOR: the benchmark floor route cannot be enabled on Vercel");
   }
   const databaseUrl = env.POSTGRES_URL ?? env.DATABASE_URL ?? null;
   const missing = (name: string) => new ConfigError(`${name} is required in production (run \`npm run secrets\`)`);

@@ -1,0 +1,21 @@
+import { z } from "zod";
+import { route } from "@/app/_lib/route";
+import { readBody } from "@/app/_lib/parse";
+import { json, resultError } from "@/lib/http/response";
+import { REFRESH_TOKEN_PATTERN, publicTokenPair, refreshTokenPair } from "@/lib/tokens/refresh";
+
+// A session token ("id.secret") does not have a refresh token's shape: 400 invalid_request.
+const body = z.object({ refreshToken: z.string().regex(REFRESH_TOKEN_PATTERN) }).strict();
+
+/**
+ * A refresh token in, a new pair out. Within the grace window the same token returns the same
+ * successor; any other reuse ends the family (401 refresh_token_reused). Rate limited per IP.
+ */
+export const POST = route(async (request, ctx) => {
+  const input = await readBody(request, body);
+  if (!input.ok) return input.response;
+  const actor = { ip: ctx.ip, userAgent: ctx.userAgent, requestId: ctx.requestId };
+  const result = await refreshTokenPair(ctx.db, { token: input.value.refreshToken, now: ctx.now, actor }, ctx.config);
+  if (!result.ok) return resultError(result);
+  return json(publicTokenPair(result.value));
+});

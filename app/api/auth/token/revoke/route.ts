@@ -1,0 +1,20 @@
+import { z } from "zod";
+import { route } from "@/app/_lib/route";
+import { readBody } from "@/app/_lib/parse";
+import { json, resultError } from "@/lib/http/response";
+import { revokeRefreshFamily } from "@/lib/tokens/refresh";
+
+const body = z.object({ refreshToken: z.string().min(1).max(512) }).strict();
+
+/**
+ * Ends a refresh token's family and its session. 200 {} whether or not the token was valid
+ * (RFC 7009 §2.2), so the route cannot be used to test which tokens are live.
+ */
+export const POST = route(async (request, ctx) => {
+  const input = await readBody(request, body);
+  if (!input.ok) return input.response;
+  const actor = { ip: ctx.ip, userAgent: ctx.userAgent, requestId: ctx.requestId };
+  const result = await revokeRefreshFamily(ctx.db, { token: input.value.refreshToken, now: ctx.now, actor }, ctx.config);
+  if (!result.ok) return resultError(result);
+  return json({});
+});

@@ -1,0 +1,41 @@
+import { z } from "zod";
+import { route } from "@/app/_lib/route";
+import { readBody } from "@/app/_lib/parse";
+import { authenticate, withAuthCookie } from "@/app/_lib/auth";
+import { json, jsonError, resultError } from "@/lib/http/response";
+import { cookieName, readCookie } from "@/lib/http/cookies";
+import { emailSchema } from "@/lib/accounts/email";
+import { shapeOf } from "@/lib/passwords/check";
+import { TRUSTED_DEVICE_COOKIE } from "@/lib/mfa/trusted-devices";
+import { exchangeCredentials, exchangeSession, publicTokenPair } from "@/lib/tokens/refresh";
+
+const credentials = z.object({ email: emailSchema, password: z.string().min(1).max(4096) }).strict();
+const body = z.union([credentials, z.object({}).strict()]);
+
+/**
+ * A token pair for email + password, or (empty body or {}) for the current session cookie /
+ * Bearer session token. An account with a second factor gets the MFA challenge instead.
+ */
+export const POST = route(async (request, ctx) => {
+  const hasBody = request.headers.get("content-type") !== null;
+  const input = hasBody ? await readBody(request, body) : { ok: true as const, value: {} };
+  if (!input.ok) return input.response;
+  const actor = { ip: ctx.ip, userAgent: ctx.userAgent, requestId: ctx.requestId };
+  if ("email" in input.value) {
+    const { email, password } = input.value;
+    const shape = shapeOf(password, "", ctx.config);
+    if (!shape.ok && shape.error === "password_too_long") return jsonError("invalid_credentials");
+    const trustedDeviceToken = readCookie(request, cookieName(TRUSTED_DEVICE_COOKIE, ctx.config.secureCookies));
+    const result = await exchangeCredentials(ctx.db, { email, password, now: ctx.now, actor, trustedDeviceToken }, ctx.config);
+    if (!result.ok) return resultError(result);
+    const outcome = result.value;
+    if (outcome.kind === "mfa_required") {
+      return json({ status: "mfa_required", challenge: outcome.challenge.token, expiresAt: outcome.challenge.expiresAt.toISOString(), methods: ["totp", "backup_code"] });
+    }
+    return json(publicTokenPair(outcome.pair));
+  }
+  const auth = await authenticate(request, ctx);
+  if (!auth.ok) return resultError(auth);
+  const pair = await exchangeSession(ctx.db, { session: auth.value.session, now: ctx.now, actor }, ctx.config);
+  return withAuthCookie(json(publicTokenPair(pair)), auth.value);
+});
