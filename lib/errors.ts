@@ -30,6 +30,8 @@ export const errorCatalogue = {
   breach_check_unavailable: [503, "The password could not be checked right now. Try again shortly."],
   // one-time tokens
   invalid_token: [400, "This link or code is invalid or has expired."],
+  // email change
+  email_unchanged: [400, "This is already your email address."],
   // refresh tokens
   invalid_refresh_token: [401, "The refresh token is invalid or has expired."],
   refresh_token_reused: [401, "The refresh token was already used; the session has been ended."],
@@ -41,9 +43,16 @@ export const errorCatalogue = {
   mfa_already_enabled: [409, "Two-factor authentication is already on."],
   mfa_not_enabled: [409, "Two-factor authentication is not on."],
   mfa_setup_not_started: [409, "Start the two-factor setup first."],
+  invalid_setup_code: [400, "The code does not match the new authenticator. Check the code and the time on your device."],
+  mfa_locked: [429, "Too many incorrect codes. Try again later."],
   // authorization and admin
   forbidden: [403, "You do not have permission to do this."],
   conflict: [409, "The request conflicts with the current state."],
+  invalid_cursor: [400, "The pagination cursor is not valid."],
+  cannot_target_self: [409, "You cannot do this to your own account."],
+  last_admin: [409, "The last active administrator cannot lose this role."],
+  already_disabled: [409, "The account is already disabled."],
+  not_disabled: [409, "The account is not disabled."],
   // operations
   cron_unauthorized: [401, "A valid cron secret is required."],
   cron_not_configured: [503, "CRON_SECRET is not configured."],

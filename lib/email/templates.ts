@@ -28,4 +28,48 @@ export const templates = {
     to, template: "account_locked", subject: "Sign-in attempts on your account were paused",
     text: `There were many failed sign-in attempts on your account, so sign-in is paused for a while. You can regain access at once by resetting your password:\n\n${resetUrl}`,
   }),
+  passwordReset: (to: string, resetUrl: string, validMinutes: number): MailMessage => ({
+    to, template: "password_reset", subject: "Reset your password",
+    text: `Someone (hopefully you) asked to reset the password of your account. Choose a new password by opening this link (valid for ${validMinutes} minutes, once):\n\n${resetUrl}\n\nIf you did not ask, ignore this message: your password stays as it is.`,
+  }),
+  passwordChanged: (to: string, resetUrl: string): MailMessage => ({
+    to, template: "password_changed", subject: "Your password was changed",
+    text: `The password of your account was just changed, and your other sessions were signed out. If this was not you, reset your password now:\n\n${resetUrl}`,
+  }),
+  verifyEmail: (to: string, verifyUrl: string, validHours: number): MailMessage => ({
+    to, template: "verify_email", subject: "Confirm your email address",
+    text: `Confirm your email address by opening this link (valid for ${validHours} hours, once):\n\n${verifyUrl}\n\nIf you did not ask for this, ignore this message.`,
+  }),
+  emailChangeConfirm: (to: string, confirmUrl: string, validHours: number): MailMessage => ({
+    to, template: "email_change_confirm", subject: "Confirm your new email address",
+    text: `Someone asked to move an account to this email address. If it was you, confirm by opening this link (valid for ${validHours} hours, once):\n\n${confirmUrl}\n\nUntil you do, the account keeps its old address. If it was not you, ignore this message.`,
+  }),
+  emailChangeRequested: (to: string, maskedNewAddress: string, securityUrl: string): MailMessage => ({
+    to, template: "email_change_requested", subject: "A change of your email address was requested",
+    text: `Someone signed in to your account asked to change its email address to ${maskedNewAddress}. Nothing changes unless that address confirms. If this was not you, reset your password now:\n\n${securityUrl}`,
+  }),
+  emailChanged: (to: string, maskedNewAddress: string, securityUrl: string): MailMessage => ({
+    to, template: "email_changed", subject: "Your email address was changed",
+    text: `The email address of your account was changed to ${maskedNewAddress}, and its other sessions were signed out. This address will no longer receive messages about the account. If this was not you, contact support at once:\n\n${securityUrl}`,
+  }),
+  emailInUse: (to: string, resetUrl: string): MailMessage => ({
+    to, template: "email_in_use", subject: "Someone tried to use your email address",
+    text: `Someone tried to move another account to this email address, which already has an account here. Nothing was changed. If you need to regain access to your own account, reset its password:\n\n${resetUrl}`,
+  }),
+  mfaEnabled: (to: string, securityUrl: string): MailMessage => ({
+    to, template: "mfa_enabled", subject: "Two-factor authentication is now on",
+    text: `Two-factor authentication was turned on for your account, and your other sessions were signed out. If this was not you, reset your password now and review your account:\n\n${securityUrl}`,
+  }),
+  mfaDisabled: (to: string, securityUrl: string): MailMessage => ({
+    to, template: "mfa_disabled", subject: "Two-factor authentication was turned off",
+    text: `Two-factor authentication was turned off for your account, and your other sessions were signed out. If this was not you, reset your password now and turn it back on:\n\n${securityUrl}`,
+  }),
+  backupCodesRegenerated: (to: string, securityUrl: string): MailMessage => ({
+    to, template: "backup_codes_regenerated", subject: "New backup codes were created",
+    text: `A new set of backup codes was created for your account; the old codes no longer work, and your other sessions were signed out. If this was not you, reset your password now:\n\n${securityUrl}`,
+  }),
+  mfaLocked: (to: string, securityUrl: string): MailMessage => ({
+    to, template: "mfa_locked", subject: "Failed two-factor attempts on your account",
+    text: `Someone entered your password correctly but then failed the two-factor step several times, so two-factor sign-in is paused for a while. If this was not you, your password is known to someone else: reset it now:\n\n${securityUrl}`,
+  }),
 };

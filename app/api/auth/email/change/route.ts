@@ -1,0 +1,27 @@
+import { z } from "zod";
+import { route } from "@/app/_lib/route";
+import { readBody } from "@/app/_lib/parse";
+import { authenticate, withAuthCookie } from "@/app/_lib/auth";
+import { json, resultError } from "@/lib/http/response";
+import { emailSchema } from "@/lib/accounts/email";
+import { requestEmailChange } from "@/lib/accounts/email-change";
+
+const body = z.object({ newEmail: emailSchema });
+
+/**
+ * Asks to move the signed-in account to a new address (needs a recent re-authentication).
+ * Nothing changes until the new address confirms through its link; the old address is told.
+ * 202 with the same body whether or not the new address is free.
+ */
+export const POST = route(async (request, ctx) => {
+  const input = await readBody(request, body);
+  if (!input.ok) return input.response;
+  const auth = await authenticate(request, ctx, { reauth: true });
+  if (!auth.ok) return resultError(auth);
+  const actor = { ip: ctx.ip, userAgent: ctx.userAgent, requestId: ctx.requestId };
+  const result = await requestEmailChange(ctx.db, {
+    user: auth.value.user, sessionId: auth.value.session.id, newEmail: input.value.newEmail, now: ctx.now, actor,
+  }, ctx.config);
+  if (!result.ok) return resultError(result);
+  return withAuthCookie(json({ status: "pending_confirmation", message: "Confirm the change from the link sent to the new address." }, { status: 202 }), auth.value);
+});

@@ -1,0 +1,27 @@
+import { z } from "zod";
+import { route } from "@/app/_lib/route";
+import { readBody } from "@/app/_lib/parse";
+import { authenticate, withAuthCookie } from "@/app/_lib/auth";
+import { json, jsonError, resultError } from "@/lib/http/response";
+import { emailSchema } from "@/lib/accounts/email";
+import { requestEmailVerification } from "@/lib/accounts/email-verification";
+
+const body = z.object({ email: emailSchema.optional() }).strict();
+
+/**
+ * Sends a new verification link: to the signed-in user's address, or (signed out) to `email`.
+ * 202 with the same body whatever the address; 429 with Retry-After when this IP asked too often.
+ */
+export const POST = route(async (request, ctx) => {
+  const hasBody = request.headers.get("content-type") !== null;
+  const input = hasBody ? await readBody(request, body) : { ok: true as const, value: {} as { email?: string } };
+  if (!input.ok) return input.response;
+  const auth = await authenticate(request, ctx);
+  const email = auth.ok ? auth.value.user.email : input.value.email;
+  if (!email) return jsonError("invalid_request");
+  const actor = { ip: ctx.ip, userAgent: ctx.userAgent, requestId: ctx.requestId };
+  const result = await requestEmailVerification(ctx.db, { email, now: ctx.now, actor }, ctx.config);
+  if (!result.ok) return resultError(result);
+  const response = json({ status: "requested", message: "If this address needs confirming, a new link is on its way." }, { status: 202 });
+  return auth.ok ? withAuthCookie(response, auth.value) : response;
+});

@@ -1,0 +1,25 @@
+import { z } from "zod";
+import { route } from "@/app/_lib/route";
+import { readBody } from "@/app/_lib/parse";
+import { authenticate, sessionCookie } from "@/app/_lib/auth";
+import { json, resultError } from "@/lib/http/response";
+import { confirmEmailToken } from "@/lib/accounts/email-verification";
+
+const body = z.object({ token: z.string().min(1).max(256) });
+
+/**
+ * Confirms an address with the token from an emailed link: a verification link (the address
+ * becomes verified) or an email-change link (the account moves to the new address). Other
+ * sessions end; the caller's own session, if it sent one, is re-issued under a new id.
+ */
+export const POST = route(async (request, ctx) => {
+  const input = await readBody(request, body);
+  if (!input.ok) return input.response;
+  const auth = await authenticate(request, ctx);
+  const actor = { ip: ctx.ip, userAgent: ctx.userAgent, requestId: ctx.requestId };
+  const current = auth.ok ? { session: auth.value.session, user: auth.value.user } : null;
+  const result = await confirmEmailToken(ctx.db, { token: input.value.token, current, now: ctx.now, actor }, ctx.config);
+  if (!result.ok) return resultError(result);
+  const { kind, issued } = result.value;
+  return json({ status: kind }, issued ? { headers: { "Set-Cookie": sessionCookie(ctx, issued) } } : {});
+});

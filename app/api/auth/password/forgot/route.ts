@@ -1,0 +1,21 @@
+import { z } from "zod";
+import { route } from "@/app/_lib/route";
+import { readBody } from "@/app/_lib/parse";
+import { json, resultError } from "@/lib/http/response";
+import { emailSchema } from "@/lib/accounts/email";
+import { requestPasswordReset } from "@/lib/accounts/password-reset";
+
+const body = z.object({ email: emailSchema });
+
+/**
+ * Starts a password reset. 202 with the same body whether or not the address has an account
+ * (a link is mailed only if it does); 429 with Retry-After when this IP asked too often.
+ */
+export const POST = route(async (request, ctx) => {
+  const input = await readBody(request, body);
+  if (!input.ok) return input.response;
+  const actor = { ip: ctx.ip, userAgent: ctx.userAgent, requestId: ctx.requestId };
+  const result = await requestPasswordReset(ctx.db, { email: input.value.email, now: ctx.now, actor }, ctx.config);
+  if (!result.ok) return resultError(result);
+  return json({ status: "requested", message: "If an account uses this address, a link to reset its password is on its way." }, { status: 202 });
+});

@@ -1,0 +1,20 @@
+import { z } from "zod";
+import { route } from "@/app/_lib/route";
+import { readBody } from "@/app/_lib/parse";
+import { json, resultError } from "@/lib/http/response";
+import { completePasswordReset } from "@/lib/accounts/password-reset";
+
+const body = z.object({ token: z.string().min(1).max(256), password: z.string().min(1).max(4096) });
+
+/**
+ * Completes a reset with the token from the emailed link and a new password. Ends every
+ * session; does not sign in (no cookie): the user signs in with the new password.
+ */
+export const POST = route(async (request, ctx) => {
+  const input = await readBody(request, body);
+  if (!input.ok) return input.response;
+  const actor = { ip: ctx.ip, userAgent: ctx.userAgent, requestId: ctx.requestId };
+  const result = await completePasswordReset(ctx.db, { ...input.value, now: ctx.now, actor }, ctx.config);
+  if (!result.ok) return resultError(result);
+  return json({ status: "password_reset", message: "Your password was changed. Sign in with the new password." });
+});

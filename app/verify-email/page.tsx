@@ -1,0 +1,15 @@
+import type { Metadata } from "next";
+import { VerifyEmailForm } from "./verify-email-form";
+
+// Receives verification and email-change tokens (in the URL fragment). next.config.ts sends
+// Referrer-Policy: no-referrer on every page, so nothing this page loads learns its URL.
+export const metadata: Metadata = { title: "Confirm your email · Portcullis", referrer: "no-referrer", robots: { index: false } };
+
+export default function VerifyEmailPage() {
+  return (
+    <main>
+      <h1>Confirm your email address</h1>
+      <VerifyEmailForm />
+    </main>
+  );
+}

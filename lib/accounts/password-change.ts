@@ -1,0 +1,66 @@
+/**
+ * Changing the password while signed in (checklist #7, #33).
+ *
+ * Model: the current password is required and goes through verifyCredentials, so a wrong one
+ * is answered invalid_credentials and counts toward the per-email lock and the per-IP
+ * throttle, exactly like a failed sign-in. The new password passes the whole policy, including
+ * the last PASSWORD_HISTORY_COUNT passwords (kept only as argon2id hashes, older ones pruned).
+ * One transaction then stores the hash, ends every other session and refresh family, re-issues
+ * the current session under a new id (the old token stops working), voids pending reset and
+ * email-change tokens, mails a notice and writes the audit row. Passwords never expire on a
+ * schedule: nothing here or in sign-in looks at password_changed_at.
+ */
+import type { Config } from "../config";
+import type { Db } from "../db";
+import { ok, type ErrorCode, type Result } from "../errors";
+import type { Actor } from "../http/context";
+import { recordAuditEvent } from "../audit/audit";
+import { queueMail } from "../email/mailer";
+import { link, templates } from "../email/templates";
+import { checkNewPassword, shapeOf } from "../passwords/check";
+import { hashPassword } from "../passwords/hasher";
+import { revokeUserSessions } from "../sessions/queries";
+import { rotateSession, type IssuedSession, type SessionRecord, type SessionUser } from "../sessions/sessions";
+import { subjectHash } from "./email";
+import { insertPasswordHistory } from "./queries";
+import { prunePasswordHistory, setPasswordHash, voidUserTokens } from "./lifecycle-queries";
+import { verifyCredentials } from "./sign-in";
+import { clearThrottle } from "./throttle";
+import { RESET_PAGE } from "./password-reset";
+
+export interface ChangePasswordInput {
+  readonly session: SessionRecord;
+  readonly user: SessionUser;
+  readonly currentPassword: string;
+  readonly newPassword: string;
+  readonly now: Date;
+  readonly actor: Actor;
+}
+
+export async function changePassword(db: Db, input: ChangePasswordInput, cfg: Config): Promise<Result<IssuedSession, ErrorCode>> {
+  const { user, now, actor } = input;
+  // Length and context first: no hash is spent on a new password that cannot pass.
+  const shape = shapeOf(input.newPassword, user.email, cfg);
+  if (!shape.ok) return shape;
+  const verified = await verifyCredentials(db, { email: user.email, password: input.currentPassword, now, actor, auditType: "reauth" }, cfg);
+  if (!verified.ok) return verified;
+  const policy = await checkNewPassword(db, input.newPassword, { email: user.email, userId: user.id, actor, now }, cfg);
+  if (!policy.ok) return policy;
+  const passwordHash = await hashPassword(input.newPassword);
+
+  return ok(await db.transaction(async (tx) => {
+    await setPasswordHash(tx, user.id, passwordHash, now);
+    await insertPasswordHistory(tx, user.id, passwordHash, now);
+    await prunePasswordHistory(tx, user.id, cfg.PASSWORD_HISTORY_COUNT);
+    await clearThrottle(tx, subjectHash(user.email));
+    const sessionsRevoked = await revokeUserSessions(tx, user.id, "password_changed", now, input.session.id);
+    const issued = await rotateSession(tx, input.session, { now, ip: actor.ip, userAgent: actor.userAgent }, cfg);
+    await voidUserTokens(tx, user.id, ["password_reset", "email_change"], now);
+    await queueMail(tx, templates.passwordChanged(user.email, link(cfg.APP_URL, RESET_PAGE)), cfg.mailTransport, now);
+    await recordAuditEvent(tx, {
+      type: "password.changed", result: "success", actor, actorId: user.id, targetId: user.id, sessionId: issued.session.id, now,
+      details: { sessionsRevoked, previousSessionId: input.session.id },
+    });
+    return issued;
+  }));
+}

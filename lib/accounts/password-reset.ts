@@ -1,0 +1,124 @@
+/**
+ * Forgot password and password reset (checklist #18, #21, #53-#58).
+ *
+ * Model: POST forgot with an email answers the same whatever the address; if an active
+ * account has it (and the address limits allow), a reset token is issued through
+ * lib/tokens/one-time.ts (256 random bits, only SHA-256 stored, bound to the user and the
+ * address, PASSWORD_RESET_TTL_SECONDS, a newer token voids the older) and mailed as a link built
+ * from APP_URL (the token in the URL fragment, never the Host header). Requesting a reset changes
+ * nothing else: not the password, not the lock, not the sessions, so requests by an attacker
+ * cost the victim nothing.
+ *
+ * Completing a reset: the token is looked up (not spent), the new password must pass the whole
+ * policy (a refused password leaves the link usable), then one transaction spends the token
+ * with a guarded UPDATE (of two parallel resets exactly one wins), stores the new hash (and
+ * history), clears the sign-in throttle including the hard lock, ends every session and
+ * refresh family, voids pending reset and email-change tokens, marks the address verified
+ * (the link proved it), mails a "password changed" notice and writes the audit row. It signs
+ * nobody in: the user signs in with the new password, through MFA if they have it (#48).
+ * Invalid tokens count toward the per-IP token-guess limit (lib/accounts/token-guesses.ts).
+ */
+import type { Config } from "../config";
+import type { Db } from "../db";
+import { err, ok, type ErrorCode, type Result } from "../errors";
+import type { Actor } from "../http/context";
+import { recordAuditEvent } from "../audit/audit";
+import { sha256Hex } from "../crypto/digest";
+import { queueMail } from "../email/mailer";
+import { link, templates } from "../email/templates";
+import { checkNewPassword } from "../passwords/check";
+import { hashPassword } from "../passwords/hasher";
+import { revokeUserSessions } from "../sessions/queries";
+import { issueOneTimeToken, redeemOneTimeToken } from "../tokens/one-time";
+import { subjectHash } from "./email";
+import { allowMailToAddress, consumeMailIpLimit } from "./mail-limits";
+import { findUserByEmail, insertPasswordHistory } from "./queries";
+import { findLiveToken, markEmailVerified, prunePasswordHistory, setPasswordHash, voidUserTokens, type LiveToken } from "./lifecycle-queries";
+import { clearThrottle, readThrottle } from "./throttle";
+import { TOKEN_PATTERN, checkTokenGuesses, recordTokenFailure } from "./token-guesses";
+
+export const RESET_PAGE = "/reset-password";
+
+export interface ForgotInput {
+  readonly email: string;
+  readonly now: Date;
+  readonly actor: Actor;
+}
+
+/** Always ok (or 429 for the IP): the caller answers the same for every address. */
+export async function requestPasswordReset(db: Db, input: ForgotInput, cfg: Config): Promise<Result<void>> {
+  const ipLimit = await consumeMailIpLimit(db, input.actor.ip, input.now, cfg);
+  if (!ipLimit.allowed) return err("too_many_requests", ipLimit.retryAfterSeconds);
+  await db.transaction(async (tx) => {
+    const allowed = await allowMailToAddress(tx, "password-reset", input.email, input.now, cfg);
+    const user = await findUserByEmail(tx, input.email);
+    const eligible = user !== null && user.status === "active";
+    if (allowed && eligible) {
+      const token = await issueOneTimeToken(tx, {
+        userId: user.id, purpose: "password_reset", email: user.email, ttlSeconds: cfg.PASSWORD_RESET_TTL_SECONDS, now: input.now,
+      });
+      const minutes = Math.round(cfg.PASSWORD_RESET_TTL_SECONDS / 60);
+      await queueMail(tx, templates.passwordReset(user.email, link(cfg.APP_URL, RESET_PAGE, token), minutes), cfg.mailTransport, input.now);
+    }
+    await recordAuditEvent(tx, {
+      type: "password.reset.requested", result: eligible ? "success" : "failure", actor: input.actor,
+      targetId: user?.id ?? null, subjectHash: subjectHash(input.email), now: input.now,
+      details: { sent: allowed && eligible, ...(eligible ? {} : { reason: "no_active_account" }), ...(allowed ? {} : { limited: "address" }) },
+    });
+  });
+  return ok(undefined);
+}
+
+export interface ResetInput {
+  readonly token: string;
+  readonly password: string;
+  readonly now: Date;
+  readonly actor: Actor;
+}
+
+async function refuseToken(db: Db, input: { now: Date; actor: Actor }, cfg: Config, targetId: string | null): Promise<Result<never>> {
+  await db.transaction(async (tx) => {
+    await recordTokenFailure(tx, input.actor.ip, input.now, cfg);
+    await recordAuditEvent(tx, {
+      type: "password.reset.completed", result: "failure", actor: input.actor, targetId, now: input.now, details: { reason: "invalid_token" },
+    });
+  });
+  return err("invalid_token");
+}
+
+/** A token is good for a reset only while it names the account's current address. */
+function usable(found: LiveToken): boolean {
+  return found.userActive && found.email.toLowerCase() === found.userEmail.toLowerCase();
+}
+
+export async function completePasswordReset(db: Db, input: ResetInput, cfg: Config): Promise<Result<void, ErrorCode>> {
+  const guesses = await checkTokenGuesses(db, input.actor.ip, input.now, cfg);
+  if (!guesses.allowed) return err("too_many_requests", guesses.retryAfterSeconds);
+  const found = TOKEN_PATTERN.test(input.token) ? await findLiveToken(db, sha256Hex(input.token), ["password_reset"], input.now) : null;
+  if (found === null || !usable(found)) return refuseToken(db, input, cfg, found?.userId ?? null);
+
+  const policy = await checkNewPassword(db, input.password, { email: found.userEmail, userId: found.userId, actor: input.actor, now: input.now }, cfg);
+  if (!policy.ok) return policy;
+  const passwordHash = await hashPassword(input.password);
+
+  const done = await db.transaction(async (tx) => {
+    const spent = await redeemOneTimeToken(tx, input.token, "password_reset", input.now);
+    if (!spent || spent.userId !== found.userId) return false;
+    const subject = subjectHash(found.userEmail);
+    const wasLocked = (await readThrottle(tx, subject, input.now)).locked;
+    await setPasswordHash(tx, found.userId, passwordHash, input.now);
+    await insertPasswordHistory(tx, found.userId, passwordHash, input.now);
+    await prunePasswordHistory(tx, found.userId, cfg.PASSWORD_HISTORY_COUNT);
+    await clearThrottle(tx, subject);
+    const sessionsRevoked = await revokeUserSessions(tx, found.userId, "password_reset", input.now, null);
+    await voidUserTokens(tx, found.userId, ["password_reset", "email_change"], input.now);
+    await markEmailVerified(tx, found.userId, found.userEmail, input.now);
+    await queueMail(tx, templates.passwordChanged(found.userEmail, link(cfg.APP_URL, RESET_PAGE)), cfg.mailTransport, input.now);
+    await recordAuditEvent(tx, {
+      type: "password.reset.completed", result: "success", actor: input.actor, actorId: found.userId, targetId: found.userId,
+      subjectHash: subject, now: input.now, details: { sessionsRevoked, wasLocked },
+    });
+    return true;
+  });
+  return done ? ok(undefined) : refuseToken(db, input, cfg, found.userId);
+}
