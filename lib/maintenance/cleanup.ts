@@ -4,12 +4,14 @@
  *   frequent (every 5 minutes): expired, idle and long-revoked sessions
  *   daily: spent and expired one-time tokens, challenges, devices, rate-limit rows and
  *          throttles; old outbox rows; audit rows past AUDIT_RETENTION_DAYS
+ *          (and a security.alerts audit row summarising lib/admin/alerts.ts)
  */
 import type { Config } from "../config";
 import { sql, type Db } from "../db";
 import { addSeconds } from "../clock";
 import type { Actor } from "../http/context";
 import { recordAuditEvent } from "../audit/audit";
+import { recordAlertSummary } from "../admin/alerts";
 
 const DAY_SECONDS = 86400;
 
@@ -34,6 +36,7 @@ export async function runDailyMaintenance(db: Db, now: Date, actor: Actor, cfg: 
     const audit = await tx.query<{ n: number }>(sql`SELECT purge_audit_logs(${addSeconds(now, -cfg.AUDIT_RETENTION_DAYS * DAY_SECONDS)}) AS n`);
     counts.audit_logs = audit.rows[0]?.n ?? 0;
     await recordAuditEvent(tx, { type: "cron.cleanup", result: "success", actor, now, details: { job: "daily", deleted: counts } });
+    await recordAlertSummary(tx, now, actor, cfg);
     return counts;
   });
 }

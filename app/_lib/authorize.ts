@@ -1,0 +1,104 @@
+/**
+ * Function-level authorisation for route handlers and server components (checklist #62).
+ *
+ *   const auth = await requirePermission(request, ctx, "users:write", { reauth: true });
+ *   if (!auth.ok) return refusal(auth);
+ *   ...
+ *   return withAuthCookie(json(...), auth.value);
+ *
+ * Order: no valid session -> 401 unauthenticated; a session without the permission -> 403
+ * forbidden, with an authz.denied audit row (who, what permission, which route); with the
+ * permission but outside the re-authentication window when `reauth` is asked -> 403
+ * reauth_required (only someone who may act is asked to re-authenticate). Permissions come
+ * from the database on every call (lib/rbac/permissions.ts), so a demotion applies at once.
+ * Object-level checks (this session belongs to that user) stay in the SQL of each action.
+ * A session waiting for rotation (a role change) is rotated before the permission check, so
+ * a refusal carries the new cookie too (refusal()): a demoted user is refused, not signed out.
+ */
+import { headers } from "next/headers";
+import { config } from "@/lib/config";
+import { getDb, type Queryable } from "@/lib/db";
+import { err, ok, type ErrorCode, type Result } from "@/lib/errors";
+import type { Actor, RequestContext } from "@/lib/http/context";
+import { normaliseIp } from "@/lib/http/client-ip";
+import { jsonError } from "@/lib/http/response";
+import { randomToken } from "@/lib/crypto/random";
+import { recordAuditEvent } from "@/lib/audit/audit";
+import { hasPermission, rolesAndPermissions, type Permission } from "@/lib/rbac/permissions";
+import { isRecentlyAuthenticated, type ValidSession } from "@/lib/sessions/sessions";
+import { authenticate, type Authenticated } from "./auth";
+import { getSession } from "./session";
+
+export interface Authorized extends Authenticated {
+  readonly permissions: readonly string[];
+  /** Who is acting and from where, for the audit rows of the action. */
+  readonly actor: Actor;
+}
+
+export interface PermissionOptions {
+  /** Demand a re-authentication within REAUTH_WINDOW_SECONDS (destructive actions). */
+  readonly reauth?: boolean;
+}
+
+const PATH_MAX = 200;
+const USER_AGENT_MAX = 512;
+
+async function permitted(q: Queryable, session: ValidSession, permission: Permission, where: { actor: Actor; now: Date; route: string }): Promise<readonly string[] | null> {
+  const { permissions } = await rolesAndPermissions(q, session.user.id);
+  if (hasPermission(permissions, permission)) return permissions;
+  await recordAuditEvent(q, {
+    type: "authz.denied", result: "failure", actor: where.actor, actorId: session.user.id, targetId: null,
+    sessionId: session.session.id, now: where.now, details: { permission, route: where.route.slice(0, PATH_MAX) },
+  });
+  return null;
+}
+
+export type Refused = { readonly ok: false; readonly error: ErrorCode; readonly setCookie: string | null };
+
+export async function requirePermission(
+  request: Request,
+  ctx: RequestContext,
+  permission: Permission,
+  options: PermissionOptions = {},
+): Promise<{ readonly ok: true; readonly value: Authorized } | Refused> {
+  const auth = await authenticate(request, ctx);
+  if (!auth.ok) return { ok: false, error: auth.error, setCookie: null };
+  const setCookie = auth.value.setCookie;
+  const actor: Actor = { ip: ctx.ip, userAgent: ctx.userAgent, requestId: ctx.requestId };
+  const route = `${request.method} ${new URL(request.url).pathname}`;
+  const permissions = await permitted(ctx.db, auth.value, permission, { actor, now: ctx.now, route });
+  if (!permissions) return { ok: false, error: "forbidden", setCookie };
+  if (options.reauth && !isRecentlyAuthenticated(auth.value.session, ctx.now, ctx.config.REAUTH_WINDOW_SECONDS)) {
+    return { ok: false, error: "reauth_required", setCookie };
+  }
+  return { ok: true, value: { ...auth.value, permissions, actor } };
+}
+
+/** The error response for a refusal, with the rotated-session cookie when there is one. */
+export function refusal(refused: Refused): Response {
+  const response = jsonError(refused.error);
+  if (refused.setCookie) response.headers.append("Set-Cookie", refused.setCookie);
+  return response;
+}
+
+/**
+ * The server-component variant: the signed-in user if they hold `permission`.
+ * unauthenticated / forbidden (audited) otherwise. Server components cannot set cookies, so
+ * a session waiting for rotation is rotated by the next route-handler request instead.
+ *
+ *   const access = await requirePagePermission("users:read", "/admin/users");
+ *   if (!access.ok) redirect(access.error === "unauthenticated" ? "/login" : "/");
+ */
+export async function requirePagePermission(permission: Permission, page: string): Promise<Result<ValidSession & { permissions: readonly string[] }>> {
+  const current = await getSession();
+  if (!current) return err("unauthenticated");
+  const incoming = await headers();
+  const actor: Actor = {
+    ip: normaliseIp(incoming.get(config().clientIpHeader)),
+    userAgent: incoming.get("user-agent")?.slice(0, USER_AGENT_MAX) ?? null,
+    requestId: randomToken(12),
+  };
+  const permissions = await permitted(await getDb(), current, permission, { actor, now: new Date(), route: `PAGE ${page}` });
+  if (!permissions) return err("forbidden");
+  return ok({ ...current, permissions });
+}

@@ -1,0 +1,34 @@
+import { z } from "zod";
+import { route } from "@/app/_lib/route";
+import { refusal, requirePermission } from "@/app/_lib/authorize";
+import { withAuthCookie } from "@/app/_lib/auth";
+import { json, jsonError } from "@/lib/http/response";
+import { decodeCursor } from "@/lib/admin/cursor";
+import { UUID_PATTERN, parseSearchParams } from "@/lib/admin/search-params";
+import { AUDIT_ID_PATTERN, searchAuditLog } from "@/lib/admin/audit-search";
+
+const query = z.object({
+  user: z.string().regex(UUID_PATTERN).transform((s) => s.toLowerCase()).optional(),
+  event: z.string().regex(/^[a-z_]+(\.[a-z_]+)*$/).max(64).optional(),
+  ip: z.union([z.ipv4(), z.ipv6()]).optional(),
+  from: z.iso.datetime({ offset: true }).transform((s) => new Date(s)).optional(),
+  to: z.iso.datetime({ offset: true }).transform((s) => new Date(s)).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().min(1).max(200).optional(),
+}).strict();
+
+/**
+ * Searches the audit log by user (actor or target), event type, IP and time range
+ * ([from, to)), newest first, with cursor pagination. Needs audit:read.
+ */
+export const GET = route(async (request, ctx) => {
+  const auth = await requirePermission(request, ctx, "audit:read");
+  if (!auth.ok) return refusal(auth);
+  const input = parseSearchParams(request.url, query);
+  if (!input.ok) return jsonError(input.error, { details: input.issues });
+  const { user, event, ip, from, to, limit, cursor } = input.value;
+  const after = cursor === undefined ? null : decodeCursor(cursor, AUDIT_ID_PATTERN);
+  if (after === null && cursor !== undefined) return jsonError("invalid_cursor");
+  const page = await searchAuditLog(ctx.db, { userId: user ?? null, eventType: event ?? null, ip: ip ?? null, from: from ?? null, to: to ?? null, after, limit });
+  return withAuthCookie(json(page), auth.value);
+});

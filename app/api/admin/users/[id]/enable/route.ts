@@ -1,0 +1,23 @@
+import { z } from "zod";
+import { route } from "@/app/_lib/route";
+import { readBody } from "@/app/_lib/parse";
+import { refusal, requirePermission } from "@/app/_lib/authorize";
+import { withAuthCookie } from "@/app/_lib/auth";
+import { json, resultError } from "@/lib/http/response";
+import { parseUuid } from "@/lib/admin/search-params";
+import { enableUser } from "@/lib/admin/users";
+
+const body = z.object({}).strict();
+
+/** Re-enables a disabled account (its old sessions stay ended). Needs users:write and a recent re-authentication. */
+export const POST = route<{ id: string }>(async (request, ctx, params) => {
+  const auth = await requirePermission(request, ctx, "users:write", { reauth: true });
+  if (!auth.ok) return refusal(auth);
+  const input = request.headers.get("content-type") !== null ? await readBody(request, body) : { ok: true as const, value: {} };
+  if (!input.ok) return input.response;
+  const id = parseUuid(params.id);
+  if (!id.ok) return resultError(id);
+  const result = await enableUser(ctx.db, id.value, { adminId: auth.value.user.id, sessionId: auth.value.session.id, actor: auth.value.actor, now: ctx.now });
+  if (!result.ok) return resultError(result);
+  return withAuthCookie(json({ id: id.value, status: "active" }), auth.value);
+});

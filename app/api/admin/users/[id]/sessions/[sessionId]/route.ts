@@ -1,0 +1,22 @@
+import { z } from "zod";
+import { route } from "@/app/_lib/route";
+import { refusal, requirePermission } from "@/app/_lib/authorize";
+import { withAuthCookie } from "@/app/_lib/auth";
+import { jsonError, noContent, resultError } from "@/lib/http/response";
+import { parseUuid } from "@/lib/admin/search-params";
+import { revokeUserSession } from "@/lib/admin/user-sessions";
+
+const sessionId = z.string().regex(/^[A-Za-z0-9_-]{22}$/);
+
+/** Ends one session of the account: 204; a session of another account (or none): 404. Needs sessions:revoke and a recent re-authentication. */
+export const DELETE = route<{ id: string; sessionId: string }>(async (request, ctx, params) => {
+  const auth = await requirePermission(request, ctx, "sessions:revoke", { reauth: true });
+  if (!auth.ok) return refusal(auth);
+  const id = parseUuid(params.id);
+  const session = sessionId.safeParse(params.sessionId);
+  if (!id.ok || !session.success) return jsonError("not_found");
+  const action = { adminId: auth.value.user.id, sessionId: auth.value.session.id, actor: auth.value.actor, now: ctx.now };
+  const result = await revokeUserSession(ctx.db, id.value, session.data, action);
+  if (!result.ok) return resultError(result);
+  return withAuthCookie(noContent(), auth.value);
+});

@@ -1,0 +1,111 @@
+/**
+ * Role-based access control.
+ *
+ * Model: a role (roles table) carries a jsonb list of permission strings "resource:action";
+ * "*" grants every permission. A user holds any number of roles (user_roles). Permissions are
+ * read from the database on every authorised request, never cached in the session or the
+ * cookie, so a demotion takes effect on the user's very next request. A change of roles also
+ * flags every live session of the user for rotation (sessions.rotate_pending): the next
+ * request swaps the session for a new id (app/_lib/auth.ts), so a token captured before a
+ * promotion never carries the new privileges (OWASP Session Management CS: renew the session
+ * id after any privilege change).
+ *
+ * Threats: privilege escalation by mass assignment (roles change only through assignRole /
+ * removeRole, never from a request body naming fields), stale privileges after a demotion
+ * (no cache), session fixation across a privilege change (rotation), locking everyone out
+ * (the last active holder of a role that can assign roles keeps it), unaccountable changes
+ * (every change writes role.changed with actor and target in the same transaction).
+ * References: ASVS V8.2.1-V8.2.3, V8.3.1, V7.2.4; checklist #62, #63, #64.
+ */
+import type { Db, Queryable } from "../db";
+import { err, ok, type Result } from "../errors";
+import type { Actor } from "../http/context";
+import { recordAuditEvent } from "../audit/audit";
+import { findUserById } from "../accounts/queries";
+import { markSessionsForRotation } from "../sessions/queries";
+import { countOtherActiveHolders, deleteUserRole, findRoleForUpdate, findUserRoles, insertUserRole } from "./queries";
+
+/** Every permission a route checks. Roles may list others; nothing checks them. */
+export const PERMISSIONS = ["users:read", "users:write", "sessions:revoke", "roles:assign", "audit:read", "security:read"] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+export const WILDCARD = "*";
+
+export function hasPermission(granted: readonly string[], needed: Permission): boolean {
+  return granted.includes(WILDCARD) || granted.includes(needed);
+}
+
+export interface RolesAndPermissions {
+  readonly roles: readonly string[];
+  /** Sorted, without duplicates; "*" when a role grants everything. */
+  readonly permissions: readonly string[];
+}
+
+/** A user's role names and effective permissions: for authorisation and for access-token claims. */
+export async function rolesAndPermissions(q: Queryable, userId: string): Promise<RolesAndPermissions> {
+  const roles = await findUserRoles(q, userId);
+  const permissions = [...new Set(roles.flatMap((r) => r.permissions))].sort();
+  return { roles: roles.map((r) => r.name), permissions };
+}
+
+export interface RoleChange {
+  readonly targetUserId: string;
+  readonly role: string;
+  /** The administrator making the change; null for the admin:create command. */
+  readonly actorId: string | null;
+  readonly sessionId: string | null;
+  readonly actor: Actor;
+  readonly now: Date;
+  /** Extra audit details (e.g. { source: "cli" }). */
+  readonly details?: Record<string, unknown>;
+}
+
+export interface RoleChangeOutcome {
+  /** false when the user already had (assign) the role: nothing was written. */
+  readonly changed: boolean;
+  readonly roles: readonly string[];
+}
+
+async function recordRoleChange(tx: Queryable, change: RoleChange, action: "assigned" | "removed", rotated: number): Promise<void> {
+  await recordAuditEvent(tx, {
+    type: "role.changed", result: "success", actor: change.actor, actorId: change.actorId, targetId: change.targetUserId,
+    sessionId: change.sessionId, now: change.now, details: { action, role: change.role, sessionsRotated: rotated, ...change.details },
+  });
+}
+
+/** Grants a role. not_found: no such live user or role. Idempotent: a held role is not re-audited. */
+export async function assignRole(db: Db, change: RoleChange): Promise<Result<RoleChangeOutcome>> {
+  return db.transaction(async (tx) => {
+    const user = await findUserById(tx, change.targetUserId);
+    const role = user ? await findRoleForUpdate(tx, change.role) : null;
+    if (!user || !role) return err("not_found");
+    const inserted = await insertUserRole(tx, { userId: user.id, roleId: role.id, grantedBy: change.actorId, now: change.now });
+    if (inserted) {
+      const rotated = await markSessionsForRotation(tx, user.id);
+      await recordRoleChange(tx, change, "assigned", rotated);
+    }
+    const roles = (await findUserRoles(tx, user.id)).map((r) => r.name);
+    return ok({ changed: inserted, roles });
+  });
+}
+
+/**
+ * Takes a role away. not_found: no such user or role, or the user does not hold it.
+ * last_admin: the role can assign roles and the user is its last active holder.
+ */
+export async function removeRole(db: Db, change: RoleChange): Promise<Result<RoleChangeOutcome>> {
+  return db.transaction(async (tx) => {
+    const user = await findUserById(tx, change.targetUserId);
+    const role = user ? await findRoleForUpdate(tx, change.role) : null;
+    if (!user || !role) return err("not_found");
+    if (hasPermission(role.permissions, "roles:assign") && (await countOtherActiveHolders(tx, role.id, user.id)) === 0) {
+      const holds = (await findUserRoles(tx, user.id)).some((r) => r.id === role.id);
+      if (holds) return err("last_admin");
+    }
+    if (!(await deleteUserRole(tx, user.id, role.id))) return err("not_found");
+    const rotated = await markSessionsForRotation(tx, user.id);
+    await recordRoleChange(tx, change, "removed", rotated);
+    const roles = (await findUserRoles(tx, user.id)).map((r) => r.name);
+    return ok({ changed: true, roles });
+  });
+}

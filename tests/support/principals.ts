@@ -1,0 +1,81 @@
+/**
+ * Principals for authorisation tests: accounts made cheaply through white-box SQL (no
+ * password hashing), an administrator made the real way (sign-in, role granted through
+ * serverSql, re-authentication), and extra sessions "minted" for an account (a row exactly
+ * as createSession writes it: random 128-bit id, SHA-256 of a 256-bit secret), so a test can
+ * hand every request a session of its own without paying for a sign-in each time.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { Client, serverSql, signedInClient, uniqueEmail } from "./http";
+
+export const SESSION_COOKIE = "__Host-portcullis_session";
+
+/** An account with no password (it cannot sign in), inserted directly. */
+export async function insertUser(tag = "target", createdAt?: Date): Promise<{ id: string; email: string }> {
+  const email = uniqueEmail(tag);
+  const rows = await serverSql<{ id: string }>(
+    "INSERT INTO users (email, created_at) VALUES ($1, COALESCE($2::timestamptz, now())) RETURNING id",
+    [email, createdAt?.toISOString() ?? null],
+  );
+  return { id: rows[0]!.id, email };
+}
+
+export async function grantRole(userId: string, role: string): Promise<void> {
+  await serverSql(
+    "INSERT INTO user_roles (user_id, role_id) SELECT $1, id FROM roles WHERE name = $2 ON CONFLICT DO NOTHING",
+    [userId, role],
+  );
+}
+
+export interface MintOptions {
+  /** When the session last re-authenticated; default now (a fresh sign-in). */
+  readonly reauthenticatedAt?: Date;
+  readonly ip?: string;
+}
+
+/** A live session for `userId`; returns the token ("id.secret") a client would hold. */
+export async function mintSession(userId: string, options: MintOptions = {}): Promise<{ id: string; token: string }> {
+  const id = randomBytes(16).toString("base64url");
+  const secret = randomBytes(32).toString("base64url");
+  const hash = createHash("sha256").update(secret).digest("hex");
+  await serverSql(
+    `INSERT INTO sessions (id, secret_hash, user_id, aal, amr, created_at, last_activity_at, idle_expires_at,
+                           absolute_expires_at, reauthenticated_at, ip)
+     VALUES ($1, $2, $3, 1, '{pwd}', now(), now(), now() + interval '1 day', now() + interval '2 days',
+             COALESCE($4::timestamptz, now()), $5::inet)`,
+    [id, hash, userId, options.reauthenticatedAt?.toISOString() ?? null, options.ip ?? null],
+  );
+  return { id, token: `${id}.${secret}` };
+}
+
+/** A fresh client holding a minted session of `userId`. */
+export async function clientFor(userId: string, options: MintOptions = {}): Promise<Client> {
+  const client = new Client();
+  const { token } = await mintSession(userId, { ...options, ip: options.ip ?? client.ip });
+  client.jar.set(SESSION_COOKIE, token);
+  return client;
+}
+
+export interface Principal {
+  readonly client: Client;
+  readonly userId: string;
+  readonly email: string;
+  readonly password: string;
+}
+
+/** Signs up and in, grants the admin role through white-box SQL, then re-authenticates. */
+export async function signedInAdmin(): Promise<Principal> {
+  const principal = await signedInClient({ email: uniqueEmail("admin") });
+  await grantRole(principal.userId, "admin");
+  const reauth = await principal.client.post("/api/auth/reauth", { password: principal.password });
+  if (reauth.status !== 200) throw new Error(`reauth failed: ${reauth.status} ${reauth.text}`);
+  return principal;
+}
+
+/** Audit rows of one event type about a target, newest first. */
+export async function auditRows(eventType: string, targetId: string): Promise<{ actor_id: string | null; target_id: string | null; session_id: string | null; details: any; result: string }[]> {
+  return serverSql(
+    "SELECT actor_id, target_id, session_id, details, result FROM audit_logs WHERE event_type = $1 AND target_id = $2 ORDER BY id DESC",
+    [eventType, targetId],
+  );
+}

@@ -1,0 +1,116 @@
+/**
+ * The route manifest (checklist H6): every route handler under app/, by method and path, with
+ * the status each kind of caller gets when it sends an empty JSON body ({}) for POST, no body
+ * otherwise, and path parameters that name nothing of theirs (a fresh account for admin
+ * routes, a random id elsewhere):
+ *   anonymous  no cookie
+ *   user       a fresh session of an ordinary account (no role, no second factor)
+ *   admin      a fresh session of an account with the admin role, inside the re-authentication window
+ * `mutates`: the route changes state (it must refuse cross-site requests, #61) unless
+ * `csrf` is false because it is authenticated by a bearer secret or is a test hook, not a cookie.
+ *
+ * tests/http/authz-matrix.test.ts walks app/**\/route.ts and fails if a route on disk is
+ * missing here (or listed here but gone), so no route can be added without deciding who may
+ * call it. Admins have no "set password" route (#64): the manifest test checks that too.
+ */
+
+export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+/** Path-parameter values the matrix substitutes. */
+export const PARAM = {
+  /** a fresh account made for this one request */
+  targetUser: "$targetUser",
+  /** a well-formed random id that names nothing */
+  randomId: "$randomId",
+} as const;
+
+export interface RouteEntry {
+  readonly method: Method;
+  /** As on disk, e.g. /api/admin/users/[id] */
+  readonly path: string;
+  readonly mutates: boolean;
+  /** Subject to the Origin / Sec-Fetch-Site and content-type checks of route(). Default: mutates. */
+  readonly csrf?: boolean;
+  readonly expect: { readonly anonymous: number; readonly user: number; readonly admin: number };
+  /** Values for the [param] segments (PARAM.* or a literal). */
+  readonly params?: Readonly<Record<string, string>>;
+  /** The permission an admin route checks (documentation, and the admin test's reference). */
+  readonly permission?: string;
+  /** Needs a recent re-authentication. */
+  readonly reauth?: boolean;
+}
+
+const all = (status: number) => ({ anonymous: status, user: status, admin: status });
+const signedIn = (ok: number) => ({ anonymous: 401, user: ok, admin: ok });
+const admin = (ok: number) => ({ anonymous: 401, user: 403, admin: ok });
+const target = { id: PARAM.targetUser };
+
+export const ROUTES: readonly RouteEntry[] = [
+  // operations and test hooks
+  { method: "GET", path: "/api/health", mutates: false, expect: all(200) },
+  { method: "POST", path: "/api/health", mutates: false, expect: all(405) },
+  { method: "GET", path: "/api/cron/sessions", mutates: true, csrf: false, expect: all(401) },
+  { method: "GET", path: "/api/cron/daily", mutates: true, csrf: false, expect: all(401) },
+  { method: "POST", path: "/api/test/sql", mutates: true, csrf: false, expect: all(400) },
+  { method: "GET", path: "/api/test/stats", mutates: false, expect: all(200) },
+  { method: "GET", path: "/api/test/floor", mutates: false, expect: all(404) },
+  { method: "GET", path: "/.well-known/jwks.json", mutates: false, expect: all(200) },
+
+  // registration, sign-in, sessions
+  { method: "POST", path: "/api/auth/register", mutates: true, expect: all(400) },
+  { method: "POST", path: "/api/auth/login", mutates: true, expect: all(400) },
+  { method: "POST", path: "/api/auth/login/mfa", mutates: true, expect: all(400) },
+  { method: "POST", path: "/api/auth/logout", mutates: true, expect: all(204) },
+  { method: "POST", path: "/api/auth/logout-all", mutates: true, expect: signedIn(200), reauth: true },
+  { method: "POST", path: "/api/auth/reauth", mutates: true, expect: all(400) },
+  { method: "GET", path: "/api/auth/session", mutates: false, expect: signedIn(200) },
+  { method: "GET", path: "/api/auth/sessions", mutates: false, expect: signedIn(200) },
+  { method: "DELETE", path: "/api/auth/sessions/[id]", mutates: true, expect: signedIn(404), params: { id: PARAM.randomId } },
+
+  // access and refresh tokens
+  { method: "POST", path: "/api/auth/token", mutates: true, expect: signedIn(200) },
+  { method: "POST", path: "/api/auth/token/refresh", mutates: true, expect: all(400) },
+  { method: "POST", path: "/api/auth/token/revoke", mutates: true, expect: all(400) },
+
+  // passwords and email
+  { method: "POST", path: "/api/auth/password/forgot", mutates: true, expect: all(400) },
+  { method: "POST", path: "/api/auth/password/reset", mutates: true, expect: all(400) },
+  { method: "POST", path: "/api/auth/password/change", mutates: true, expect: all(400) },
+  { method: "POST", path: "/api/auth/email/verify", mutates: true, expect: all(400) },
+  { method: "POST", path: "/api/auth/email/verify/resend", mutates: true, expect: { anonymous: 400, user: 202, admin: 202 } },
+  { method: "POST", path: "/api/auth/email/change", mutates: true, expect: all(400), reauth: true },
+
+  // second factor and trusted devices
+  { method: "POST", path: "/api/auth/mfa/totp/setup", mutates: true, expect: signedIn(200), reauth: true },
+  { method: "POST", path: "/api/auth/mfa/totp/confirm", mutates: true, expect: all(400) },
+  { method: "POST", path: "/api/auth/mfa/totp/disable", mutates: true, expect: signedIn(409), reauth: true },
+  { method: "POST", path: "/api/auth/mfa/backup-codes", mutates: true, expect: signedIn(409), reauth: true },
+  { method: "GET", path: "/api/auth/devices", mutates: false, expect: signedIn(200) },
+  { method: "DELETE", path: "/api/auth/devices/[id]", mutates: true, expect: signedIn(404), params: { id: PARAM.randomId } },
+
+  // administration
+  { method: "GET", path: "/api/admin/users", mutates: false, expect: admin(200), permission: "users:read" },
+  { method: "GET", path: "/api/admin/users/[id]", mutates: false, expect: admin(200), permission: "users:read", params: target },
+  { method: "POST", path: "/api/admin/users/[id]/disable", mutates: true, expect: admin(200), permission: "users:write", reauth: true, params: target },
+  { method: "POST", path: "/api/admin/users/[id]/enable", mutates: true, expect: admin(409), permission: "users:write", reauth: true, params: target },
+  { method: "POST", path: "/api/admin/users/[id]/unlock", mutates: true, expect: admin(200), permission: "users:write", reauth: true, params: target },
+  { method: "POST", path: "/api/admin/users/[id]/password-reset", mutates: true, expect: admin(202), permission: "sessions:revoke", reauth: true, params: target },
+  { method: "GET", path: "/api/admin/users/[id]/sessions", mutates: false, expect: admin(200), permission: "users:read", params: target },
+  { method: "DELETE", path: "/api/admin/users/[id]/sessions", mutates: true, expect: admin(200), permission: "sessions:revoke", reauth: true, params: target },
+  {
+    method: "DELETE", path: "/api/admin/users/[id]/sessions/[sessionId]", mutates: true, expect: admin(404), permission: "sessions:revoke", reauth: true,
+    params: { id: PARAM.targetUser, sessionId: PARAM.randomId },
+  },
+  { method: "POST", path: "/api/admin/users/[id]/roles", mutates: true, expect: admin(400), permission: "roles:assign", reauth: true, params: target },
+  {
+    method: "DELETE", path: "/api/admin/users/[id]/roles/[role]", mutates: true, expect: admin(404), permission: "roles:assign", reauth: true,
+    params: { id: PARAM.targetUser, role: "support" },
+  },
+  { method: "GET", path: "/api/admin/roles", mutates: false, expect: admin(200), permission: "users:read" },
+  { method: "GET", path: "/api/admin/audit", mutates: false, expect: admin(200), permission: "audit:read" },
+  { method: "GET", path: "/api/admin/security/alerts", mutates: false, expect: admin(200), permission: "security:read" },
+];
+
+export function routeKey(method: string, path: string): string {
+  return `${method} ${path}`;
+}
