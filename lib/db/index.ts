@@ -9,7 +9,7 @@
 import { config, type Config } from "../config";
 import type { Db } from "./types";
 
-export { sql, joinSql, type SqlQuery } from "./sql";
+export { sql, joinSql, prepared, type SqlQuery } from "./sql";
 export type { Db, Queryable, QueryResult, Row, DriverName } from "./types";
 export { DatabaseUnavailableError } from "./types";
 

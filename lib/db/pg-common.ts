@@ -6,17 +6,19 @@ import type { SqlQuery } from "./sql";
 import type { Queryable, QueryResult, Row } from "./types";
 
 export interface PgLikeClient {
-  query(text: string, values?: unknown[]): Promise<{ rows: unknown[]; rowCount: number | null }>;
+  query(text: string | { name?: string; text: string; values?: unknown[] }, values?: unknown[]): Promise<{ rows: unknown[]; rowCount: number | null }>;
   release(error?: Error | boolean): void;
 }
 
-export async function runQuery<T>(client: Pick<PgLikeClient, "query">, q: SqlQuery): Promise<QueryResult<T>> {
-  const result = await client.query(q.text, q.values as unknown[]);
+export async function runQuery<T>(client: Pick<PgLikeClient, "query">, q: SqlQuery, allowNamed = false): Promise<QueryResult<T>> {
+  const result = allowNamed && q.name
+    ? await client.query({ name: q.name, text: q.text, values: q.values as unknown[] })
+    : await client.query(q.text, q.values as unknown[]);
   return { rows: result.rows as T[], rowCount: result.rowCount ?? 0 };
 }
 
-export async function runTransaction<T>(client: PgLikeClient, fn: (tx: Queryable) => Promise<T>): Promise<T> {
-  const tx: Queryable = { query: <R = Row>(q: SqlQuery) => runQuery<R>(client, q) };
+export async function runTransaction<T>(client: PgLikeClient, fn: (tx: Queryable) => Promise<T>, allowNamed = false): Promise<T> {
+  const tx: Queryable = { query: <R = Row>(q: SqlQuery) => runQuery<R>(client, q, allowNamed) };
   let broken = false;
   try {
     await client.query("BEGIN");

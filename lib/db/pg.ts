@@ -23,13 +23,13 @@ export function createPgDb(url: string, variable: string, max: number): Db {
     async query<T = Row>(q: SqlQuery): Promise<QueryResult<T>> {
       const client = await connect();
       try {
-        return await runQuery<T>(client, q);
+        return await runQuery<T>(client, q, true);
       } finally {
         client.release();
       }
     },
     async transaction<T>(fn: (tx: Queryable) => Promise<T>) {
-      return runTransaction(await connect(), fn);
+      return runTransaction(await connect(), fn, true);
     },
     async exec(script: string) {
       await runScript(await connect(), script);

@@ -1,5 +1,5 @@
 /** One function per SQL statement on sessions. snake_case rows become camelCase here. */
-import { sql, type Queryable } from "../db";
+import { prepared, sql, type Queryable } from "../db";
 
 export interface SessionRecord {
   readonly id: string;
@@ -88,13 +88,13 @@ export async function insertSession(q: Queryable, s: NewSession): Promise<Sessio
 
 /** The hot path: the session and its user (with role names) in one primary-key lookup. */
 export async function findSessionWithUser(q: Queryable, id: string): Promise<{ session: SessionRecord; user: SessionUser } | null> {
-  const { rows } = await q.query<SessionRow & { email: string; name: string | null; email_verified_at: Date | null; user_active: boolean; roles: string[] }>(sql`
+  const { rows } = await q.query<SessionRow & { email: string; name: string | null; email_verified_at: Date | null; user_active: boolean; roles: string[] }>(prepared("portcullis_session_lookup_v1", sql`
     SELECT s.id, s.secret_hash, s.user_id, s.aal, s.amr, s.created_at, s.last_activity_at, s.idle_expires_at,
            s.absolute_expires_at, s.reauthenticated_at, s.rotate_pending, s.revoked_at, host(s.ip) AS ip, s.user_agent,
            u.email, u.name, u.email_verified_at, (u.status = 'active' AND u.deleted_at IS NULL) AS user_active,
            ARRAY(SELECT r.name FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = u.id ORDER BY r.name) AS roles
     FROM sessions s JOIN users u ON u.id = s.user_id
-    WHERE s.id = ${id}`);
+    WHERE s.id = ${id}`));
   const row = rows[0];
   if (!row) return null;
   return {
