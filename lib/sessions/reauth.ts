@@ -29,16 +29,18 @@ export async function reauthenticate(db: Db, input: ReauthInput, cfg: Config): P
   const verified = await verifyCredentials(db, { email: input.user.email, password: input.password, now: input.now, actor: input.actor, auditType: "reauth" }, cfg);
   if (!verified.ok) return verified;
   const mfa = await hasActiveMfa(db, input.user.id);
+  let secondMethod: "totp" | "backup_code" | null = null;
   if (mfa) {
     if (!input.code) return err("mfa_required");
     const second = await verifySecondFactor(db, { userId: input.user.id, code: input.code, now: input.now, actor: input.actor }, cfg);
     if (!second.ok) return second;
+    secondMethod = second.value.method;
   }
   return ok(await db.transaction(async (tx) => {
     await clearThrottle(tx, subjectHash(input.user.email));
     const issued = await rotateSession(tx, input.session, {
       now: input.now, reauthenticatedAt: input.now, ip: input.actor.ip, userAgent: input.actor.userAgent,
-      ...(mfa ? { aal: 2 as const, amr: ["pwd", "otp"] } : {}),
+      ...(secondMethod ? { aal: 2 as const, amr: ["pwd", secondMethod === "totp" ? "otp" : "backup_code"] } : {}),
     }, cfg);
     await recordAuditEvent(tx, {
       type: "reauth.success", result: "success", actor: input.actor, actorId: input.user.id, targetId: input.user.id,

@@ -1,0 +1,24 @@
+import { z } from "zod";
+import { route } from "@/app/_lib/route";
+import { authenticate, withAuthCookie } from "@/app/_lib/auth";
+import { jsonError, noContent, resultError } from "@/lib/http/response";
+import { clearCookie, cookieName, readCookie } from "@/lib/http/cookies";
+import { deviceIdOf, revokeDevice } from "@/lib/mfa/devices";
+import { TRUSTED_DEVICE_COOKIE } from "@/lib/mfa/trusted-devices";
+
+const deviceId = z.string().regex(/^[A-Za-z0-9_-]{22}$/);
+
+/** Revokes one of the caller's trusted devices: 204; another user's (or unknown) id: 404. */
+export const DELETE = route<{ id: string }>(async (request, ctx, params) => {
+  const auth = await authenticate(request, ctx);
+  if (!auth.ok) return resultError(auth);
+  const id = deviceId.safeParse(params.id);
+  const actor = { ip: ctx.ip, userAgent: ctx.userAgent, requestId: ctx.requestId };
+  if (!id.success || !(await revokeDevice(ctx.db, { userId: auth.value.user.id, deviceId: id.data, sessionId: auth.value.session.id, now: ctx.now, actor }))) {
+    return jsonError("not_found");
+  }
+  const response = noContent();
+  const name = cookieName(TRUSTED_DEVICE_COOKIE, ctx.config.secureCookies);
+  if (deviceIdOf(readCookie(request, name)) === id.data) response.headers.append("Set-Cookie", clearCookie(name, ctx.config.secureCookies));
+  return withAuthCookie(response, auth.value);
+});
