@@ -215,7 +215,15 @@ export function generatedSecrets(): Readonly<Record<string, string>> {
 let current: Config | null = null;
 
 export function config(): Config {
-  current ??= parseConfig(process.env);
+  if (!current) {
+    current = parseConfig(process.env);
+    const made = Object.entries(generated);
+    if (made.length > 0 && !current.PORTCULLIS_TEST_HOOKS) {
+      // Development only (production refuses to start without them): print once, so that a
+      // developer can pin them in .env.local and keep TOTP secrets readable across restarts.
+      console.info(`[config] generated development secrets (put them in .env.local to keep them):\n${made.map(([k, v]) => `${k}=${v}`).join("\n")}`);
+    }
+  }
   return current;
 }
 
