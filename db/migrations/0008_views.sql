@@ -1,4 +1,5 @@
--- 0008: operator views. active_sessions: sessions that are neither revoked nor expired now.
+-- 0008: operator views. active_sessions: sessions that are neither revoked nor expired now,
+-- of active, undeleted accounts (exactly the sessions authentication would accept).
 -- user_security_status: one row per live account with everything a support person needs to
 -- judge its security state (lock, failures, MFA, sessions, roles), and no secret.
 BEGIN;
@@ -10,7 +11,9 @@ FROM sessions s
 JOIN users u ON u.id = s.user_id
 WHERE s.revoked_at IS NULL
   AND s.idle_expires_at > now()
-  AND s.absolute_expires_at > now();
+  AND s.absolute_expires_at > now()
+  AND u.status = 'active'
+  AND u.deleted_at IS NULL;
 
 CREATE VIEW user_security_status AS
 SELECT u.id AS user_id,
@@ -38,5 +41,5 @@ FROM users u
 LEFT JOIN login_throttles t ON t.subject_hash = encode(sha256(convert_to(lower(u.email::text), 'UTF8')), 'hex')
 WHERE u.deleted_at IS NULL;
 
-INSERT INTO schema_migrations (version, name, checksum) VALUES ('0008', 'views', '30ba03813a0775124825a41a93f2fd1c2e0cdba9f8778c179b3e658b1183ce17');
+INSERT INTO schema_migrations (version, name, checksum) VALUES ('0008', 'views', '273ea436a15e92ed11b279f1e708d1c37c127d30f31e69d4812673d54a9a264f');
 COMMIT;

@@ -116,16 +116,19 @@ BEGIN
 END
 $$;
 
--- Audit retention. The append-only trigger still refuses rows younger than 30 days.
+-- Audit retention. The append-only trigger refuses to delete rows younger than 30 days (by the
+-- database clock), so the cutoff is capped there: a p_before from a clock ahead of the
+-- database's (or a retention under 30 days) deletes less, instead of failing the whole job.
 CREATE FUNCTION purge_audit_logs(p_before timestamptz, p_batch_size integer DEFAULT 1000, p_max_batches integer DEFAULT 100)
 RETURNS integer LANGUAGE plpgsql AS $$
 DECLARE
   total integer := 0;
   n integer;
+  cutoff timestamptz := least(p_before, now() - interval '30 days');
 BEGIN
   FOR i IN 1..p_max_batches LOOP
     DELETE FROM audit_logs WHERE id IN (
-      SELECT id FROM audit_logs WHERE created_at < p_before
+      SELECT id FROM audit_logs WHERE created_at < cutoff
       LIMIT p_batch_size FOR UPDATE SKIP LOCKED);
     GET DIAGNOSTICS n = ROW_COUNT;
     total := total + n;
@@ -135,5 +138,5 @@ BEGIN
 END
 $$;
 
-INSERT INTO schema_migrations (version, name, checksum) VALUES ('0009', 'maintenance_functions', '5d97431439c2a3a0f11b4a19853d77638128fa5534613e8610e25eb9b4171b5f');
+INSERT INTO schema_migrations (version, name, checksum) VALUES ('0009', 'maintenance_functions', '0e43c81d047045d765d3168b9a3fad2dfc116d91a48737a8549e40ade5bcdffe');
 COMMIT;

@@ -51,10 +51,11 @@ const TABLES = [
   "mfa_challenges", "mfa_backup_codes", "mfa_factors", "trusted_devices", "user_roles", "oauth_accounts", "password_history", "users",
 ];
 
-/** Empties every data table (keeps the seeded roles). Triggers are bypassed for the audit log. */
+/** Empties every data table and drops roles a test added (the seeded ones stay). Triggers are bypassed for the audit log. */
 export async function resetDb(db: Db): Promise<void> {
   await db.transaction(async (tx) => {
     await tx.query(sql`SET LOCAL session_replication_role = replica`);
     await tx.query({ text: `TRUNCATE ${TABLES.join(", ")} RESTART IDENTITY CASCADE`, values: [] });
+    await tx.query(sql`DELETE FROM roles WHERE name NOT IN ('admin', 'support', 'user')`);
   });
 }
