@@ -129,6 +129,10 @@ export default async function setup(project: TestProject) {
 
   buildIfStale();
   const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  // The server is reached at baseUrl, not at APP_URL: a real browser (tests/e2e) sends that as
+  // its Origin on the pages' own fetches, so it is listed like a deployment's extra origin.
+  serverEnv.ALLOWED_ORIGINS = baseUrl;
   mkdirSync(join(ROOT, ".data"), { recursive: true });
   const serverLog = join(ROOT, ".data", `test-server-${runId}.log`);
   project.provide("serverLog", serverLog);
@@ -140,7 +144,6 @@ export default async function setup(project: TestProject) {
   cleanups.push(() => {
     child.kill("SIGTERM");
   });
-  const baseUrl = `http://127.0.0.1:${port}`;
   try {
     await waitForHealth(baseUrl, child, 60000);
   } catch (error) {
