@@ -162,7 +162,7 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
   if (!parsed.success) throw new ConfigError(`Invalid configuration: ${describe(parsed.error.issues)}`);
   const env = parsed.data;
   const onVercel = env.VERCEL === "1" || env.VERCEL_ENV !== undefined;
-  const production = env.NODE_ENV === "production" && !env.PORTCULLIS_TEST_HOOKS && !source.PORTCULLIS_DEV_SERVER;
+  const production = env.NODE_ENV === "production" && !env.PORTCULLIS_TEST_HOOKS;
   if (env.PORTCULLIS_TEST_HOOKS && onVercel) {
     throw new ConfigError("PORTCULLIS_TEST_HOOKS: test hooks cannot be enabled on Vercel");
   }

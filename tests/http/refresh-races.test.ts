@@ -42,7 +42,7 @@ function refresh(client: Client, refreshToken: string, now?: number) {
 
 async function familyRows(sid: string) {
   return serverSql<{ id: string; parent_id: string | null; token_hash: string; used_at: string | null; revoked_at: string | null }>(
-    "SELECT id::text, parent_id::text, token_hash, used_at, revoked_at FROM refresh_tokens WHERE session_id = $1 ORDER BY id", [sid]);
+    "SELECT id::text, parent_id::text, token_hash, used_at, revoked_at FROM refresh_tokens WHERE session_id = $1 ORDER BY refresh_tokens.id", [sid]);
 }
 
 async function liveCount(sid: string): Promise<number> {
