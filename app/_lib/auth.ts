@@ -56,7 +56,7 @@ export async function authenticate(request: Request, ctx: RequestContext, option
   if (!valid) return err("unauthenticated");
   if (options.reauth && !isRecentlyAuthenticated(valid.session, ctx.now, ctx.config.REAUTH_WINDOW_SECONDS)) return err("reauth_required");
   if (!valid.session.rotatePending) return ok({ ...valid, setCookie: null });
-  const actor = { ip: ctx.ip, userAgent: ctx.userAgent, requestId: ctx.requestId };
+  const actor = ctx.actor;
   const issued = await ctx.db.transaction(async (tx) => {
     const next = await rotateSession(tx, valid.session, { now: ctx.now, ip: ctx.ip, userAgent: ctx.userAgent }, ctx.config);
     await recordAuditEvent(tx, {

@@ -26,6 +26,7 @@ import { randomToken } from "@/lib/crypto/random";
 import { recordAuditEvent } from "@/lib/audit/audit";
 import { hasPermission, rolesAndPermissions, type Permission } from "@/lib/rbac/permissions";
 import { isRecentlyAuthenticated, type ValidSession } from "@/lib/sessions/sessions";
+import type { AdminAction } from "@/lib/admin/action";
 import { authenticate, type Authenticated } from "./auth";
 import { getSession } from "./session";
 
@@ -33,6 +34,11 @@ export interface Authorized extends Authenticated {
   readonly permissions: readonly string[];
   /** Who is acting and from where, for the audit rows of the action. */
   readonly actor: Actor;
+}
+
+/** The admin action context lib/admin functions take: who acts, from which session, when. */
+export function adminAction(auth: Authorized, now: Date): AdminAction {
+  return { adminId: auth.user.id, sessionId: auth.session.id, actor: auth.actor, now };
 }
 
 export interface PermissionOptions {
@@ -64,7 +70,7 @@ export async function requirePermission(
   const auth = await authenticate(request, ctx);
   if (!auth.ok) return { ok: false, error: auth.error, setCookie: null };
   const setCookie = auth.value.setCookie;
-  const actor: Actor = { ip: ctx.ip, userAgent: ctx.userAgent, requestId: ctx.requestId };
+  const actor = ctx.actor;
   const route = `${request.method} ${new URL(request.url).pathname}`;
   const permissions = await permitted(ctx.db, auth.value, permission, { actor, now: ctx.now, route });
   if (!permissions) return { ok: false, error: "forbidden", setCookie };

@@ -3,7 +3,7 @@
  * port of pg) share: running a transaction on one checked-out client.
  */
 import type { SqlQuery } from "./sql";
-import type { Queryable, QueryResult, Row } from "./types";
+import { DatabaseUnavailableError, type Db, type DriverName, type Queryable, type QueryResult, type Row } from "./types";
 
 export interface PgLikeClient {
   query(text: string | { name?: string; text: string; values?: unknown[] }, values?: unknown[]): Promise<{ rows: unknown[]; rowCount: number | null }>;
@@ -63,4 +63,44 @@ const UNREACHABLE = new Set(["ECONNREFUSED", "ENOTFOUND", "ETIMEDOUT", "EHOSTUNR
 export function isConnectionError(error: unknown): boolean {
   const code = (error as { code?: string } | null)?.code;
   return (code !== undefined && UNREACHABLE.has(code)) || /connect|terminated|WebSocket/i.test(String((error as Error)?.message));
+}
+
+export interface PgLikePool {
+  connect(): Promise<unknown>;
+  end(): Promise<void>;
+}
+
+/**
+ * A Db over a pg-shaped pool. A connection failure becomes DatabaseUnavailableError naming the
+ * variable and the host (never the password). `allowNamed`: keep named prepared statements.
+ */
+export function poolDb(driver: DriverName, pool: PgLikePool, url: string, variable: string, allowNamed: boolean): Db {
+  const connect = async (): Promise<PgLikeClient> => {
+    try {
+      return (await pool.connect()) as PgLikeClient;
+    } catch (error) {
+      if (isConnectionError(error)) {
+        throw new DatabaseUnavailableError(`Cannot reach the database at ${describeUrl(url)} (from ${variable}): ${(error as Error).message}`, { cause: error });
+      }
+      throw error;
+    }
+  };
+  return {
+    driver,
+    async query<T = Row>(q: SqlQuery): Promise<QueryResult<T>> {
+      const client = await connect();
+      try {
+        return await runQuery<T>(client, q, allowNamed);
+      } finally {
+        client.release();
+      }
+    },
+    async transaction<T>(fn: (tx: Queryable) => Promise<T>) {
+      return runTransaction(await connect(), fn, allowNamed);
+    },
+    async exec(script: string) {
+      await runScript(await connect(), script);
+    },
+    close: () => pool.end(),
+  };
 }

@@ -8,10 +8,8 @@
  */
 import { createPool } from "@vercel/postgres";
 import { neonConfig } from "@neondatabase/serverless";
-import type { Db, Queryable, QueryResult, Row } from "./types";
-import type { SqlQuery } from "./sql";
-import { DatabaseUnavailableError } from "./types";
-import { describeUrl, isConnectionError, runQuery, runScript, runTransaction, type PgLikeClient } from "./pg-common";
+import type { Db } from "./types";
+import { poolDb } from "./pg-common";
 
 export function createVercelDb(url: string, variable: string, max: number, wsProxy: string | undefined): Db {
   if (wsProxy) {
@@ -23,32 +21,6 @@ export function createVercelDb(url: string, variable: string, max: number, wsPro
   }
   const pool = createPool({ connectionString: url, max });
   pool.on("error", () => undefined);
-  const connect = async (): Promise<PgLikeClient> => {
-    try {
-      return (await pool.connect()) as unknown as PgLikeClient;
-    } catch (error) {
-      if (isConnectionError(error)) {
-        throw new DatabaseUnavailableError(`Cannot reach the database at ${describeUrl(url)} (from ${variable}): ${(error as Error).message}`, { cause: error });
-      }
-      throw error;
-    }
-  };
-  return {
-    driver: "vercel",
-    async query<T = Row>(q: SqlQuery): Promise<QueryResult<T>> {
-      const client = await connect();
-      try {
-        return await runQuery<T>(client, q);
-      } finally {
-        client.release();
-      }
-    },
-    async transaction<T>(fn: (tx: Queryable) => Promise<T>) {
-      return runTransaction(await connect(), fn);
-    },
-    async exec(script: string) {
-      await runScript(await connect(), script);
-    },
-    close: () => pool.end(),
-  };
+  // Named statements off: Neon's pooler (PgBouncer, transaction mode) may not keep them.
+  return poolDb("vercel", pool, url, variable, false);
 }

@@ -17,10 +17,16 @@ export interface RequestContext {
   readonly ip: string | null;
   readonly userAgent: string | null;
   readonly requestId: string;
+  /** ip, user agent and request id together: what audit-writing lib functions take. */
+  readonly actor: Actor;
 }
 
 /** Who did something and from where: passed to audit-writing lib functions. */
-export type Actor = Pick<RequestContext, "ip" | "userAgent" | "requestId">;
+export interface Actor {
+  readonly ip: string | null;
+  readonly userAgent: string | null;
+  readonly requestId: string;
+}
 
 const USER_AGENT_MAX = 512;
 
@@ -35,12 +41,10 @@ export function requestNow(request: Request, cfg: Config): Date {
 export async function contextFor(request: Request): Promise<RequestContext> {
   const cfg = config();
   const incoming = request.headers.get("x-request-id");
-  return {
-    db: await getDb(),
-    config: cfg,
-    now: requestNow(request, cfg),
+  const actor: Actor = {
     ip: clientIp(request, cfg.clientIpHeader),
     userAgent: request.headers.get("user-agent")?.slice(0, USER_AGENT_MAX) ?? null,
     requestId: incoming && /^[A-Za-z0-9_-]{8,64}$/.test(incoming) ? incoming : randomToken(12),
   };
+  return { db: await getDb(), config: cfg, now: requestNow(request, cfg), ...actor, actor };
 }

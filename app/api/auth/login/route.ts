@@ -19,7 +19,7 @@ export const POST = route(async (request, ctx) => {
   // problem is just a wrong password here, answered like every other failure.
   const shape = shapeOf(input.value.password, "", ctx.config);
   if (!shape.ok && shape.error === "password_too_long") return jsonError("invalid_credentials");
-  const actor = { ip: ctx.ip, userAgent: ctx.userAgent, requestId: ctx.requestId };
+  const actor = ctx.actor;
   const trustedDeviceToken = readCookie(request, cookieName(TRUSTED_DEVICE_COOKIE, ctx.config.secureCookies));
   const result = await signIn(ctx.db, { ...input.value, now: ctx.now, actor, trustedDeviceToken }, ctx.config);
   if (!result.ok) return resultError(result);

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { route } from "@/app/_lib/route";
-import { readBody } from "@/app/_lib/parse";
+import { readOptionalBody } from "@/app/_lib/parse";
 import { authenticate, clearSessionCookie, withAuthCookie } from "@/app/_lib/auth";
 import { json, resultError } from "@/lib/http/response";
 import { endAllSessions } from "@/lib/sessions/sign-out";
@@ -12,12 +12,11 @@ const body = z.object({ keepCurrent: z.boolean().default(false) }).strict();
  * Needs a recent re-authentication (403 reauth_required otherwise).
  */
 export const POST = route(async (request, ctx) => {
-  const hasBody = request.headers.get("content-type") !== null;
-  const input = hasBody ? await readBody(request, body) : { ok: true as const, value: { keepCurrent: false } };
+  const input = await readOptionalBody(request, body, { keepCurrent: false });
   if (!input.ok) return input.response;
   const auth = await authenticate(request, ctx, { reauth: true });
   if (!auth.ok) return resultError(auth);
-  const actor = { ip: ctx.ip, userAgent: ctx.userAgent, requestId: ctx.requestId };
+  const actor = ctx.actor;
   const revoked = await endAllSessions(ctx.db, auth.value.user.id, {
     now: ctx.now, actor, keepSessionId: input.value.keepCurrent ? auth.value.session.id : null, currentSessionId: auth.value.session.id,
   });

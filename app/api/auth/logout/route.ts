@@ -9,7 +9,7 @@ export const POST = route(async (request, ctx) => {
   const token = sessionTokenFrom(request, ctx);
   const parsed = token ? parseSessionToken(token) : null;
   if (token && parsed) {
-    await endSession(ctx.db, token, { now: ctx.now, actor: { ip: ctx.ip, userAgent: ctx.userAgent, requestId: ctx.requestId } }, ctx.config);
+    await endSession(ctx.db, token, { now: ctx.now, actor: ctx.actor }, ctx.config);
   }
   return noContent({ headers: { "Set-Cookie": clearSessionCookie(ctx), "Clear-Site-Data": '"cookies"' } });
 });

@@ -20,7 +20,7 @@ export const POST = route(async (request, ctx) => {
   if (!input.ok) return input.response;
   const auth = await authenticate(request, ctx);
   if (!auth.ok) return resultError(auth);
-  const actor = { ip: ctx.ip, userAgent: ctx.userAgent, requestId: ctx.requestId };
+  const actor = ctx.actor;
   const result = await reauthenticate(ctx.db, { ...auth.value, password: input.value.password, code: input.value.code ?? null, now: ctx.now, actor }, ctx.config);
   if (!result.ok) return resultError(result);
   return json(

@@ -18,7 +18,7 @@ export const POST = route(async (request, ctx) => {
   if (!input.ok) return input.response;
   const shape = shapeOf(input.value.password, input.value.email, ctx.config);
   if (!shape.ok) return resultError(shape);
-  const actor = { ip: ctx.ip, userAgent: ctx.userAgent, requestId: ctx.requestId };
+  const actor = ctx.actor;
   const result = await register(ctx.db, { email: input.value.email, password: input.value.password, name: input.value.name ?? null, now: ctx.now, actor }, ctx.config);
   if (!result.ok) return resultError(result);
   return json({ status: "pending_verification", message: "Check your email to continue." }, { status: 201 });

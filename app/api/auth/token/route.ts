@@ -20,7 +20,7 @@ export const POST = route(async (request, ctx) => {
   const hasBody = request.headers.get("content-type") !== null;
   const input = hasBody ? await readBody(request, body) : { ok: true as const, value: {} };
   if (!input.ok) return input.response;
-  const actor = { ip: ctx.ip, userAgent: ctx.userAgent, requestId: ctx.requestId };
+  const actor = ctx.actor;
   if ("email" in input.value) {
     const { email, password } = input.value;
     const shape = shapeOf(password, "", ctx.config);

@@ -3,5 +3,5 @@ import { runDailyMaintenance } from "@/lib/maintenance/cleanup";
 
 /** Daily (vercel.json): tokens, rate limits, throttles, outbox and audit retention. */
 export const GET = cronRoute(async (ctx) => ({
-  deleted: await runDailyMaintenance(ctx.db, ctx.now, { ip: ctx.ip, userAgent: ctx.userAgent, requestId: ctx.requestId }, ctx.config),
+  deleted: await runDailyMaintenance(ctx.db, ctx.now, ctx.actor, ctx.config),
 }));

@@ -3,5 +3,5 @@ import { runSessionCleanup } from "@/lib/maintenance/cleanup";
 
 /** Every five minutes (vercel.json): expired, idle and long-revoked sessions. */
 export const GET = cronRoute(async (ctx) => ({
-  deleted: await runSessionCleanup(ctx.db, ctx.now, { ip: ctx.ip, userAgent: ctx.userAgent, requestId: ctx.requestId }),
+  deleted: await runSessionCleanup(ctx.db, ctx.now, ctx.actor),
 }));

@@ -18,7 +18,7 @@ export const POST = route(async (request, ctx) => {
   if (!input.ok) return input.response;
   const auth = await authenticate(request, ctx, { reauth: true });
   if (!auth.ok) return resultError(auth);
-  const actor = { ip: ctx.ip, userAgent: ctx.userAgent, requestId: ctx.requestId };
+  const actor = ctx.actor;
   const result = await requestEmailChange(ctx.db, {
     user: auth.value.user, sessionId: auth.value.session.id, newEmail: input.value.newEmail, now: ctx.now, actor,
   }, ctx.config);

@@ -16,7 +16,7 @@ export const POST = route(async (request, ctx) => {
   const input = await readBody(request, body);
   if (!input.ok) return input.response;
   const auth = await authenticate(request, ctx);
-  const actor = { ip: ctx.ip, userAgent: ctx.userAgent, requestId: ctx.requestId };
+  const actor = ctx.actor;
   const current = auth.ok ? { session: auth.value.session, user: auth.value.user } : null;
   const result = await confirmEmailToken(ctx.db, { token: input.value.token, current, now: ctx.now, actor }, ctx.config);
   if (!result.ok) return resultError(result);

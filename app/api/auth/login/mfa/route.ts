@@ -24,7 +24,7 @@ const body = z.object({
 export const POST = route(async (request, ctx) => {
   const input = await readBody(request, body);
   if (!input.ok) return input.response;
-  const actor = { ip: ctx.ip, userAgent: ctx.userAgent, requestId: ctx.requestId };
+  const actor = ctx.actor;
   const result = await completeSecondStep(ctx.db, { ...input.value, now: ctx.now, actor }, ctx.config);
   if (!result.ok) return resultError(result);
   const { user, issued, tokens, device } = result.value;

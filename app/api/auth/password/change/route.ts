@@ -17,7 +17,7 @@ export const POST = route(async (request, ctx) => {
   if (!input.ok) return input.response;
   const auth = await authenticate(request, ctx);
   if (!auth.ok) return resultError(auth);
-  const actor = { ip: ctx.ip, userAgent: ctx.userAgent, requestId: ctx.requestId };
+  const actor = ctx.actor;
   const result = await changePassword(ctx.db, { ...auth.value, ...input.value, now: ctx.now, actor }, ctx.config);
   if (!result.ok) return resultError(result);
   return json(

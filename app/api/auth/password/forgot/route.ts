@@ -14,7 +14,7 @@ const body = z.object({ email: emailSchema });
 export const POST = route(async (request, ctx) => {
   const input = await readBody(request, body);
   if (!input.ok) return input.response;
-  const actor = { ip: ctx.ip, userAgent: ctx.userAgent, requestId: ctx.requestId };
+  const actor = ctx.actor;
   const result = await requestPasswordReset(ctx.db, { email: input.value.email, now: ctx.now, actor }, ctx.config);
   if (!result.ok) return resultError(result);
   return json({ status: "requested", message: "If an account uses this address, a link to reset its password is on its way." }, { status: 202 });

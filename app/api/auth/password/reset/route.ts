@@ -13,7 +13,7 @@ const body = z.object({ token: z.string().min(1).max(256), password: z.string().
 export const POST = route(async (request, ctx) => {
   const input = await readBody(request, body);
   if (!input.ok) return input.response;
-  const actor = { ip: ctx.ip, userAgent: ctx.userAgent, requestId: ctx.requestId };
+  const actor = ctx.actor;
   const result = await completePasswordReset(ctx.db, { ...input.value, now: ctx.now, actor }, ctx.config);
   if (!result.ok) return resultError(result);
   return json({ status: "password_reset", message: "Your password was changed. Sign in with the new password." });

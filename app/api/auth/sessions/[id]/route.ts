@@ -11,7 +11,7 @@ export const DELETE = route<{ id: string }>(async (request, ctx, params) => {
   const auth = await authenticate(request, ctx);
   if (!auth.ok) return resultError(auth);
   const id = sessionId.safeParse(params.id);
-  const actor = { ip: ctx.ip, userAgent: ctx.userAgent, requestId: ctx.requestId };
+  const actor = ctx.actor;
   if (!id.success || !(await revokeOwnSessionById(ctx.db, auth.value.user.id, id.data, { now: ctx.now, actor }))) {
     return jsonError("not_found");
   }

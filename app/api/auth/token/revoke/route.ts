@@ -13,7 +13,7 @@ const body = z.object({ refreshToken: z.string().min(1).max(512) }).strict();
 export const POST = route(async (request, ctx) => {
   const input = await readBody(request, body);
   if (!input.ok) return input.response;
-  const actor = { ip: ctx.ip, userAgent: ctx.userAgent, requestId: ctx.requestId };
+  const actor = ctx.actor;
   const result = await revokeRefreshFamily(ctx.db, { token: input.value.refreshToken, now: ctx.now, actor }, ctx.config);
   if (!result.ok) return resultError(result);
   return json({});

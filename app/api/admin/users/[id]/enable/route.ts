@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { route } from "@/app/_lib/route";
-import { readBody } from "@/app/_lib/parse";
-import { refusal, requirePermission } from "@/app/_lib/authorize";
+import { readOptionalBody } from "@/app/_lib/parse";
+import { adminAction, refusal, requirePermission } from "@/app/_lib/authorize";
 import { withAuthCookie } from "@/app/_lib/auth";
 import { json, resultError } from "@/lib/http/response";
 import { parseUuid } from "@/lib/admin/search-params";
@@ -13,11 +13,11 @@ const body = z.object({}).strict();
 export const POST = route<{ id: string }>(async (request, ctx, params) => {
   const auth = await requirePermission(request, ctx, "users:write", { reauth: true });
   if (!auth.ok) return refusal(auth);
-  const input = request.headers.get("content-type") !== null ? await readBody(request, body) : { ok: true as const, value: {} };
+  const input = await readOptionalBody(request, body, {});
   if (!input.ok) return input.response;
   const id = parseUuid(params.id);
   if (!id.ok) return resultError(id);
-  const result = await enableUser(ctx.db, id.value, { adminId: auth.value.user.id, sessionId: auth.value.session.id, actor: auth.value.actor, now: ctx.now });
+  const result = await enableUser(ctx.db, id.value, adminAction(auth.value, ctx.now));
   if (!result.ok) return resultError(result);
   return withAuthCookie(json({ id: id.value, status: "active" }), auth.value);
 });

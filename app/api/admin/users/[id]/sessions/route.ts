@@ -1,5 +1,5 @@
 import { route } from "@/app/_lib/route";
-import { refusal, requirePermission } from "@/app/_lib/authorize";
+import { adminAction, refusal, requirePermission } from "@/app/_lib/authorize";
 import { withAuthCookie } from "@/app/_lib/auth";
 import { json, resultError } from "@/lib/http/response";
 import { parseUuid } from "@/lib/admin/search-params";
@@ -23,7 +23,7 @@ export const DELETE = route<{ id: string }>(async (request, ctx, params) => {
   if (!auth.ok) return refusal(auth);
   const id = parseUuid(params.id);
   if (!id.ok) return resultError(id);
-  const action = { adminId: auth.value.user.id, sessionId: auth.value.session.id, actor: auth.value.actor, now: ctx.now };
+  const action = adminAction(auth.value, ctx.now);
   const result = await revokeAllUserSessions(ctx.db, id.value, action);
   if (!result.ok) return resultError(result);
   return withAuthCookie(json({ revoked: result.value.revoked }), auth.value);

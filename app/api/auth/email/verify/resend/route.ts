@@ -19,7 +19,7 @@ export const POST = route(async (request, ctx) => {
   const auth = await authenticate(request, ctx);
   const email = auth.ok ? auth.value.user.email : input.value.email;
   if (!email) return jsonError("invalid_request");
-  const actor = { ip: ctx.ip, userAgent: ctx.userAgent, requestId: ctx.requestId };
+  const actor = ctx.actor;
   const result = await requestEmailVerification(ctx.db, { email, now: ctx.now, actor }, ctx.config);
   if (!result.ok) return resultError(result);
   const response = json({ status: "requested", message: "If this address needs confirming, a new link is on its way." }, { status: 202 });

@@ -10,7 +10,7 @@ import { startTotpSetup } from "@/lib/mfa/factors";
 export const POST = route(async (request, ctx) => {
   const auth = await authenticate(request, ctx, { reauth: true });
   if (!auth.ok) return resultError(auth);
-  const actor = { ip: ctx.ip, userAgent: ctx.userAgent, requestId: ctx.requestId };
+  const actor = ctx.actor;
   const result = await startTotpSetup(ctx.db, { session: auth.value.session, user: auth.value.user, now: ctx.now, actor }, ctx.config);
   if (!result.ok) return resultError(result);
   const { secret, uri, qrCodeSvg } = result.value;

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { route } from "@/app/_lib/route";
-import { refusal, requirePermission } from "@/app/_lib/authorize";
+import { adminAction, refusal, requirePermission } from "@/app/_lib/authorize";
 import { withAuthCookie } from "@/app/_lib/auth";
 import { jsonError, noContent, resultError } from "@/lib/http/response";
 import { parseUuid } from "@/lib/admin/search-params";
@@ -15,7 +15,7 @@ export const DELETE = route<{ id: string; sessionId: string }>(async (request, c
   const id = parseUuid(params.id);
   const session = sessionId.safeParse(params.sessionId);
   if (!id.ok || !session.success) return jsonError("not_found");
-  const action = { adminId: auth.value.user.id, sessionId: auth.value.session.id, actor: auth.value.actor, now: ctx.now };
+  const action = adminAction(auth.value, ctx.now);
   const result = await revokeUserSession(ctx.db, id.value, session.data, action);
   if (!result.ok) return resultError(result);
   return withAuthCookie(noContent(), auth.value);
