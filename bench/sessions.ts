@@ -20,7 +20,7 @@
  * Options: --duration <s> (10)  --login-duration <s> (max(duration, 10))  --connections <list> (10,50)
  *          --login-connections <n> (8)
  *          --sessions <n> (1000)  --users <n> (4)  --warmup <s> (3)  --no-build  --keep-db
- *          --only <groups> (floors,session,login,register,burst: all by default)
+ *          --only <groups> (floors,session,login,register,burst,refresh: all by default)
  *          --cpu-prof <dir> (profile the measured Next.js server; written when it exits)
  * Environment: POSTGRES_URL, the server to create the database on
  *          (default postgres://postgres@127.0.0.1:5432/postgres).
@@ -71,7 +71,7 @@ interface Options {
   readonly baseUrl: string;
 }
 
-const SCENARIO_GROUPS = ["floors", "session", "login", "register", "burst"] as const;
+const SCENARIO_GROUPS = ["floors", "session", "login", "register", "burst", "refresh"] as const;
 
 function options(): Options {
   const { values } = parseArgs({
@@ -509,6 +509,8 @@ interface Bench {
   readonly database: string;
   readonly tokens: readonly string[];
   readonly users: readonly string[];
+  /** Unspent refresh tokens, one per family: each is presented exactly once. */
+  readonly refreshTokens: readonly string[];
 }
 
 function ipFor(n: number): string {
@@ -523,6 +525,22 @@ function sessionRequest(tokens: readonly string[], origin: string, path: string)
     setupRequest: (req) => {
       const i = next++;
       req.headers = { ...req.headers, cookie: `portcullis_session=${tokens[i % tokens.length]}`, origin, "x-real-ip": ipFor(i % 5000), "user-agent": USER_AGENT };
+      return req;
+    },
+  };
+}
+
+function refreshRequest(tokens: readonly string[], origin: string): CannonRequest {
+  let next = 0;
+  return {
+    method: "POST",
+    path: "/api/auth/token/refresh",
+    setupRequest: (req) => {
+      const i = next++;
+      if (i >= tokens.length) throw new Error(`bench: only ${tokens.length} refresh tokens were seeded; raise REFRESH_FAMILIES`);
+      // many IPs: the refresh endpoint allows 150 per IP per 5 minutes
+      req.headers = { ...req.headers, "content-type": "application/json", origin, "x-real-ip": ipFor(300_000 + (i % 50_000)), "user-agent": USER_AGENT };
+      req.body = JSON.stringify({ refreshToken: tokens[i] });
       return req;
     },
   };
@@ -658,6 +676,39 @@ async function seedSessions(seed: pg.Pool, emails: readonly string[], count: num
      SELECT t.id, t.hash, t.owner::uuid, 1, '{pwd}', now(), now() + interval '7 days', now() + interval '30 days', now(), '127.0.0.1', $4
      FROM unnest($1::text[], $2::text[], $3::text[]) AS t(id, hash, owner)`,
     [ids, hashes, owners, USER_AGENT],
+  );
+  await seed.query("VACUUM ANALYZE");
+  return tokens;
+}
+
+/** Families for the refresh scenario: a session row and one unspent refresh token each. */
+const REFRESH_FAMILIES = 40_000;
+
+async function seedRefreshFamilies(seed: pg.Pool, emails: readonly string[], count: number): Promise<string[]> {
+  const { rows } = await seed.query<{ id: string }>(`SELECT id FROM users WHERE email = ANY($1::text[]) ORDER BY email`, [emails]);
+  const sessionIds: string[] = [];
+  const secretHashes: string[] = [];
+  const owners: string[] = [];
+  const tokenHashes: string[] = [];
+  const tokens: string[] = [];
+  for (let i = 0; i < count; i++) {
+    sessionIds.push(randomToken(16));
+    secretHashes.push(sha256Hex(randomToken(32)));
+    owners.push(rows[i % rows.length]!.id);
+    const token = randomToken(32);
+    tokens.push(token);
+    tokenHashes.push(sha256Hex(token));
+  }
+  await seed.query(
+    `INSERT INTO sessions (id, secret_hash, user_id, aal, amr, last_activity_at, idle_expires_at, absolute_expires_at, reauthenticated_at, ip, user_agent)
+     SELECT t.id, t.hash, t.owner::uuid, 1, '{pwd}', now(), now() + interval '7 days', now() + interval '30 days', now(), '127.0.0.1', $4
+     FROM unnest($1::text[], $2::text[], $3::text[]) AS t(id, hash, owner)`,
+    [sessionIds, secretHashes, owners, USER_AGENT],
+  );
+  await seed.query(
+    `INSERT INTO refresh_tokens (session_id, user_id, token_hash)
+     SELECT t.sid, t.owner::uuid, t.hash FROM unnest($1::text[], $2::text[], $3::text[]) AS t(sid, owner, hash)`,
+    [sessionIds, owners, tokenHashes],
   );
   await seed.query("VACUUM ANALYZE");
   return tokens;
@@ -881,6 +932,13 @@ async function runScenarios(bench: Bench, servers: Servers, hashing: Hashing, ru
     rows.push(register);
   }
 
+  if (opts.only.has("refresh")) {
+    const refresh = await measured(bench, "POST /api/auth/token/refresh", servers.session, () =>
+      load(`${nextOrigin}/api/auth/token/refresh`, Math.min(...opts.connections), opts.duration, refreshRequest(bench.refreshTokens, nextOrigin)).result);
+    refresh.notes.push("each request rotates a distinct family: new refresh token + EdDSA access token, in one transaction");
+    rows.push(refresh);
+  }
+
   // Beside a login burst: closed loop (session checks saturate the CPU; the hashing threads run at
   // nice 10 and get what is left), then open loop at half the closed-loop rate (CPU to spare).
   const bursts: BurstComparison[] = [];
@@ -983,7 +1041,8 @@ async function main(): Promise<void> {
     log(`registering ${opts.users} users over HTTP, inserting ${opts.sessions} sessions`);
     const users = await registerUsers(nextOrigin, runId, opts.users);
     const tokens = await seedSessions(seed, users, opts.sessions);
-    const bench: Bench = { opts, admin, seed, database: database.name, tokens, users };
+    const refreshTokens = opts.only.has("refresh") ? await seedRefreshFamilies(seed, users, REFRESH_FAMILIES) : [];
+    const bench: Bench = { opts, admin, seed, database: database.name, tokens, users, refreshTokens };
 
     log("counting SQL round trips (second server behind a wire-protocol counter)");
     const roundTrips = await countRoundTrips(bench, secrets, database.url, runId);
