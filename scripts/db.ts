@@ -33,7 +33,7 @@ async function main(): Promise<void> {
       const status = await migrationStatus(db, loadMigrations());
       for (const a of status.applied) console.log(`applied  ${a.version} ${a.name}  ${a.appliedAt.toISOString()}${a.checksumMatches ? "" : "  CHECKSUM CHANGED"}`);
       for (const p of status.pending) console.log(`pending  ${p.version} ${p.name}`);
-      if (status.pending.length) process.exitCode = 3;
+      if (status.pending.length > 0 || status.applied.some((a) => !a.checksumMatches)) process.exitCode = 3;
     } else if (command === "rollback") {
       const steps = arg === undefined ? 1 : Number(arg);
       if (!Number.isInteger(steps) || steps < 1) throw new Error("usage: npm run db:rollback [n]  (n >= 1)");

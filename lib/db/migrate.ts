@@ -102,9 +102,10 @@ export async function migrate(db: Db, migrations = loadMigrations()): Promise<st
   if (changed.length > 0) {
     throw new MigrationError(`Refusing to migrate: applied migration(s) ${changed.map((c) => c.version).join(", ")} changed since they were applied`);
   }
+  // Refuse before applying anything, so a bad file later in the list leaves no half-run batch.
+  status.pending.forEach(assertSealed);
   const done: string[] = [];
   for (const m of status.pending) {
-    assertSealed(m);
     await db.exec(m.up);
     done.push(m.file);
   }
