@@ -4,7 +4,10 @@
  * (checklist #27). A session flagged for rotation (a role change) is swapped for a new id on
  * this request, and the new cookie goes out with the response.
  */
+import type { z } from "zod";
 import type { RequestContext } from "@/lib/http/context";
+import { resultError } from "@/lib/http/response";
+import { readBody } from "./parse";
 import { clearCookie, cookieName, readCookie, serializeCookie } from "@/lib/http/cookies";
 import { err, ok, type Result } from "@/lib/errors";
 import { recordAuditEvent } from "@/lib/audit/audit";
@@ -72,4 +75,18 @@ export async function authenticate(request: Request, ctx: RequestContext, option
 export function withAuthCookie(response: Response, auth: Authenticated): Response {
   if (auth.setCookie) response.headers.append("Set-Cookie", auth.setCookie);
   return response;
+}
+
+/** The body (validated first: a malformed request is a 400 even when signed out) and the session. */
+export async function readBodyWithSession<S extends z.ZodType>(
+  request: Request,
+  ctx: RequestContext,
+  schema: S,
+  options: AuthOptions = {},
+): Promise<{ ok: true; input: z.infer<S>; auth: Authenticated } | { ok: false; response: Response }> {
+  const input = await readBody(request, schema);
+  if (!input.ok) return input;
+  const auth = await authenticate(request, ctx, options);
+  if (!auth.ok) return { ok: false, response: resultError(auth) };
+  return { ok: true, input: input.value, auth: auth.value };
 }

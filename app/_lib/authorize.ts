@@ -26,7 +26,11 @@ import { randomToken } from "@/lib/crypto/random";
 import { recordAuditEvent } from "@/lib/audit/audit";
 import { hasPermission, rolesAndPermissions, type Permission } from "@/lib/rbac/permissions";
 import { isRecentlyAuthenticated, type ValidSession } from "@/lib/sessions/sessions";
+import type { z } from "zod";
 import type { AdminAction } from "@/lib/admin/action";
+import { parseUuid } from "@/lib/admin/search-params";
+import { resultError } from "@/lib/http/response";
+import { readOptionalBody } from "./parse";
 import { authenticate, type Authenticated } from "./auth";
 import { getSession } from "./session";
 
@@ -107,4 +111,33 @@ export async function requirePagePermission(permission: Permission, page: string
   const permissions = await permitted(await getDb(), current, permission, { actor, now: new Date(), route: `PAGE ${page}` });
   if (!permissions) return err("forbidden");
   return ok({ ...current, permissions });
+}
+
+export interface AdminCommand<T> {
+  readonly ok: true;
+  readonly auth: Authorized;
+  readonly targetId: string;
+  readonly input: T;
+  readonly action: AdminAction;
+}
+
+/**
+ * The common head of an admin action on one account: the permission with a recent
+ * re-authentication, then the (optional) body, then the target's id from the URL.
+ */
+export async function adminCommand<S extends z.ZodType>(
+  request: Request,
+  ctx: RequestContext,
+  rawId: unknown,
+  permission: Permission,
+  schema: S,
+  fallback: z.infer<S>,
+): Promise<AdminCommand<z.infer<S>> | { ok: false; response: Response }> {
+  const auth = await requirePermission(request, ctx, permission, { reauth: true });
+  if (!auth.ok) return { ok: false, response: refusal(auth) };
+  const input = await readOptionalBody(request, schema, fallback);
+  if (!input.ok) return input;
+  const id = parseUuid(rawId);
+  if (!id.ok) return { ok: false, response: resultError(id) };
+  return { ok: true, auth: auth.value, targetId: id.value, input: input.value, action: adminAction(auth.value, ctx.now) };
 }

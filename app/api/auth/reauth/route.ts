@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { route } from "@/app/_lib/route";
-import { readBody } from "@/app/_lib/parse";
-import { authenticate, sessionCookie } from "@/app/_lib/auth";
+import { readBodyWithSession, sessionCookie } from "@/app/_lib/auth";
 import { json, resultError } from "@/lib/http/response";
 import { reauthenticate } from "@/lib/sessions/reauth";
 import { addSeconds } from "@/lib/clock";
@@ -16,12 +15,11 @@ const body = z.object({
  * the account has one. Issues a new session id (the old one stops working).
  */
 export const POST = route(async (request, ctx) => {
-  const input = await readBody(request, body);
-  if (!input.ok) return input.response;
-  const auth = await authenticate(request, ctx);
-  if (!auth.ok) return resultError(auth);
+  const parsed = await readBodyWithSession(request, ctx, body);
+  if (!parsed.ok) return parsed.response;
+  const { input, auth } = parsed;
   const actor = ctx.actor;
-  const result = await reauthenticate(ctx.db, { ...auth.value, password: input.value.password, code: input.value.code ?? null, now: ctx.now, actor }, ctx.config);
+  const result = await reauthenticate(ctx.db, { ...auth, password: input.password, code: input.code ?? null, now: ctx.now, actor }, ctx.config);
   if (!result.ok) return resultError(result);
   return json(
     { reauthenticatedUntil: addSeconds(ctx.now, ctx.config.REAUTH_WINDOW_SECONDS).toISOString() },

@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { route } from "@/app/_lib/route";
-import { readBody } from "@/app/_lib/parse";
-import { authenticate, withAuthCookie } from "@/app/_lib/auth";
+import { readBodyWithSession, withAuthCookie } from "@/app/_lib/auth";
 import { json, resultError } from "@/lib/http/response";
 import { emailSchema } from "@/lib/accounts/email";
 import { requestEmailChange } from "@/lib/accounts/email-change";
@@ -14,14 +13,13 @@ const body = z.object({ newEmail: emailSchema });
  * 202 with the same body whether or not the new address is free.
  */
 export const POST = route(async (request, ctx) => {
-  const input = await readBody(request, body);
-  if (!input.ok) return input.response;
-  const auth = await authenticate(request, ctx, { reauth: true });
-  if (!auth.ok) return resultError(auth);
+  const parsed = await readBodyWithSession(request, ctx, body, { reauth: true });
+  if (!parsed.ok) return parsed.response;
+  const { input, auth } = parsed;
   const actor = ctx.actor;
   const result = await requestEmailChange(ctx.db, {
-    user: auth.value.user, sessionId: auth.value.session.id, newEmail: input.value.newEmail, now: ctx.now, actor,
+    user: auth.user, sessionId: auth.session.id, newEmail: input.newEmail, now: ctx.now, actor,
   }, ctx.config);
   if (!result.ok) return resultError(result);
-  return withAuthCookie(json({ status: "pending_confirmation", message: "Confirm the change from the link sent to the new address." }, { status: 202 }), auth.value);
+  return withAuthCookie(json({ status: "pending_confirmation", message: "Confirm the change from the link sent to the new address." }, { status: 202 }), auth);
 });

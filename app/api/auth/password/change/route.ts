@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { route } from "@/app/_lib/route";
-import { readBody } from "@/app/_lib/parse";
-import { authenticate, sessionCookie } from "@/app/_lib/auth";
+import { readBodyWithSession, sessionCookie } from "@/app/_lib/auth";
 import { json, resultError } from "@/lib/http/response";
 import { changePassword } from "@/lib/accounts/password-change";
 import { publicSession } from "@/lib/sessions/views";
@@ -13,12 +12,11 @@ const body = z.object({ currentPassword: z.string().min(1).max(4096), newPasswor
  * re-issued under a new id (new cookie, the old token stops working); every other session ends.
  */
 export const POST = route(async (request, ctx) => {
-  const input = await readBody(request, body);
-  if (!input.ok) return input.response;
-  const auth = await authenticate(request, ctx);
-  if (!auth.ok) return resultError(auth);
+  const parsed = await readBodyWithSession(request, ctx, body);
+  if (!parsed.ok) return parsed.response;
+  const { input, auth } = parsed;
   const actor = ctx.actor;
-  const result = await changePassword(ctx.db, { ...auth.value, ...input.value, now: ctx.now, actor }, ctx.config);
+  const result = await changePassword(ctx.db, { ...auth, ...input, now: ctx.now, actor }, ctx.config);
   if (!result.ok) return resultError(result);
   return json(
     { status: "password_changed", session: publicSession(result.value.session, result.value.session.id) },

@@ -1,10 +1,8 @@
 import { z } from "zod";
 import { route } from "@/app/_lib/route";
-import { readOptionalBody } from "@/app/_lib/parse";
-import { adminAction, refusal, requirePermission } from "@/app/_lib/authorize";
+import { adminCommand } from "@/app/_lib/authorize";
 import { withAuthCookie } from "@/app/_lib/auth";
 import { json, resultError } from "@/lib/http/response";
-import { parseUuid } from "@/lib/admin/search-params";
 import { disableUser } from "@/lib/admin/users";
 
 const body = z.object({ reason: z.string().trim().min(1).max(500).optional() }).strict();
@@ -14,14 +12,9 @@ const body = z.object({ reason: z.string().trim().min(1).max(500).optional() }).
  * Needs users:write and a recent re-authentication.
  */
 export const POST = route<{ id: string }>(async (request, ctx, params) => {
-  const auth = await requirePermission(request, ctx, "users:write", { reauth: true });
-  if (!auth.ok) return refusal(auth);
-  const input = await readOptionalBody(request, body, {});
-  if (!input.ok) return input.response;
-  const id = parseUuid(params.id);
-  if (!id.ok) return resultError(id);
-  const action = adminAction(auth.value, ctx.now);
-  const result = await disableUser(ctx.db, id.value, input.value.reason ?? null, action);
+  const command = await adminCommand(request, ctx, params.id, "users:write", body, {});
+  if (!command.ok) return command.response;
+  const result = await disableUser(ctx.db, command.targetId, command.input.reason ?? null, command.action);
   if (!result.ok) return resultError(result);
-  return withAuthCookie(json({ id: id.value, status: "disabled", sessionsRevoked: result.value.sessionsRevoked }), auth.value);
+  return withAuthCookie(json({ id: command.targetId, status: "disabled", sessionsRevoked: result.value.sessionsRevoked }), command.auth);
 });
