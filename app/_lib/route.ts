@@ -15,7 +15,8 @@ import { isAllowedOrigin } from "@/lib/http/origin";
 import { isJsonContentType } from "@/lib/http/parse";
 import { json, jsonError } from "@/lib/http/response";
 import { DatabaseUnavailableError } from "@/lib/db";
-import { HasherBusyError } from "@/lib/passwords/hasher";
+import { AsyncLocalStorage } from "node:async_hooks";
+import { HasherBusyError, observeHashes } from "@/lib/passwords/hasher";
 import { deliverQueuedMail } from "@/lib/email/mailer";
 import { smtpTransport } from "@/lib/email/smtp";
 
@@ -23,6 +24,28 @@ type Params = Record<string, string | string[] | undefined>;
 export type Handler<P extends Params> = (request: Request, ctx: RequestContext, params: P) => Promise<Response>;
 
 const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+// Test hooks only: counts the password hashes each request started, reported in the
+// x-test-password-hashes response header (a spy that proves a request hashed nothing).
+const hashesOfRequest = new AsyncLocalStorage<{ count: number }>();
+let observing = false;
+
+function withHashCount(enabled: boolean, run: () => Promise<Response>): Promise<Response> {
+  if (!enabled) return run();
+  if (!observing) {
+    observeHashes(() => {
+      const store = hashesOfRequest.getStore();
+      if (store) store.count++;
+    });
+    observing = true;
+  }
+  const store = { count: 0 };
+  return hashesOfRequest.run(store, async () => {
+    const response = await run();
+    response.headers.set("x-test-password-hashes", String(store.count));
+    return response;
+  });
+}
 
 export interface RouteOptions {
   /** Skip the CSRF origin check (cron routes, authenticated by a bearer secret, not cookies). */
@@ -46,7 +69,7 @@ export function route<P extends Params = Params>(handler: Handler<P>, options: R
       const ctx = await contextFor(request);
       requestId = ctx.requestId;
       const params = segment ? await segment.params : ({} as P);
-      const response = await handler(request, ctx, params);
+      const response = await withHashCount(ctx.config.PORTCULLIS_TEST_HOOKS, () => handler(request, ctx, params));
       response.headers.set("X-Request-Id", ctx.requestId);
       if (ctx.config.mailTransport === "smtp" && ctx.config.SMTP_URL) {
         const smtp = smtpTransport(ctx.config.SMTP_URL);

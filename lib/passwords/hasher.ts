@@ -84,6 +84,7 @@ class HashPool {
       const pending = this.queue.shift()!;
       this.busy.set(worker, pending);
       this.hashes++;
+      hashObserver?.();
       worker.postMessage(pending.job);
     }
   }
@@ -103,6 +104,13 @@ class HashPool {
     this.busy.get(worker)?.reject(error);
     this.busy.delete(worker);
   }
+}
+
+let hashObserver: (() => void) | null = null;
+
+/** Called once per hash started (tests count the hashes a request caused through it). */
+export function observeHashes(observer: (() => void) | null): void {
+  hashObserver = observer;
 }
 
 const KEY = Symbol.for("portcullis.hashPool");

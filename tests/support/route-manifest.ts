@@ -52,7 +52,6 @@ export const ROUTES: readonly RouteEntry[] = [
   { method: "GET", path: "/api/cron/sessions", mutates: true, csrf: false, expect: all(401) },
   { method: "GET", path: "/api/cron/daily", mutates: true, csrf: false, expect: all(401) },
   { method: "POST", path: "/api/test/sql", mutates: true, csrf: false, expect: all(400) },
-  { method: "GET", path: "/api/test/stats", mutates: false, expect: all(200) },
   { method: "GET", path: "/api/test/floor", mutates: false, expect: all(404) },
   { method: "GET", path: "/.well-known/jwks.json", mutates: false, expect: all(200) },
 
