@@ -22,7 +22,15 @@ const WAIT_MS = 15_000;
 
 let browser: Browser | undefined;
 
+// CI installs Chromium and must run these (.ci/run sets CI=true). On a developer's machine
+// without /usr/bin/chromium they are skipped, with a warning, so that `npm test` passes on a
+// fresh clone; PORTCULLIS_BROWSER_TESTS=1 makes them required there too.
+const browserRequired = process.env.CI === "true" || process.env.PORTCULLIS_BROWSER_TESTS === "1";
+const skipBrowser = !existsSync(CHROMIUM) && !browserRequired;
+if (skipBrowser) console.warn(`browser tests skipped: ${CHROMIUM} not found (apt-get install -y chromium)`);
+
 beforeAll(async () => {
+  if (skipBrowser) return;
   if (!existsSync(CHROMIUM)) {
     throw new Error(`Chromium is not installed at ${CHROMIUM}: the browser tests need it (apt-get install -y chromium). They never download a browser.`);
   }
@@ -138,7 +146,7 @@ async function servedPolicy(response: Response | null): Promise<{ policy: string
   return { policy, nonce: nonceOf(policy), scriptNonces, html };
 }
 
-describe("browser: /reset-password", () => {
+describe.skipIf(skipBrowser)("browser: /reset-password", () => {
   it("completes a reset from the emailed link: the fragment token leaves the address bar and every URL and Referer, the new password signs in and the old one does not (#56, #57)", async () => {
     const email = uniqueEmail("e2e-reset");
     await register(email);
@@ -187,7 +195,7 @@ describe("browser: /reset-password", () => {
   });
 });
 
-describe("browser: /verify-email", () => {
+describe.skipIf(skipBrowser)("browser: /verify-email", () => {
   it("confirms the address from the registration link at once, and the same link opened again shows the invalid-or-expired state (#59)", async () => {
     const email = uniqueEmail("e2e-verify");
     await register(email);
@@ -226,7 +234,7 @@ describe("browser: /verify-email", () => {
   });
 });
 
-describe("browser: Content-Security-Policy of the token pages", () => {
+describe.skipIf(skipBrowser)("browser: Content-Security-Policy of the token pages", () => {
   for (const { path, ready } of [
     { path: "/reset-password", ready: "Send reset link" },
     { path: "/verify-email", ready: "Send a new link" },
