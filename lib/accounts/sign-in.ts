@@ -105,8 +105,11 @@ export async function signIn(db: Db, input: SignInInput, cfg: Config): Promise<R
   const user = verified.value;
   const subject = subjectHash(input.email);
 
-  const secondFactor = (await hasActiveMfa(db, user.id)) &&
-    !(input.trustedDeviceToken && (await findTrustedDevice(db, input.trustedDeviceToken, user.id, input.now)));
+  const mfaActive = await hasActiveMfa(db, user.id);
+  // A trusted device of this user stands in for the second step (the session stays aal1).
+  const deviceTrusted = mfaActive && input.trustedDeviceToken !== undefined && input.trustedDeviceToken !== null &&
+    (await findTrustedDevice(db, input.trustedDeviceToken, user.id, input.now)) !== null;
+  const secondFactor = mfaActive && !deviceTrusted;
 
   return ok(await db.transaction(async (tx): Promise<SignInOutcome> => {
     await clearThrottle(tx, subject);
@@ -118,7 +121,7 @@ export async function signIn(db: Db, input: SignInInput, cfg: Config): Promise<R
       await recordAuditEvent(tx, { type: "login.mfa_required", result: "success", actor: input.actor, actorId: user.id, targetId: user.id, subjectHash: subject, now: input.now });
       return { kind: "mfa_required", user, challenge };
     }
-    const amr = input.trustedDeviceToken && secondFactor === false && (await hasActiveMfa(tx, user.id)) ? ["pwd", "device"] : ["pwd"];
+    const amr = deviceTrusted ? ["pwd", "device"] : ["pwd"];
     const issued = await createSession(tx, { userId: user.id, aal: 1, amr, now: input.now, ip: input.actor.ip, userAgent: input.actor.userAgent }, cfg);
     await recordAuditEvent(tx, {
       type: "login.success", result: "success", actor: input.actor, actorId: user.id, targetId: user.id,

@@ -51,13 +51,14 @@ export async function trustDevice(
 export async function findTrustedDevice(q: Queryable, token: string, userId: string, now: Date): Promise<TrustedDevice | null> {
   const match = TOKEN_PATTERN.exec(token);
   if (!match) return null;
-  const { rows } = await q.query<DeviceRow & { secret_hash: string; user_id: string }>(sql`
-    UPDATE trusted_devices SET last_used_at = ${now}
-    WHERE id = ${match[1]!} AND user_id = ${userId} AND revoked_at IS NULL AND expires_at > ${now}
-    RETURNING id, label, host(ip) AS ip, created_at, last_used_at, expires_at, secret_hash, user_id`);
+  const { rows } = await q.query<DeviceRow & { secret_hash: string }>(sql`
+    SELECT id, label, host(ip) AS ip, created_at, last_used_at, expires_at, secret_hash FROM trusted_devices
+    WHERE id = ${match[1]!} AND user_id = ${userId} AND revoked_at IS NULL AND expires_at > ${now}`);
   const row = rows[0];
+  // only a device that proved its secret is marked as used
   if (!row || !timingSafeEqual(sha256Hex(match[2]!), row.secret_hash)) return null;
-  return toDevice(row);
+  await q.query(sql`UPDATE trusted_devices SET last_used_at = ${now} WHERE id = ${row.id}`);
+  return toDevice({ ...row, last_used_at: now });
 }
 
 export async function listTrustedDevices(q: Queryable, userId: string, now: Date): Promise<TrustedDevice[]> {
