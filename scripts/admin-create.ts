@@ -8,6 +8,7 @@
  * Uses POSTGRES_URL / DATABASE_URL when set, the embedded PGlite database in PGLITE_DATA_DIR
  * otherwise (the same choice as the app and scripts/db.ts).
  */
+import "./env";
 import { config } from "../lib/config";
 import { messageOf } from "../lib/errors";
 import { randomToken } from "../lib/crypto/random";

@@ -2,6 +2,7 @@
  * npm run db:migrate | db:status | db:rollback [n] | db:seal
  * Uses POSTGRES_URL / DATABASE_URL when set, the embedded PGlite database in PGLITE_DATA_DIR otherwise.
  */
+import "./env";
 import { config } from "../lib/config";
 import { loadMigrations, migrate, migrationStatus, rollback, sealMigrations } from "../lib/db/migrate";
 import type { Db } from "../lib/db/types";

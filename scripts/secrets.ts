@@ -3,7 +3,9 @@
  *
  *   CRON_SECRET           32 random bytes, base64url
  *   TOTP_ENCRYPTION_KEYS  "k<yyyymmdd>:<32 random bytes, base64>" (AES-256-GCM key ring, one key)
- *   JWT_SIGNING_KEYS      a JSON array with one private EdDSA (Ed25519) JWK, kid = its RFC 7638 thumbprint
+ *   JWT_SIGNING_KEYS      a JSON array with one private signing JWK, kid = its RFC 7638 thumbprint:
+ *                         EdDSA (Ed25519) by default, or `--alg ES256` (P-256) for verifiers that
+ *                         do not support EdDSA (jsonwebtoken, many older JOSE libraries)
  *
  * Nothing is written anywhere: paste the lines into .env.local or the hosting provider's
  * environment settings (there, without the single quotes around the JSON). To rotate a key,
@@ -14,10 +16,22 @@ import { newSecret } from "../lib/config";
 import { randomBytes } from "../lib/crypto/random";
 import { generateSigningJwk } from "../lib/tokens/jwt";
 
+const ALGORITHMS = ["EdDSA", "ES256"] as const;
+type Algorithm = (typeof ALGORITHMS)[number];
+
+function algorithmFrom(argv: readonly string[]): Algorithm {
+  const i = argv.indexOf("--alg");
+  if (i === -1) return "EdDSA";
+  const alg = argv[i + 1];
+  if (!ALGORITHMS.includes(alg as Algorithm)) throw new Error(`usage: npm run secrets [-- --alg ${ALGORITHMS.join("|")}]`);
+  return alg as Algorithm;
+}
+
 async function main(): Promise<void> {
+  const alg = algorithmFrom(process.argv.slice(2));
   const date = new Date().toISOString().slice(0, 10).replace(/-/g, "");
   const totpKey = Buffer.from(randomBytes(32)).toString("base64");
-  const signingKey = await generateSigningJwk("EdDSA");
+  const signingKey = await generateSigningJwk(alg);
   const lines = [
     `# Generated ${new Date().toISOString()} by npm run secrets. Keep these out of version control.`,
     `CRON_SECRET=${newSecret(32)}`,
