@@ -61,6 +61,17 @@ export function proxy(request: NextRequest): Response {
   return response;
 }
 
+// API requests with a chunked body, or a declared one of 100000 bytes or more, skip the proxy:
+// Next.js buffers the whole body of any request its proxy sees (to hand it on afterwards),
+// which would defeat the 64 KiB cap the route handlers enforce while reading
+// (lib/http/parse.ts). Those get Next.js's own answers for the cases above
+// (docs/errors-and-requests.md); a declared length is bounded by the HTTP parser itself.
+// (The matcher must be literal: Next.js reads it statically.)
 export const config = {
-  matcher: [{ source: "/((?!_next/static|_next/image|favicon.ico).*)" }],
+  matcher: [
+    { source: "/((?!api|_next/static|_next/image|favicon.ico|\\.well-known).*)" },
+    { source: "/api/:path*", missing: [{ type: "header", key: "transfer-encoding" }, { type: "header", key: "content-length", value: "\\d{6,}" }] },
+    { source: "/api", missing: [{ type: "header", key: "transfer-encoding" }, { type: "header", key: "content-length", value: "\\d{6,}" }] },
+    { source: "/.well-known/:path*", missing: [{ type: "header", key: "transfer-encoding" }, { type: "header", key: "content-length", value: "\\d{6,}" }] },
+  ],
 };
