@@ -10,6 +10,7 @@ export const errorCatalogue = {
   unsupported_media_type: [415, "Send the request body as application/json."],
   method_not_allowed: [405, "This method is not allowed on this route."],
   not_found: [404, "Not found."],
+  invalid_path: [400, "The request path is not valid."],
   payload_too_large: [413, "The request body is too large."],
   // CSRF and origin
   cross_site_request: [403, "Cross-site requests are not allowed on this route."],

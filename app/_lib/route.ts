@@ -19,6 +19,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { HasherBusyError, observeHashes } from "@/lib/passwords/hasher";
 import { deliverQueuedMail } from "@/lib/email/mailer";
 import { smtpTransport } from "@/lib/email/smtp";
+import { randomToken } from "@/lib/crypto/random";
 
 type Params = Record<string, string | string[] | undefined>;
 export type Handler<P extends Params> = (request: Request, ctx: RequestContext, params: P) => Promise<Response>;
@@ -59,15 +60,15 @@ function logError(requestId: string, error: unknown): void {
 
 export function route<P extends Params = Params>(handler: Handler<P>, options: RouteOptions = {}) {
   return async (request: Request, segment?: { params: Promise<P> }): Promise<Response> => {
+    // generated here, never taken from the client: it is written into audit rows
+    const requestId = randomToken(12);
     if (MUTATING.has(request.method) && !options.crossOrigin) {
-      if (!isAllowedOrigin(request, config().origins)) return jsonError("cross_site_request");
+      if (!isAllowedOrigin(request, config().origins)) return jsonError("cross_site_request", { headers: { "X-Request-Id": requestId } });
       const type = request.headers.get("content-type");
-      if (type !== null && !isJsonContentType(type)) return jsonError("unsupported_media_type");
+      if (type !== null && !isJsonContentType(type)) return jsonError("unsupported_media_type", { headers: { "X-Request-Id": requestId } });
     }
-    let requestId = "unknown";
     try {
-      const ctx = await contextFor(request);
-      requestId = ctx.requestId;
+      const ctx = await contextFor(request, requestId);
       const params = segment ? await segment.params : ({} as P);
       const response = await withHashCount(ctx.config.PORTCULLIS_TEST_HOOKS, () => handler(request, ctx, params));
       response.headers.set("X-Request-Id", ctx.requestId);

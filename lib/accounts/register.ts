@@ -46,7 +46,7 @@ export async function register(db: Db, input: RegisterInput, cfg: Config): Promi
       const token = await issueOneTimeToken(tx, {
         userId: created.id, purpose: "email_verification", email: created.email, ttlSeconds: cfg.EMAIL_VERIFICATION_TTL_SECONDS, now: input.now,
       });
-      await queueMail(tx, templates.welcome(created.email, link(cfg.APP_URL, "/verify-email", token)), cfg.mailTransport, input.now);
+      await queueMail(tx, templates.welcome(created.email, link(cfg.APP_URL, "/verify-email", token), cfg.EMAIL_VERIFICATION_TTL_SECONDS), cfg.mailTransport, input.now);
       await recordAuditEvent(tx, { type: "register", result: "success", actor: input.actor, actorId: created.id, targetId: created.id, now: input.now });
       return;
     }

@@ -26,6 +26,12 @@ export interface AuditFilter {
 }
 
 export const AUDIT_ID_PATTERN = /^[1-9][0-9]{0,18}$/;
+const BIGINT_MAX = 9223372036854775807n;
+
+/** An audit row id: a positive Postgres bigint (19 digits can exceed it). */
+export function isAuditId(id: string): boolean {
+  return AUDIT_ID_PATTERN.test(id) && BigInt(id) <= BIGINT_MAX;
+}
 
 export interface AuditEntry {
   readonly id: string;

@@ -19,12 +19,23 @@ export interface Cursor {
 const AT_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 const MAX_CURSOR_CHARS = 200;
 
+/**
+ * The timestamp names a real instant Postgres can hold: Date.parse alone accepts 2026-02-30
+ * (rolling it into March) and 24:00, and year 0000 does not exist in Postgres; such a cursor
+ * would reach the query and fail there.
+ */
+function isRealInstant(at: string): boolean {
+  const ms = Date.parse(at);
+  if (Number.isNaN(ms) || Number(at.slice(0, 4)) < 1) return false;
+  return new Date(ms).toISOString().slice(0, 19) === at.slice(0, 19);
+}
+
 export function encodeCursor(cursor: Cursor): string {
   return base64url(new TextEncoder().encode(JSON.stringify([cursor.at, cursor.id])));
 }
 
 /** Null when the text is not a cursor this list issued (wrong shape or wrong id kind). */
-export function decodeCursor(text: string, idPattern: RegExp): Cursor | null {
+export function decodeCursor(text: string, isId: (id: string) => boolean): Cursor | null {
   if (text.length > MAX_CURSOR_CHARS) return null;
   const bytes = fromBase64url(text);
   if (!bytes) return null;
@@ -36,7 +47,7 @@ export function decodeCursor(text: string, idPattern: RegExp): Cursor | null {
   }
   if (!Array.isArray(value) || value.length !== 2) return null;
   const [at, id] = value as unknown[];
-  if (typeof at !== "string" || typeof id !== "string" || !AT_PATTERN.test(at) || !idPattern.test(id)) return null;
-  if (Number.isNaN(Date.parse(at))) return null;
+  if (typeof at !== "string" || typeof id !== "string" || !AT_PATTERN.test(at) || !isId(id)) return null;
+  if (!isRealInstant(at)) return null;
   return { at, id };
 }

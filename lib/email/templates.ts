@@ -15,10 +15,18 @@ export function link(appUrl: string, path: string, token?: string): string {
   return url.toString();
 }
 
+/** A link lifetime in words: "90 minutes", "1 hour", "24 hours" (whole hours when exact). */
+export function describeDuration(seconds: number): string {
+  const minutes = Math.max(1, Math.round(seconds / 60));
+  if (minutes % 60 !== 0) return `${minutes} minute${minutes === 1 ? "" : "s"}`;
+  const hours = minutes / 60;
+  return `${hours} hour${hours === 1 ? "" : "s"}`;
+}
+
 export const templates = {
-  welcome: (to: string, verifyUrl: string): MailMessage => ({
+  welcome: (to: string, verifyUrl: string, validSeconds: number): MailMessage => ({
     to, template: "welcome", subject: "Confirm your email address",
-    text: `Welcome. Confirm your email address by opening this link (valid for 24 hours):\n\n${verifyUrl}\n\nIf you did not sign up, ignore this message.`,
+    text: `Welcome. Confirm your email address by opening this link (valid for ${describeDuration(validSeconds)}):\n\n${verifyUrl}\n\nIf you did not sign up, ignore this message.`,
   }),
   signupAttempt: (to: string, resetUrl: string): MailMessage => ({
     to, template: "signup_attempt", subject: "Someone tried to sign up with your email",

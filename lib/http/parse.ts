@@ -23,8 +23,8 @@ export async function parseJson<S extends z.ZodType>(request: Request, schema: S
   if (!isJsonContentType(request.headers.get("content-type"))) return { ok: false, error: "unsupported_media_type" };
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > MAX_BODY_BYTES) return { ok: false, error: "payload_too_large" };
-  const text = await request.text();
-  if (text.length > MAX_BODY_BYTES) return { ok: false, error: "payload_too_large" };
+  const text = await readBodyText(request, MAX_BODY_BYTES);
+  if (text === null) return { ok: false, error: "payload_too_large" };
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -40,6 +40,35 @@ export async function parseJson<S extends z.ZodType>(request: Request, schema: S
     };
   }
   return { ok: true, value: parsed.data };
+}
+
+/**
+ * The body as UTF-8 text, or null once more than `maxBytes` arrived: the stream is read chunk by
+ * chunk and cancelled at the limit, so a chunked body without Content-Length (or one that lies
+ * about its length) never makes the server buffer more than the limit plus one chunk.
+ */
+export async function readBodyText(request: Request, maxBytes: number): Promise<string | null> {
+  if (request.body === null) return "";
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let received = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    received += value.byteLength;
+    if (received > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      return null;
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(received);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
 }
 
 /** Parses a route parameter (e.g. a session id from the URL) with zod. */

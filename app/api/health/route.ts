@@ -14,4 +14,4 @@ export const GET = route(async (_request, ctx) => {
   return json({ ...body, status: "ok" });
 });
 
-export const POST = route(async () => jsonError("method_not_allowed"));
+export const POST = route(async () => jsonError("method_not_allowed", { headers: { Allow: "GET, HEAD, OPTIONS" } }));

@@ -1,11 +1,12 @@
 import { z } from "zod";
+import { text } from "@/lib/http/text";
 import { route } from "@/app/_lib/route";
 import { refusal, requirePermission } from "@/app/_lib/authorize";
 import { withAuthCookie } from "@/app/_lib/auth";
 import { json, jsonError } from "@/lib/http/response";
 import { decodeCursor } from "@/lib/admin/cursor";
 import { UUID_PATTERN, parseSearchParams } from "@/lib/admin/search-params";
-import { AUDIT_ID_PATTERN, searchAuditLog } from "@/lib/admin/audit-search";
+import { isAuditId, searchAuditLog } from "@/lib/admin/audit-search";
 
 const query = z.object({
   user: z.string().regex(UUID_PATTERN).transform((s) => s.toLowerCase()).optional(),
@@ -14,7 +15,7 @@ const query = z.object({
   from: z.iso.datetime({ offset: true }).transform((s) => new Date(s)).optional(),
   to: z.iso.datetime({ offset: true }).transform((s) => new Date(s)).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().min(1).max(200).optional(),
+  cursor: text().min(1).max(200).optional(),
 }).strict();
 
 /**
@@ -27,7 +28,7 @@ export const GET = route(async (request, ctx) => {
   const input = parseSearchParams(request.url, query);
   if (!input.ok) return jsonError(input.error, { details: input.issues });
   const { user, event, ip, from, to, limit, cursor } = input.value;
-  const after = cursor === undefined ? null : decodeCursor(cursor, AUDIT_ID_PATTERN);
+  const after = cursor === undefined ? null : decodeCursor(cursor, isAuditId);
   if (after === null && cursor !== undefined) return jsonError("invalid_cursor");
   const page = await searchAuditLog(ctx.db, { userId: user ?? null, eventType: event ?? null, ip: ip ?? null, from: from ?? null, to: to ?? null, after, limit });
   return withAuthCookie(json(page), auth.value);

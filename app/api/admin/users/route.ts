@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { text } from "@/lib/http/text";
 import { route } from "@/app/_lib/route";
 import { refusal, requirePermission } from "@/app/_lib/authorize";
 import { withAuthCookie } from "@/app/_lib/auth";
@@ -8,11 +9,11 @@ import { UUID_PATTERN, parseSearchParams } from "@/lib/admin/search-params";
 import { listUsers } from "@/lib/admin/users";
 
 const query = z.object({
-  q: z.string().trim().min(1).max(254).optional(),
+  q: text().trim().min(1).max(254).optional(),
   status: z.enum(["active", "disabled"]).optional(),
   role: z.string().regex(/^[a-z][a-z0-9_]{1,39}$/).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
-  cursor: z.string().min(1).max(200).optional(),
+  cursor: text().min(1).max(200).optional(),
 }).strict();
 
 /** Lists and searches accounts, newest first, with cursor pagination. Needs users:read. */
@@ -22,7 +23,7 @@ export const GET = route(async (request, ctx) => {
   const input = parseSearchParams(request.url, query);
   if (!input.ok) return jsonError(input.error, { details: input.issues });
   const { q, status, role, limit, cursor } = input.value;
-  const after = cursor === undefined ? null : decodeCursor(cursor, UUID_PATTERN);
+  const after = cursor === undefined ? null : decodeCursor(cursor, (id) => UUID_PATTERN.test(id));
   if (after === null && cursor !== undefined) return jsonError("invalid_cursor");
   const page = await listUsers(ctx.db, { query: q ?? null, status: status ?? null, role: role ?? null, after, limit });
   return withAuthCookie(json(page), auth.value);

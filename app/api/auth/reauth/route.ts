@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { text } from "@/lib/http/text";
 import { route } from "@/app/_lib/route";
 import { readBodyWithSession, sessionCookie } from "@/app/_lib/auth";
 import { json, resultError } from "@/lib/http/response";
@@ -7,7 +8,7 @@ import { addSeconds } from "@/lib/clock";
 
 const body = z.object({
   password: z.string().min(1).max(4096),
-  code: z.string().trim().min(6).max(32).optional(),
+  code: text().trim().min(6).max(32).optional(),
 });
 
 /**

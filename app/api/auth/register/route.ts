@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { text } from "@/lib/http/text";
 import { route } from "@/app/_lib/route";
 import { readBody } from "@/app/_lib/parse";
 import { json, resultError } from "@/lib/http/response";
@@ -9,7 +10,7 @@ import { shapeOf } from "@/lib/passwords/check";
 const body = z.object({
   email: emailSchema,
   password: z.string().min(1).max(4096),
-  name: z.string().trim().min(1).max(200).nullish(),
+  name: text().trim().min(1).max(200).nullish(),
 });
 
 /** 201 whether or not the email already had an account (the owner is told by email). */

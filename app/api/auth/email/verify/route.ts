@@ -1,11 +1,12 @@
 import { z } from "zod";
+import { text } from "@/lib/http/text";
 import { route } from "@/app/_lib/route";
 import { readBody } from "@/app/_lib/parse";
 import { authenticate, sessionCookie } from "@/app/_lib/auth";
 import { json, resultError } from "@/lib/http/response";
 import { confirmEmailToken } from "@/lib/accounts/email-verification";
 
-const body = z.object({ token: z.string().min(1).max(256) });
+const body = z.object({ token: text().min(1).max(256) });
 
 /**
  * Confirms an address with the token from an emailed link: a verification link (the address

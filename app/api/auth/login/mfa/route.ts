@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { text } from "@/lib/http/text";
 import { route } from "@/app/_lib/route";
 import { readBody } from "@/app/_lib/parse";
 import { sessionCookie } from "@/app/_lib/auth";
@@ -10,8 +11,8 @@ import { publicSession, publicUser } from "@/lib/sessions/views";
 import { publicTokenPair } from "@/lib/tokens/refresh";
 
 const body = z.object({
-  challenge: z.string().min(1).max(128),
-  code: z.string().trim().min(1).max(64),
+  challenge: text().min(1).max(128),
+  code: text().trim().min(1).max(64),
   trustDevice: z.boolean().default(false),
 });
 

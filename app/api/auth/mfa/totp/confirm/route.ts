@@ -1,11 +1,12 @@
 import { z } from "zod";
+import { text } from "@/lib/http/text";
 import { route } from "@/app/_lib/route";
 import { readBodyWithSession, sessionCookie } from "@/app/_lib/auth";
 import { json, resultError } from "@/lib/http/response";
 import { confirmTotp } from "@/lib/mfa/factors";
 import { publicSession } from "@/lib/sessions/views";
 
-const body = z.object({ code: z.string().trim().min(1).max(16) });
+const body = z.object({ code: text().trim().min(1).max(16) });
 
 /**
  * A valid code for the pending secret turns TOTP on: returns the 10 backup codes (this is the
