@@ -42,7 +42,7 @@ export async function contextFor(request: Request): Promise<RequestContext> {
   const cfg = config();
   const incoming = request.headers.get("x-request-id");
   const actor: Actor = {
-    ip: clientIp(request, cfg.clientIpHeader),
+    ip: clientIp(request, cfg.clientIpSource),
     userAgent: request.headers.get("user-agent")?.slice(0, USER_AGENT_MAX) ?? null,
     requestId: incoming && /^[A-Za-z0-9_-]{8,64}$/.test(incoming) ? incoming : randomToken(12),
   };
