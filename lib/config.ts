@@ -28,6 +28,9 @@ const schema = z.object({
   POSTGRES_WS_PROXY: z.string().min(1).optional(),
   PGLITE_DATA_DIR: z.string().min(1).default(".data/pglite"),
   DB_POOL_MAX: int(1, 100).default(10),
+  // Bounds on database time (docs/operations/database-faults.md): per statement, and to connect
+  DB_QUERY_TIMEOUT_MS: int(100, 600_000).default(5000),
+  DB_CONNECT_TIMEOUT_MS: int(100, 60_000).default(5000),
 
   // Origins and network
   APP_URL: z.string().url().default("http://localhost:3000"),
