@@ -8,6 +8,7 @@
  */
 import { z } from "zod";
 import { base64url, randomBytes } from "./crypto/random";
+import type { ClientIpSource } from "./http/client-ip";
 
 const MIN_SECRET_CHARS = 32;
 
@@ -27,11 +28,15 @@ const schema = z.object({
   POSTGRES_WS_PROXY: z.string().min(1).optional(),
   PGLITE_DATA_DIR: z.string().min(1).default(".data/pglite"),
   DB_POOL_MAX: int(1, 100).default(10),
+  // Bounds on database time (docs/operations/database-faults.md): per statement, and to connect
+  DB_QUERY_TIMEOUT_MS: int(100, 600_000).default(5000),
+  DB_CONNECT_TIMEOUT_MS: int(100, 60_000).default(5000),
 
   // Origins and network
   APP_URL: z.string().url().default("http://localhost:3000"),
   ALLOWED_ORIGINS: list.default([]),
   CLIENT_IP_HEADER: z.string().regex(/^[a-z0-9-]+$/).optional(),
+  CLIENT_IP_PROXY_HOPS: int(1, 16).optional(),
 
   // Secrets
   CRON_SECRET: z.string().min(16).optional(),
@@ -114,6 +119,7 @@ export interface Config extends Readonly<Env> {
   readonly secureCookies: boolean;
   readonly origins: readonly string[];
   readonly clientIpHeader: string;
+  readonly clientIpSource: ClientIpSource;
   readonly cronSecret: string | null;
   readonly totpKeys: ReadonlyMap<string, string>;
   readonly totpCurrentKeyId: string;
@@ -126,6 +132,30 @@ export class ConfigError extends Error {}
 
 function describe(issues: z.core.$ZodIssue[]): string {
   return issues.map((i) => `${i.path.join(".") || "(env)"}: ${i.message}`).join("; ");
+}
+
+/**
+ * Where the client IP comes from (lib/http/client-ip.ts). On Vercel the platform header;
+ * elsewhere production needs an explicit CLIENT_IP_HEADER (development guesses x-real-ip), and
+ * X-Forwarded-For only with the number of trusted proxies that append to it.
+ */
+function chooseClientIpSource(env: Env, onVercel: boolean, production: boolean): ClientIpSource {
+  const header = env.CLIENT_IP_HEADER ?? (onVercel ? "x-vercel-forwarded-for" : null);
+  if (!header && production) {
+    throw new ConfigError("CLIENT_IP_HEADER is required in production outside Vercel: the header your reverse proxy overwrites with the client address (e.g. x-real-ip), x-forwarded-for with CLIENT_IP_PROXY_HOPS, or none (see docs/security/client-ip.md)");
+  }
+  const name = header ?? "x-real-ip";
+  if (name === "x-forwarded-for" && env.CLIENT_IP_PROXY_HOPS === undefined) {
+    throw new ConfigError("CLIENT_IP_PROXY_HOPS is required with CLIENT_IP_HEADER=x-forwarded-for: the number of trusted proxies that append to it (its leftmost entries are chosen by the client)");
+  }
+  if (name !== "x-forwarded-for" && env.CLIENT_IP_PROXY_HOPS !== undefined) {
+    throw new ConfigError("CLIENT_IP_PROXY_HOPS applies only to CLIENT_IP_HEADER=x-forwarded-for");
+  }
+  return {
+    header: name === "none" ? null : name,
+    proxyHops: env.CLIENT_IP_PROXY_HOPS ?? 0,
+    platform: onVercel && name === "x-vercel-forwarded-for",
+  };
 }
 
 function chooseDriver(env: Env, url: string | null): Config["driver"] {
@@ -193,6 +223,7 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
     secureCookies: appOrigin.startsWith("https://"),
     origins: [appOrigin, ...env.ALLOWED_ORIGINS.map((o) => new URL(o).origin)],
     clientIpHeader: env.CLIENT_IP_HEADER ?? (onVercel ? "x-vercel-forwarded-for" : "x-real-ip"),
+    clientIpSource: chooseClientIpSource(env, onVercel, production),
     cronSecret,
     totpKeys,
     totpCurrentKeyId: [...totpKeys.keys()][0]!,

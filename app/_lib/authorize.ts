@@ -20,7 +20,7 @@ import { config } from "@/lib/config";
 import { getDb, type Queryable } from "@/lib/db";
 import { err, ok, type ErrorCode, type Result } from "@/lib/errors";
 import type { Actor, RequestContext } from "@/lib/http/context";
-import { normaliseIp } from "@/lib/http/client-ip";
+import { clientIpFromHeaders } from "@/lib/http/client-ip";
 import { jsonError } from "@/lib/http/response";
 import { randomToken } from "@/lib/crypto/random";
 import { recordAuditEvent } from "@/lib/audit/audit";
@@ -104,7 +104,7 @@ export async function requirePagePermission(permission: Permission, page: string
   if (!current) return err("unauthenticated");
   const incoming = await headers();
   const actor: Actor = {
-    ip: normaliseIp(incoming.get(config().clientIpHeader)),
+    ip: clientIpFromHeaders(incoming, config().clientIpSource),
     userAgent: incoming.get("user-agent")?.slice(0, USER_AGENT_MAX) ?? null,
     requestId: randomToken(12),
   };

@@ -25,6 +25,7 @@ type Params = Record<string, string | string[] | undefined>;
 export type Handler<P extends Params> = (request: Request, ctx: RequestContext, params: P) => Promise<Response>;
 
 const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 // Test hooks only: counts the password hashes each request started, reported in the
 // x-test-password-hashes response header (a spy that proves a request hashed nothing).
@@ -79,7 +80,7 @@ export function route<P extends Params = Params>(handler: Handler<P>, options: R
       return response;
     } catch (error) {
       logError(requestId, error);
-      if (error instanceof DatabaseUnavailableError) return jsonError("database_unavailable", { headers: { "X-Request-Id": requestId } });
+      if (error instanceof DatabaseUnavailableError) return jsonError("database_unavailable", { retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS, headers: { "X-Request-Id": requestId } });
       if (error instanceof HasherBusyError) return jsonError("service_busy", { retryAfterSeconds: 5, headers: { "X-Request-Id": requestId } });
       return json({ error: { code: "internal_error", message: "Something went wrong.", requestId } }, { status: 500, headers: { "X-Request-Id": requestId } });
     }

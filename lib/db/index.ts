@@ -18,9 +18,10 @@ type Holder = { [KEY]?: Promise<Db> };
 
 export async function createDb(cfg: Config): Promise<Db> {
   const variable = cfg.POSTGRES_URL ? "POSTGRES_URL" : "DATABASE_URL";
+  const timeouts = { queryTimeoutMs: cfg.DB_QUERY_TIMEOUT_MS, connectTimeoutMs: cfg.DB_CONNECT_TIMEOUT_MS };
   if (cfg.driver === "pglite") {
     const { createPgliteDb, openPglite } = await import("./pglite");
-    const db = createPgliteDb(openPglite(cfg.PGLITE_DATA_DIR));
+    const db = createPgliteDb(openPglite(cfg.PGLITE_DATA_DIR), timeouts.queryTimeoutMs);
     // An embedded database is ours to keep current: apply pending migrations on open.
     const { migrate } = await import("./migrate");
     await migrate(db);
@@ -29,10 +30,10 @@ export async function createDb(cfg: Config): Promise<Db> {
   if (!cfg.databaseUrl) throw new Error(`PORTCULLIS_DB_DRIVER=${cfg.driver} needs POSTGRES_URL or DATABASE_URL`);
   if (cfg.driver === "vercel") {
     const { createVercelDb } = await import("./vercel");
-    return createVercelDb(cfg.databaseUrl, variable, cfg.DB_POOL_MAX, cfg.POSTGRES_WS_PROXY);
+    return createVercelDb(cfg.databaseUrl, variable, cfg.DB_POOL_MAX, cfg.POSTGRES_WS_PROXY, timeouts);
   }
   const { createPgDb } = await import("./pg");
-  return createPgDb(cfg.databaseUrl, variable, cfg.DB_POOL_MAX);
+  return createPgDb(cfg.databaseUrl, variable, cfg.DB_POOL_MAX, timeouts);
 }
 
 /** The process-wide database. */

@@ -10,30 +10,78 @@ export interface PgLikeClient {
   release(error?: Error | boolean): void;
 }
 
-export async function runQuery<T>(client: Pick<PgLikeClient, "query">, q: SqlQuery, allowNamed = false): Promise<QueryResult<T>> {
+/**
+ * Every statement has a deadline (DB_QUERY_TIMEOUT_MS): past it the caller gets
+ * DatabaseUnavailableError and the connection is destroyed, never returned to the pool, so a
+ * network partition (no RST, no answer) costs a request at most the deadline instead of hanging
+ * until the network heals. A connection that dies mid-statement (reset, pg_terminate_backend)
+ * becomes DatabaseUnavailableError too: the route wrapper answers 503 with Retry-After.
+ */
+export class TimedClient {
+  /** Set once a statement timed out or the connection failed: the client must not be reused. */
+  broken = false;
+
+  constructor(
+    readonly client: PgLikeClient,
+    private readonly timeoutMs: number,
+    private readonly where: string,
+  ) {}
+
+  async send(text: string | { name?: string; text: string; values?: unknown[] }, values?: unknown[]): Promise<{ rows: unknown[]; rowCount: number | null }> {
+    if (this.broken) throw new DatabaseUnavailableError(`The connection to ${this.where} failed earlier in this transaction`);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new DatabaseUnavailableError(`The database at ${this.where} did not answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+    });
+    try {
+      return await Promise.race([values === undefined ? this.client.query(text) : this.client.query(text, values), deadline]);
+    } catch (error) {
+      if (error instanceof DatabaseUnavailableError) {
+        this.broken = true;
+        throw error;
+      }
+      if (isConnectionError(error)) {
+        this.broken = true;
+        throw new DatabaseUnavailableError(`The connection to ${this.where} failed: ${(error as Error).message}`, { cause: error });
+      }
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Back to the pool, or destroyed (pg ends it, force-closing the socket if a statement is in flight). */
+  release(): void {
+    this.client.release(this.broken ? true : undefined);
+  }
+}
+
+/** One statement on a client: with the deadline for a TimedClient, as is for a bare one (tests, scripts). */
+export async function runQuery<T>(client: TimedClient | Pick<PgLikeClient, "query">, q: SqlQuery, allowNamed = false): Promise<QueryResult<T>> {
+  const send = client instanceof TimedClient ? client.send.bind(client) : client.query.bind(client);
   const result = allowNamed && q.name
-    ? await client.query({ name: q.name, text: q.text, values: q.values as unknown[] })
-    : await client.query(q.text, q.values as unknown[]);
+    ? await send({ name: q.name, text: q.text, values: q.values as unknown[] })
+    : await send(q.text, q.values as unknown[]);
   return { rows: result.rows as T[], rowCount: result.rowCount ?? 0 };
 }
 
-export async function runTransaction<T>(client: PgLikeClient, fn: (tx: Queryable) => Promise<T>, allowNamed = false): Promise<T> {
+export async function runTransaction<T>(client: TimedClient, fn: (tx: Queryable) => Promise<T>, allowNamed = false): Promise<T> {
   const tx: Queryable = { query: <R = Row>(q: SqlQuery) => runQuery<R>(client, q, allowNamed) };
-  let broken = false;
   try {
-    await client.query("BEGIN");
+    await client.send("BEGIN");
     const value = await fn(tx);
-    await client.query("COMMIT");
+    await client.send("COMMIT");
     return value;
   } catch (error) {
-    try {
-      await client.query("ROLLBACK");
-    } catch {
-      broken = true;
+    if (!client.broken) {
+      // ROLLBACK on a dead or hung connection would only wait for the deadline again
+      await client.send("ROLLBACK").catch(() => {
+        client.broken = true;
+      });
     }
     throw error;
   } finally {
-    client.release(broken);
+    client.release();
   }
 }
 
@@ -58,12 +106,27 @@ export function describeUrl(url: string): string {
   }
 }
 
-const UNREACHABLE = new Set(["ECONNREFUSED", "ENOTFOUND", "ETIMEDOUT", "EHOSTUNREACH", "ECONNRESET", "EAI_AGAIN", "3D000", "28P01", "28000", "57P03"]);
+// Network errors, and the SQLSTATEs of a server that is going away or cannot take the work:
+// 08xxx connection exceptions, 57P01-57P03 (terminated by pg_terminate_backend, crash,
+// shutdown, starting up), 57014 (statement_timeout), 25P03 (idle-in-transaction timeout),
+// 53300 (too many connections), 3D000 / 28xxx (wrong database or credentials).
+const UNREACHABLE = new Set([
+  "ECONNREFUSED", "ENOTFOUND", "ETIMEDOUT", "EHOSTUNREACH", "ECONNRESET", "EAI_AGAIN", "EPIPE", "ECONNABORTED",
+  "08000", "08001", "08003", "08004", "08006", "57P01", "57P02", "57P03", "57014", "25P03", "53300", "3D000", "28P01", "28000",
+]);
 
 export function isConnectionError(error: unknown): boolean {
   const code = (error as { code?: string } | null)?.code;
   return (code !== undefined && UNREACHABLE.has(code)) || /connect|terminated|WebSocket/i.test(String((error as Error)?.message));
 }
+
+/** How long a statement may take, and how long getting a connection may take. */
+export interface DbTimeouts {
+  readonly queryTimeoutMs: number;
+  readonly connectTimeoutMs: number;
+}
+
+export const DEFAULT_DB_TIMEOUTS: DbTimeouts = Object.freeze({ queryTimeoutMs: 5000, connectTimeoutMs: 5000 });
 
 export interface PgLikePool {
   connect(): Promise<unknown>;
@@ -74,8 +137,9 @@ export interface PgLikePool {
  * A Db over a pg-shaped pool. A connection failure becomes DatabaseUnavailableError naming the
  * variable and the host (never the password). `allowNamed`: keep named prepared statements.
  */
-export function poolDb(driver: DriverName, pool: PgLikePool, url: string, variable: string, allowNamed: boolean): Db {
-  const connect = async (): Promise<PgLikeClient> => {
+export function poolDb(driver: DriverName, pool: PgLikePool, url: string, variable: string, allowNamed: boolean, queryTimeoutMs: number): Db {
+  const where = describeUrl(url);
+  const connectRaw = async (): Promise<PgLikeClient> => {
     try {
       return (await pool.connect()) as PgLikeClient;
     } catch (error) {
@@ -85,6 +149,7 @@ export function poolDb(driver: DriverName, pool: PgLikePool, url: string, variab
       throw error;
     }
   };
+  const connect = async (): Promise<TimedClient> => new TimedClient(await connectRaw(), queryTimeoutMs, where);
   return {
     driver,
     async query<T = Row>(q: SqlQuery): Promise<QueryResult<T>> {
@@ -98,8 +163,9 @@ export function poolDb(driver: DriverName, pool: PgLikePool, url: string, variab
     async transaction<T>(fn: (tx: Queryable) => Promise<T>) {
       return runTransaction(await connect(), fn, allowNamed);
     },
+    // migrations: no deadline (an index build may take long), run by hand or at boot
     async exec(script: string) {
-      await runScript(await connect(), script);
+      await runScript(await connectRaw(), script);
     },
     close: () => pool.end(),
   };

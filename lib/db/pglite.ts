@@ -5,7 +5,7 @@
  */
 import { PGlite } from "@electric-sql/pglite";
 import { citext } from "@electric-sql/pglite/contrib/citext";
-import type { Db, Queryable, QueryResult, Row } from "./types";
+import { DatabaseUnavailableError, type Db, type Queryable, type QueryResult, type Row } from "./types";
 import type { SqlQuery } from "./sql";
 
 export async function openPglite(dataDir: string): Promise<PGlite> {
@@ -15,11 +15,28 @@ export async function openPglite(dataDir: string): Promise<PGlite> {
   return PGlite.create({ dataDir, extensions: { citext } });
 }
 
-export function createPgliteDb(instance: PGlite | Promise<PGlite>): Db {
+/**
+ * `queryTimeoutMs`: a statement (or the wait for the single connection) that takes longer
+ * answers DatabaseUnavailableError at the deadline. WASM cannot be interrupted, so the statement
+ * itself runs on to its end in the background (and a transaction whose statement timed out
+ * rolls back when it does): the deadline bounds the request, not the work.
+ */
+export function createPgliteDb(instance: PGlite | Promise<PGlite>, queryTimeoutMs?: number): Db {
   const ready = Promise.resolve(instance);
   const run = async <T>(target: Pick<PGlite, "query">, q: SqlQuery): Promise<QueryResult<T>> => {
-    const result = await target.query<T>(q.text, q.values as unknown[]);
-    return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+    const pending = target.query<T>(q.text, q.values as unknown[]);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      if (queryTimeoutMs !== undefined) {
+        timer = setTimeout(() => reject(new DatabaseUnavailableError(`The embedded database did not answer within ${queryTimeoutMs} ms`)), queryTimeoutMs);
+      }
+    });
+    try {
+      const result = await Promise.race([pending, deadline]);
+      return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+    } finally {
+      clearTimeout(timer);
+    }
   };
   return {
     driver: "pglite",

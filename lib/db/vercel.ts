@@ -9,9 +9,14 @@
 import { createPool } from "@vercel/postgres";
 import { neonConfig } from "@neondatabase/serverless";
 import type { Db } from "./types";
-import { poolDb } from "./pg-common";
+import { DEFAULT_DB_TIMEOUTS, poolDb, type DbTimeouts } from "./pg-common";
 
-export function createVercelDb(url: string, variable: string, max: number, wsProxy: string | undefined): Db {
+/**
+ * Timeouts: the connect timeout and the client-side statement deadline of pg-common.ts (the
+ * connection is destroyed when it passes). No statement_timeout startup parameter: Neon's
+ * pooler (PgBouncer) may refuse unknown startup parameters.
+ */
+export function createVercelDb(url: string, variable: string, max: number, wsProxy: string | undefined, timeouts: DbTimeouts = DEFAULT_DB_TIMEOUTS): Db {
   if (wsProxy) {
     neonConfig.wsProxy = (host: string, port: number | string) => `${wsProxy}?address=${host}:${port}`;
     neonConfig.useSecureWebSocket = false;
@@ -19,8 +24,8 @@ export function createVercelDb(url: string, variable: string, max: number, wsPro
     neonConfig.pipelineConnect = false;
     neonConfig.coalesceWrites = false;
   }
-  const pool = createPool({ connectionString: url, max });
+  const pool = createPool({ connectionString: url, max, connectionTimeoutMillis: timeouts.connectTimeoutMs });
   pool.on("error", () => undefined);
   // Named statements off: Neon's pooler (PgBouncer, transaction mode) may not keep them.
-  return poolDb("vercel", pool, url, variable, false);
+  return poolDb("vercel", pool, url, variable, false, timeouts.queryTimeoutMs);
 }

@@ -42,7 +42,7 @@ export function requestNow(request: Request, cfg: Config): Date {
 export async function contextFor(request: Request, requestId: string = randomToken(12)): Promise<RequestContext> {
   const cfg = config();
   const actor: Actor = {
-    ip: clientIp(request, cfg.clientIpHeader),
+    ip: clientIp(request, cfg.clientIpSource),
     userAgent: request.headers.get("user-agent")?.slice(0, USER_AGENT_MAX) ?? null,
     requestId,
   };

@@ -5,6 +5,7 @@
  */
 import { sql, type Queryable } from "../db";
 import { secondsBetween } from "../clock";
+import { ipLimitSubject } from "../http/client-ip";
 
 export interface RateLimitRule {
   readonly limit: number;
@@ -17,8 +18,11 @@ export interface RateLimitVerdict {
   readonly retryAfterSeconds: number;
 }
 
-/** Counts one hit against `key` and says whether it is within the limit. */
-export async function consumeRateLimit(q: Queryable, key: string, rule: RateLimitRule, now: Date): Promise<RateLimitVerdict> {
+const UNLIMITED: RateLimitVerdict = Object.freeze({ allowed: true, count: 0, retryAfterSeconds: 0 });
+
+/** Counts one hit against `key` and says whether it is within the limit (a null key: no limit). */
+export async function consumeRateLimit(q: Queryable, key: string | null, rule: RateLimitRule, now: Date): Promise<RateLimitVerdict> {
+  if (key === null) return UNLIMITED;
   const window = `${rule.windowSeconds} seconds`;
   const { rows } = await q.query<{ count: number; expires_at: Date }>(sql`
     INSERT INTO rate_limits AS r (key, count, window_start, expires_at)
@@ -32,8 +36,9 @@ export async function consumeRateLimit(q: Queryable, key: string, rule: RateLimi
   return { allowed: row.count <= rule.limit, count: row.count, retryAfterSeconds: Math.max(1, secondsBetween(now, row.expires_at)) };
 }
 
-/** Reads a counter without counting: is `key` already at its limit? */
-export async function checkRateLimit(q: Queryable, key: string, rule: RateLimitRule, now: Date): Promise<RateLimitVerdict> {
+/** Reads a counter without counting: is `key` already at its limit? (a null key: no limit) */
+export async function checkRateLimit(q: Queryable, key: string | null, rule: RateLimitRule, now: Date): Promise<RateLimitVerdict> {
+  if (key === null) return UNLIMITED;
   const { rows } = await q.query<{ count: number; expires_at: Date }>(sql`
     SELECT count, expires_at FROM rate_limits WHERE key = ${key} AND expires_at > ${now}`);
   const row = rows[0];
@@ -41,7 +46,12 @@ export async function checkRateLimit(q: Queryable, key: string, rule: RateLimitR
   return { allowed: row.count < rule.limit, count: row.count, retryAfterSeconds: Math.max(1, secondsBetween(now, row.expires_at)) };
 }
 
-/** Limits by route and client IP; a request with no known IP shares the "unknown" bucket. */
-export function ipKey(route: string, ip: string | null): string {
-  return `${route}:ip:${ip ?? "unknown"}`;
+/**
+ * Limits by route and client IP (IPv6 by /64). A request with no usable IP has no per-IP key
+ * (null: the limit does not apply to it; per-account and per-address limits still do). One
+ * shared "unknown" bucket would let one such client lock every other one out, and in a
+ * deployment configured as docs/security/client-ip.md says, every request carries an address.
+ */
+export function ipKey(route: string, ip: string | null): string | null {
+  return ip === null ? null : `${route}:ip:${ipLimitSubject(ip)}`;
 }

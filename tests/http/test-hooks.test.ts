@@ -90,6 +90,7 @@ describe.skipIf(usingPglite)("a production server without PORTCULLIS_TEST_HOOKS"
       POSTGRES_URL: usingVercelDriver ? dbUrl.replace("127.0.0.1", "localhost") : dbUrl,
       BREACHED_PASSWORD_API_URL: inject("breachApiUrl"),
       MAIL_TRANSPORT: "outbox",
+      CLIENT_IP_HEADER: "x-real-ip",
     };
     if (usingVercelDriver) {
       env.PORTCULLIS_DB_DRIVER = "vercel";

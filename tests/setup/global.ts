@@ -106,6 +106,8 @@ export default async function setup(project: TestProject) {
     CRON_SECRET: TEST_CRON_SECRET,
     BREACHED_PASSWORD_API_URL: breach.url,
     MAIL_TRANSPORT: "outbox",
+    // the header a reverse proxy in front of the app would overwrite (tests/support/http.ts sends it)
+    CLIENT_IP_HEADER: "x-real-ip",
   };
   if (usingPglite) {
     serverEnv.PGLITE_DATA_DIR = "memory://";

@@ -14,6 +14,7 @@ const PRODUCTION: Record<string, string> = {
   TOTP_ENCRYPTION_KEYS: `k2:${KEY}`,
   JWT_SIGNING_KEYS: JWKS,
   APP_URL: "https://auth.example.com",
+  CLIENT_IP_HEADER: "x-real-ip",
 };
 
 function without(env: Record<string, string>, name: string): Record<string, string> {
@@ -126,9 +127,36 @@ describe("lib/config.ts: test hooks", () => {
   );
 
   it("leave a Vercel deployment without hooks alone", () => {
-    const cfg = parseConfig({ ...PRODUCTION, VERCEL: "1", VERCEL_ENV: "production" });
+    const cfg = parseConfig({ ...without(PRODUCTION, "CLIENT_IP_HEADER"), VERCEL: "1", VERCEL_ENV: "production" });
     expect(cfg.PORTCULLIS_TEST_HOOKS).toBe(false);
     expect(cfg.clientIpHeader).toBe("x-vercel-forwarded-for");
+  });
+});
+
+describe("lib/config.ts: client IP source", () => {
+  it("refuses production outside Vercel without an explicit CLIENT_IP_HEADER (no guessed header)", () => {
+    expect(failure(without(PRODUCTION, "CLIENT_IP_HEADER"))).toContain("CLIENT_IP_HEADER");
+    expect(failure({ ...PRODUCTION, CLIENT_IP_HEADER: "" })).toContain("CLIENT_IP_HEADER");
+  });
+
+  it("trusts the platform header on Vercel without configuration", () => {
+    const cfg = parseConfig({ ...without(PRODUCTION, "CLIENT_IP_HEADER"), VERCEL: "1" });
+    expect(cfg.clientIpSource).toEqual({ header: "x-vercel-forwarded-for", proxyHops: 0, platform: true });
+  });
+
+  it("reads X-Forwarded-For only with the number of trusted proxies that append to it", () => {
+    expect(failure({ ...PRODUCTION, CLIENT_IP_HEADER: "x-forwarded-for" })).toContain("CLIENT_IP_PROXY_HOPS");
+    expect(failure({ ...PRODUCTION, CLIENT_IP_PROXY_HOPS: "1" })).toContain("CLIENT_IP_PROXY_HOPS");
+    const cfg = parseConfig({ ...PRODUCTION, CLIENT_IP_HEADER: "x-forwarded-for", CLIENT_IP_PROXY_HOPS: "2" });
+    expect(cfg.clientIpSource).toEqual({ header: "x-forwarded-for", proxyHops: 2, platform: false });
+  });
+
+  it("accepts CLIENT_IP_HEADER=none as the explicit choice of no client address", () => {
+    expect(parseConfig({ ...PRODUCTION, CLIENT_IP_HEADER: "none" }).clientIpSource.header).toBeNull();
+  });
+
+  it("guesses x-real-ip in development only", () => {
+    expect(parseConfig({}).clientIpSource).toEqual({ header: "x-real-ip", proxyHops: 0, platform: false });
   });
 });
 
