@@ -118,6 +118,12 @@ export async function revokeSessionById(q: Queryable, id: string, reason: string
   return result.rowCount > 0;
 }
 
+/** Whose session an id names (revoked or not); null when no session has it. For auditing refusals. */
+export async function findSessionOwner(q: Queryable, id: string): Promise<string | null> {
+  const { rows } = await q.query<{ user_id: string }>(sql`SELECT user_id FROM sessions WHERE id = ${id}`);
+  return rows[0]?.user_id ?? null;
+}
+
 /** Revokes a user's session by id only if it is theirs (object-level authorisation in SQL). */
 export async function revokeOwnSession(q: Queryable, userId: string, id: string, reason: string, now: Date): Promise<boolean> {
   const result = await q.query(sql`
