@@ -20,7 +20,7 @@ function holding(token: string): Client {
   return client;
 }
 
-describe("a role grant (issue 10 item 2)", () => {
+describe("a role grant (issue 10 item 2)", { timeout: 180_000 }, () => {
   it("ends every session and refresh family issued before it: a copied cookie presented first gets 401, not the new role", async () => {
     const member = await signedInClient();
     const copied = member.client.sessionToken()!;
@@ -63,7 +63,7 @@ describe("a role grant (issue 10 item 2)", () => {
   });
 });
 
-describe("object-level refusals (issue 10 item 15)", () => {
+describe("object-level refusals (issue 10 item 15)", { timeout: 180_000 }, () => {
   it("another user's session id on DELETE /api/auth/sessions/[id] is 404 and writes authz.denied naming the owner", async () => {
     const victim = await signedInClient();
     const attacker = await signedInClient();
@@ -111,7 +111,7 @@ describe("object-level refusals (issue 10 item 15)", () => {
   });
 });
 
-describe("rotation against a concurrent sign-out everywhere (issue 10 item 15)", () => {
+describe("rotation against a concurrent sign-out everywhere (issue 10 item 15)", { timeout: 180_000 }, () => {
   it("a re-authentication whose session is ended while its password is checked issues no new session (401), so sign-out everywhere holds", async () => {
     const user = await signedInClient();
     const other = new Client();
@@ -129,7 +129,7 @@ describe("rotation against a concurrent sign-out everywhere (issue 10 item 15)",
   });
 });
 
-describe("the daily alert summary (issue 10 item 15)", () => {
+describe("the daily alert summary (issue 10 item 15)", { timeout: 180_000 }, () => {
   it("covers the last 24 hours, not only the last ALERT_WINDOW_MINUTES", async () => {
     const victim = await signedInClient();
     const subject = `${victim.userId.replace(/-/g, "")}${"0".repeat(32)}`;
