@@ -46,6 +46,7 @@ export const errorCatalogue = {
   mfa_setup_not_started: [409, "Start the two-factor setup first."],
   invalid_setup_code: [400, "The code does not match the new authenticator. Check the code and the time on your device."],
   mfa_locked: [429, "Too many incorrect codes. Try again later."],
+  email_not_verified: [403, "Verify your email address first."],
   // authorization and admin
   forbidden: [403, "You do not have permission to do this."],
   conflict: [409, "The request conflicts with the current state."],

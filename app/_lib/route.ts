@@ -17,6 +17,7 @@ import { json, jsonError } from "@/lib/http/response";
 import { DatabaseUnavailableError } from "@/lib/db";
 import { AsyncLocalStorage } from "node:async_hooks";
 import { HasherBusyError, observeHashes } from "@/lib/passwords/hasher";
+import { SessionEndedError } from "@/lib/sessions/sessions";
 import { deliverQueuedMail } from "@/lib/email/mailer";
 import { smtpTransport } from "@/lib/email/smtp";
 import { randomToken } from "@/lib/crypto/random";
@@ -79,6 +80,8 @@ export function route<P extends Params = Params>(handler: Handler<P>, options: R
       }
       return response;
     } catch (error) {
+      // a session ended while this request rotated it: the request acted for nobody (rolled back)
+      if (error instanceof SessionEndedError) return jsonError("unauthenticated", { headers: { "X-Request-Id": requestId } });
       logError(requestId, error);
       if (error instanceof DatabaseUnavailableError) return jsonError("database_unavailable", { retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS, headers: { "X-Request-Id": requestId } });
       if (error instanceof HasherBusyError) return jsonError("service_busy", { retryAfterSeconds: 5, headers: { "X-Request-Id": requestId } });

@@ -13,8 +13,10 @@
  * policy (a refused password leaves the link usable), then one transaction spends the token
  * with a guarded UPDATE (of two parallel resets exactly one wins), stores the new hash (and
  * history), clears the sign-in throttle including the hard lock, ends every session and
- * refresh family, voids pending reset and email-change tokens, marks the address verified
- * (the link proved it), mails a "password changed" notice and writes the audit row. It signs
+ * refresh family, revokes every trusted device and voids pending MFA challenges (either could
+ * be an attacker's foothold), removes the second factors of an account whose address was never
+ * verified (lib/mfa/recovery.ts), voids pending reset and email-change tokens, marks the
+ * address verified (the link proved it), mails a "password changed" notice and writes the audit row. It signs
  * nobody in: the user signs in with the new password, through MFA if they have it (#48).
  * Invalid tokens count toward the per-IP token-guess limit (lib/accounts/token-guesses.ts).
  */
@@ -32,7 +34,8 @@ import { revokeUserSessions } from "../sessions/queries";
 import { issueOneTimeToken, redeemOneTimeToken } from "../tokens/one-time";
 import { subjectHash } from "./email";
 import { allowMailToAddress, consumeMailIpLimit } from "./mail-limits";
-import { findUserByEmail, insertPasswordHistory } from "./queries";
+import { findUserByEmail, findUserById, insertPasswordHistory } from "./queries";
+import { endPlantedAccess } from "../mfa/recovery";
 import { findLiveToken, markEmailVerified, prunePasswordHistory, setPasswordHash, voidUserTokens, type LiveToken } from "./lifecycle-queries";
 import { clearThrottle, readThrottle } from "./throttle";
 import { TOKEN_PATTERN, checkTokenGuesses, recordTokenFailure } from "./token-guesses";
@@ -111,12 +114,15 @@ export async function completePasswordReset(db: Db, input: ResetInput, cfg: Conf
     await prunePasswordHistory(tx, found.userId, cfg.PASSWORD_HISTORY_COUNT);
     await clearThrottle(tx, subject);
     const sessionsRevoked = await revokeUserSessions(tx, found.userId, "password_reset", input.now, null);
+    // the link proves the mailbox: factors enrolled before it was ever verified are not the owner's
+    const unverified = (await findUserById(tx, found.userId))?.emailVerifiedAt === null;
+    const cleanup = await endPlantedAccess(tx, { userId: found.userId, now: input.now, removeFactors: unverified });
     await voidUserTokens(tx, found.userId, ["password_reset", "email_change"], input.now);
     await markEmailVerified(tx, found.userId, found.userEmail, input.now);
     await queueMail(tx, templates.passwordChanged(found.userEmail, link(cfg.APP_URL, RESET_PAGE)), cfg.mailTransport, input.now);
     await recordAuditEvent(tx, {
       type: "password.reset.completed", result: "success", actor: input.actor, actorId: found.userId, targetId: found.userId,
-      subjectHash: subject, now: input.now, details: { sessionsRevoked, wasLocked },
+      subjectHash: subject, now: input.now, details: { sessionsRevoked, wasLocked, ...cleanup },
     });
     return true;
   });

@@ -11,7 +11,9 @@
  * reuse audit_logs_event_idx (plans checked in tests/db/detection.test.ts).
  *
  * The daily cron records a summary (counts, and the user ids and IPs involved; no hashes) as a
- * security.alerts audit row, so the log itself says when an attack was noticed.
+ * security.alerts audit row, so the log itself says when an attack was noticed. The summary
+ * covers the whole period since the previous one (at least 24 hours, at most 7 days), so an
+ * attack between two daily runs is never missed.
  */
 import type { Config } from "../config";
 import { sql, type Queryable } from "../db";
@@ -127,7 +129,34 @@ export async function findRefreshReuse(q: Queryable, since: Date): Promise<Count
 }
 
 export async function findSecurityAlerts(q: Queryable, now: Date, thresholds: AlertThresholds): Promise<SecurityAlerts> {
-  const since = addSeconds(now, -thresholds.windowMinutes * 60);
+  return findSecurityAlertsSince(q, addSeconds(now, -thresholds.windowMinutes * 60), now, thresholds);
+}
+
+/** The daily summary covers at least this much: a day's attack is reported whatever ALERT_WINDOW_MINUTES is. */
+export const SUMMARY_MIN_WINDOW_SECONDS = 24 * 3600;
+/** ... and, after missed runs, at most this much (the detection functions scan the window). */
+export const SUMMARY_MAX_WINDOW_SECONDS = 7 * 24 * 3600;
+
+/** When the previous security.alerts summary was recorded, if any. */
+export async function findLastAlertSummaryAt(q: Queryable, now: Date): Promise<Date | null> {
+  const { rows } = await q.query<{ created_at: Date }>(sql`
+    SELECT created_at FROM audit_logs WHERE event_type = 'security.alerts' AND created_at <= ${now}
+    ORDER BY created_at DESC LIMIT 1`);
+  return rows[0]?.created_at ?? null;
+}
+
+/**
+ * The window of the daily summary: since the previous summary when runs were missed (no gap
+ * between two summaries), at least the last 24 hours, at most the last 7 days.
+ */
+export function summaryWindowStart(now: Date, lastSummaryAt: Date | null): Date {
+  const dayAgo = addSeconds(now, -SUMMARY_MIN_WINDOW_SECONDS);
+  const floor = addSeconds(now, -SUMMARY_MAX_WINDOW_SECONDS);
+  if (lastSummaryAt === null || lastSummaryAt >= dayAgo) return dayAgo;
+  return lastSummaryAt < floor ? floor : lastSummaryAt;
+}
+
+export async function findSecurityAlertsSince(q: Queryable, since: Date, now: Date, thresholds: AlertThresholds): Promise<SecurityAlerts> {
   const bruteForce = await findBruteForce(q, since, thresholds.bruteForceFailures);
   const stuffing = await findCredentialStuffing(q, since, thresholds.stuffingAccounts);
   const manyIps = await findAccountManyIps(q, since, thresholds.manyIps);
@@ -145,9 +174,14 @@ export async function findSecurityAlerts(q: Queryable, now: Date, thresholds: Al
 
 const ids = (values: (string | null)[]) => [...new Set(values.filter((v): v is string => v !== null))].slice(0, SUMMARY_ITEMS);
 
-/** For the daily cron: finds the alerts and records their summary as one security.alerts audit row. */
+/**
+ * For the daily cron: finds the alerts over the whole period since the previous summary (at
+ * least 24 hours, see summaryWindowStart), not only the last ALERT_WINDOW_MINUTES, and records
+ * their summary as one security.alerts audit row.
+ */
 export async function recordAlertSummary(q: Queryable, now: Date, actor: Actor, cfg: Config): Promise<SecurityAlerts["counts"]> {
-  const alerts = await findSecurityAlerts(q, now, alertThresholds(cfg));
+  const since = summaryWindowStart(now, await findLastAlertSummaryAt(q, now));
+  const alerts = await findSecurityAlertsSince(q, since, now, alertThresholds(cfg));
   await recordAuditEvent(q, {
     type: "security.alerts", result: "success", actor, now,
     details: {

@@ -7,7 +7,8 @@
  */
 import type { Db } from "../db";
 import { err, ok, type Result } from "../errors";
-import { listLiveSessions, revokeOwnSession, revokeUserSessions, type SessionRecord } from "../sessions/queries";
+import { findSessionOwner, listLiveSessions, revokeOwnSession, revokeUserSessions, type SessionRecord } from "../sessions/queries";
+import { recordObjectDenial } from "../audit/audit";
 import { recordAdminEvent, type AdminAction } from "./action";
 import { findUserStatus } from "./queries";
 
@@ -27,7 +28,17 @@ export async function revokeAllUserSessions(db: Db, userId: string, action: Admi
 
 export async function revokeUserSession(db: Db, userId: string, sessionId: string, action: AdminAction): Promise<Result<void>> {
   return db.transaction(async (tx) => {
-    if (!(await revokeOwnSession(tx, userId, sessionId, "admin_revoked", action.now))) return err("not_found");
+    if (!(await revokeOwnSession(tx, userId, sessionId, "admin_revoked", action.now))) {
+      // a session of another account than the one in the path: refused (404) and audited
+      const owner = await findSessionOwner(tx, sessionId);
+      if (owner !== null && owner !== userId) {
+        await recordObjectDenial(tx, {
+          actor: action.actor, actorId: action.adminId, ownerId: owner, sessionId: action.sessionId, now: action.now,
+          object: "session", objectId: sessionId, scope: "admin", pathUserId: userId,
+        });
+      }
+      return err("not_found");
+    }
     await recordAdminEvent(tx, action, "session.revoked", userId, { scope: "one", revokedSessionId: sessionId });
     return ok(undefined);
   });

@@ -21,6 +21,21 @@ export type AuditEventType =
   | "authz.denied" | "csrf.rejected" | "rate_limited" | "breach_check.unavailable"
   | "cron.cleanup" | "cron.daily" | "security.alerts";
 
+/**
+ * An object-level refusal: `actorId` named an object (a session, a trusted device) that belongs
+ * to `ownerId`. The caller still answers 404 (the id's existence is not confirmed to the
+ * requester); the row says who probed whose object.
+ */
+export async function recordObjectDenial(
+  q: Queryable,
+  input: { actor: Actor; actorId: string; ownerId: string; sessionId: string | null; now: Date; object: "session" | "device"; objectId: string; scope: "own" | "admin"; pathUserId?: string },
+): Promise<void> {
+  await recordAuditEvent(q, {
+    type: "authz.denied", result: "failure", actor: input.actor, actorId: input.actorId, targetId: input.ownerId, sessionId: input.sessionId, now: input.now,
+    details: { object: input.object, objectId: input.objectId, scope: input.scope, ...(input.pathUserId ? { pathUserId: input.pathUserId } : {}) },
+  });
+}
+
 export interface AuditEvent {
   readonly type: AuditEventType;
   readonly result: "success" | "failure";

@@ -53,3 +53,9 @@ export async function spendMfaChallenge(q: Queryable, id: string, now: Date): Pr
   const result = await q.query(sql`UPDATE mfa_challenges SET used_at = ${now} WHERE id = ${id} AND used_at IS NULL`);
   return result.rowCount === 1;
 }
+
+/** Voids every unspent challenge of a user (a password reset or change): returns how many. */
+export async function voidMfaChallenges(q: Queryable, userId: string, now: Date): Promise<number> {
+  const result = await q.query(sql`UPDATE mfa_challenges SET used_at = ${now} WHERE user_id = ${userId} AND used_at IS NULL`);
+  return result.rowCount;
+}

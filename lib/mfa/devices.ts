@@ -6,8 +6,8 @@
  */
 import type { Db } from "../db";
 import type { Actor } from "../http/context";
-import { recordAuditEvent } from "../audit/audit";
-import { listTrustedDevices, revokeTrustedDevice } from "./trusted-devices";
+import { recordAuditEvent, recordObjectDenial } from "../audit/audit";
+import { findTrustedDeviceOwner, listTrustedDevices, revokeTrustedDevice } from "./trusted-devices";
 
 export interface PublicDevice {
   readonly id: string;
@@ -39,7 +39,7 @@ export async function listDevices(db: Db, userId: string, currentToken: string |
   }));
 }
 
-/** Revokes one of the user's devices; false if it is not theirs, unknown or already revoked. */
+/** Revokes one of the user's devices; false if it is not theirs (audited as authz.denied), unknown or already revoked. */
 export async function revokeDevice(db: Db, input: { userId: string; deviceId: string; sessionId: string; now: Date; actor: Actor }): Promise<boolean> {
   return db.transaction(async (tx) => {
     const revoked = await revokeTrustedDevice(tx, input.userId, input.deviceId, input.now);
@@ -48,7 +48,15 @@ export async function revokeDevice(db: Db, input: { userId: string; deviceId: st
         type: "device.revoked", result: "success", actor: input.actor, actorId: input.userId, targetId: input.userId,
         sessionId: input.sessionId, now: input.now, details: { deviceId: input.deviceId },
       });
+      return true;
     }
-    return revoked;
+    const owner = await findTrustedDeviceOwner(tx, input.deviceId);
+    if (owner !== null && owner !== input.userId) {
+      await recordObjectDenial(tx, {
+        actor: input.actor, actorId: input.userId, ownerId: owner, sessionId: input.sessionId, now: input.now,
+        object: "device", objectId: input.deviceId, scope: "own",
+      });
+    }
+    return false;
   });
 }

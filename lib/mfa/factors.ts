@@ -1,6 +1,10 @@
 /**
  * The TOTP factor's life: setup -> confirm -> (regenerate backup codes) -> disable.
  *
+ * Enrolment needs a verified email address (403 email_not_verified): otherwise whoever registers
+ * someone else's address first could plant a factor the owner cannot remove (a password reset,
+ * which proves the mailbox, removes such factors from before this rule: lib/mfa/recovery.ts).
+ *
  * Model: setup (inside the re-authentication window) creates or replaces the user's one
  * PENDING factor with a new 160-bit secret — every setup call gives a new secret and voids the
  * previous pending one — and returns it once, as base32, otpauth:// URI and QR code (SVG).
@@ -59,6 +63,7 @@ export interface TotpSetup {
 }
 
 export async function startTotpSetup(db: Db, input: FactorChangeInput, cfg: Config): Promise<Result<TotpSetup>> {
+  if (!input.user.emailVerified) return err("email_not_verified");
   if (await findFactor(db, input.user.id, "active")) return err("mfa_already_enabled");
   const secret = newTotpSecret();
   const encrypted = await sealEnvelope(secretBytes(secret), totpEnvelopeContext(input.user.id), cfg);
@@ -85,6 +90,7 @@ export interface TotpEnabled extends FactorChanged {
 }
 
 export async function confirmTotp(db: Db, input: FactorChangeInput & { code: string }, cfg: Config): Promise<Result<TotpEnabled>> {
+  if (!input.user.emailVerified) return err("email_not_verified");
   if (await findFactor(db, input.user.id, "active")) return err("mfa_already_enabled");
   const pending = await findFactor(db, input.user.id, "pending");
   if (!pending) return err("mfa_setup_not_started");

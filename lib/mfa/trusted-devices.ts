@@ -69,6 +69,12 @@ export async function listTrustedDevices(q: Queryable, userId: string, now: Date
   return rows.map(toDevice);
 }
 
+/** Whose trusted device an id names (revoked or not); null when none has it. For auditing refusals. */
+export async function findTrustedDeviceOwner(q: Queryable, id: string): Promise<string | null> {
+  const { rows } = await q.query<{ user_id: string }>(sql`SELECT user_id FROM trusted_devices WHERE id = ${id}`);
+  return rows[0]?.user_id ?? null;
+}
+
 /** Revokes one of the user's devices; false if it is not theirs or already revoked. */
 export async function revokeTrustedDevice(q: Queryable, userId: string, id: string, now: Date): Promise<boolean> {
   const result = await q.query(sql`

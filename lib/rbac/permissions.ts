@@ -4,13 +4,20 @@
  * Model: a role (roles table) carries a jsonb list of permission strings "resource:action";
  * "*" grants every permission. A user holds any number of roles (user_roles). Permissions are
  * read from the database on every authorised request, never cached in the session or the
- * cookie, so a demotion takes effect on the user's very next request. A change of roles also
- * flags every live session of the user for rotation (sessions.rotate_pending): the next
- * request swaps the session for a new id (app/_lib/auth.ts), so a token captured before a
- * promotion never carries the new privileges (OWASP Session Management CS: renew the session
- * id after any privilege change).
+ * cookie, so a demotion takes effect on the user's very next request.
  *
- * Threats: privilege escalation by mass assignment (roles change only through assignRole /
+ * A grant (a privilege increase) ends every session and refresh family of the user in the
+ * same transaction: no token issued before the grant can ever act with the new role, not a
+ * cookie copied earlier, not a refresh token (whose next access token would carry the new
+ * roles claim); access JWTs already issued keep the roles they were signed with until they
+ * expire. The user signs in again to use the role. Only a self-grant keeps the acting session
+ * (it already held roles:assign), flagged for rotation. A removal (a decrease) flags every
+ * live session for rotation (sessions.rotate_pending): the next request swaps the session for
+ * a new id (app/_lib/auth.ts) and already runs without the role (OWASP Session Management CS:
+ * renew the session id after any privilege change).
+ *
+ * Threats: a stolen or copied token promoted along with its owner (sessions ended at a grant),
+ * privilege escalation by mass assignment (roles change only through assignRole /
  * removeRole, never from a request body naming fields), stale privileges after a demotion
  * (no cache), session fixation across a privilege change (rotation), locking everyone out
  * (the last active holder of a role that can assign roles keeps it), unaccountable changes
@@ -22,7 +29,7 @@ import { err, ok, type Result } from "../errors";
 import type { Actor } from "../http/context";
 import { recordAuditEvent } from "../audit/audit";
 import { findUserById } from "../accounts/queries";
-import { markSessionsForRotation } from "../sessions/queries";
+import { markSessionsForRotation, revokeUserSessions } from "../sessions/queries";
 import { countOtherActiveHolders, deleteUserRole, findRoleForUpdate, findUserRoles, insertUserRole } from "./queries";
 
 /** Every permission a route checks. Roles may list others; nothing checks them. */
@@ -66,14 +73,29 @@ export interface RoleChangeOutcome {
   readonly roles: readonly string[];
 }
 
-async function recordRoleChange(tx: Queryable, change: RoleChange, action: "assigned" | "removed", rotated: number): Promise<void> {
+async function recordRoleChange(tx: Queryable, change: RoleChange, action: "assigned" | "removed", sessions: Record<string, number>): Promise<void> {
   await recordAuditEvent(tx, {
     type: "role.changed", result: "success", actor: change.actor, actorId: change.actorId, targetId: change.targetUserId,
-    sessionId: change.sessionId, now: change.now, details: { action, role: change.role, sessionsRotated: rotated, ...change.details },
+    sessionId: change.sessionId, now: change.now, details: { action, role: change.role, ...sessions, ...change.details },
   });
 }
 
-/** Grants a role. not_found: no such live user or role. Idempotent: a held role is not re-audited. */
+/**
+ * A grant ends the user's sessions and refresh families (every one but the acting session of
+ * a self-grant, which is only flagged for rotation): returns how many ended.
+ */
+async function endSessionsForGrant(tx: Queryable, change: RoleChange): Promise<number> {
+  const selfGrant = change.actorId !== null && change.actorId === change.targetUserId;
+  const keep = selfGrant ? change.sessionId : null;
+  const revoked = await revokeUserSessions(tx, change.targetUserId, "role_changed", change.now, keep);
+  if (keep) await markSessionsForRotation(tx, change.targetUserId);
+  return revoked;
+}
+
+/**
+ * Grants a role and ends the user's sessions (see the header). not_found: no such live user
+ * or role. Idempotent: a held role is not re-audited and ends nothing.
+ */
 export async function assignRole(db: Db, change: RoleChange): Promise<Result<RoleChangeOutcome>> {
   return db.transaction(async (tx) => {
     const user = await findUserById(tx, change.targetUserId);
@@ -81,8 +103,8 @@ export async function assignRole(db: Db, change: RoleChange): Promise<Result<Rol
     if (!user || !role) return err("not_found");
     const inserted = await insertUserRole(tx, { userId: user.id, roleId: role.id, grantedBy: change.actorId, now: change.now });
     if (inserted) {
-      const rotated = await markSessionsForRotation(tx, user.id);
-      await recordRoleChange(tx, change, "assigned", rotated);
+      const revoked = await endSessionsForGrant(tx, change);
+      await recordRoleChange(tx, change, "assigned", { sessionsRevoked: revoked });
     }
     const roles = (await findUserRoles(tx, user.id)).map((r) => r.name);
     return ok({ changed: inserted, roles });
@@ -104,7 +126,7 @@ export async function removeRole(db: Db, change: RoleChange): Promise<Result<Rol
     }
     if (!(await deleteUserRole(tx, user.id, role.id))) return err("not_found");
     const rotated = await markSessionsForRotation(tx, user.id);
-    await recordRoleChange(tx, change, "removed", rotated);
+    await recordRoleChange(tx, change, "removed", { sessionsRotated: rotated });
     const roles = (await findUserRoles(tx, user.id)).map((r) => r.name);
     return ok({ changed: true, roles });
   });

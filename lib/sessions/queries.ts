@@ -118,6 +118,12 @@ export async function revokeSessionById(q: Queryable, id: string, reason: string
   return result.rowCount > 0;
 }
 
+/** Whose session an id names (revoked or not); null when no session has it. For auditing refusals. */
+export async function findSessionOwner(q: Queryable, id: string): Promise<string | null> {
+  const { rows } = await q.query<{ user_id: string }>(sql`SELECT user_id FROM sessions WHERE id = ${id}`);
+  return rows[0]?.user_id ?? null;
+}
+
 /** Revokes a user's session by id only if it is theirs (object-level authorisation in SQL). */
 export async function revokeOwnSession(q: Queryable, userId: string, id: string, reason: string, now: Date): Promise<boolean> {
   const result = await q.query(sql`
@@ -127,13 +133,32 @@ export async function revokeOwnSession(q: Queryable, userId: string, id: string,
   return result.rowCount > 0;
 }
 
+/** At most this many passes of revokeUserSessions (each one after the first finds rows committed meanwhile). */
+const REVOKE_PASSES_MAX = 4;
+
+/**
+ * Ends every live session (and refresh family) of a user but `exceptId`. A rotation that held
+ * one of these rows when the UPDATE reached it commits its successor row after this statement's
+ * snapshot was taken: the next pass (a new snapshot) ends that successor too, so a concurrent
+ * rotation can never carry a session past a sign-out everywhere or a privilege change.
+ */
 export async function revokeUserSessions(q: Queryable, userId: string, reason: string, now: Date, exceptId: string | null): Promise<number> {
-  const result = await q.query(sql`
-    UPDATE sessions SET revoked_at = ${now}, revoked_reason = ${reason}
-    WHERE user_id = ${userId} AND revoked_at IS NULL AND id IS DISTINCT FROM ${exceptId}`);
+  let total = 0;
+  for (let pass = 0; pass < REVOKE_PASSES_MAX; pass++) {
+    const revoked = await revokeUserSessionsOnce(q, userId, reason, now, exceptId);
+    total += revoked;
+    if (revoked === 0) break;
+  }
   await q.query(sql`
     UPDATE refresh_tokens SET revoked_at = ${now}
     WHERE user_id = ${userId} AND revoked_at IS NULL AND session_id IS DISTINCT FROM ${exceptId}`);
+  return total;
+}
+
+async function revokeUserSessionsOnce(q: Queryable, userId: string, reason: string, now: Date, exceptId: string | null): Promise<number> {
+  const result = await q.query(sql`
+    UPDATE sessions SET revoked_at = ${now}, revoked_reason = ${reason}
+    WHERE user_id = ${userId} AND revoked_at IS NULL AND id IS DISTINCT FROM ${exceptId}`);
   return result.rowCount;
 }
 

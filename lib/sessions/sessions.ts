@@ -123,9 +123,23 @@ export async function validateSessionToken(q: Queryable, token: string, now: Dat
 }
 
 /**
+ * A rotation found its session already ended (a sign-out everywhere, a revocation by id, a
+ * privilege change committed while the request ran). Thrown, not returned, so that the
+ * caller's whole transaction rolls back; the route wrapper answers 401 unauthenticated.
+ */
+export class SessionEndedError extends Error {
+  constructor(sessionId: string) {
+    super(`session ${sessionId} was ended while it was being rotated`);
+    this.name = "SessionEndedError";
+  }
+}
+
+/**
  * Replaces a session by a new one for the same user (a new id and secret), revoking the old.
  * Used at re-authentication, MFA step-up and privilege changes. The caller's transaction
- * makes the swap atomic.
+ * makes the swap atomic. The revoke is guarded (only a live row): when it ends nothing, the
+ * session was ended concurrently and no successor may be issued (SessionEndedError), or a
+ * sign-out everywhere racing a re-authentication would be undone.
  */
 export async function rotateSession(
   q: Queryable,
@@ -133,7 +147,7 @@ export async function rotateSession(
   change: { aal?: 1 | 2; amr?: readonly string[]; reauthenticatedAt?: Date; now: Date; ip: string | null; userAgent: string | null },
   cfg: SessionTimeouts,
 ): Promise<IssuedSession> {
-  await revokeSessionById(q, old.id, "rotated", change.now);
+  if (!(await revokeSessionById(q, old.id, "rotated", change.now))) throw new SessionEndedError(old.id);
   const aal = change.aal ?? old.aal;
   return createSession(
     q,

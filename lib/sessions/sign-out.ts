@@ -4,8 +4,8 @@
  */
 import type { Db } from "../db";
 import type { Actor } from "../http/context";
-import { recordAuditEvent } from "../audit/audit";
-import { revokeOwnSession, revokeSessionById, revokeUserSessions } from "./queries";
+import { recordAuditEvent, recordObjectDenial } from "../audit/audit";
+import { findSessionOwner, revokeOwnSession, revokeSessionById, revokeUserSessions } from "./queries";
 import { validateSessionToken, type SessionTimeouts } from "./sessions";
 
 export async function endSession(db: Db, token: string, input: { now: Date; actor: Actor }, cfg: SessionTimeouts): Promise<boolean> {
@@ -37,14 +37,32 @@ export async function endAllSessions(
   });
 }
 
-export async function revokeOwnSessionById(db: Db, userId: string, sessionId: string, input: { now: Date; actor: Actor }): Promise<boolean> {
+/**
+ * Revokes one of the user's own sessions; false for an unknown id or another user's. Another
+ * user's id is an object-level refusal and is audited as authz.denied (the caller answers 404
+ * either way).
+ */
+export async function revokeOwnSessionById(
+  db: Db,
+  userId: string,
+  sessionId: string,
+  input: { now: Date; actor: Actor; currentSessionId?: string | null },
+): Promise<boolean> {
   return db.transaction(async (tx) => {
     const revoked = await revokeOwnSession(tx, userId, sessionId, "user_revoked", input.now);
     if (revoked) {
       await recordAuditEvent(tx, {
         type: "session.revoked", result: "success", actor: input.actor, actorId: userId, targetId: userId, sessionId, now: input.now,
       });
+      return true;
     }
-    return revoked;
+    const owner = await findSessionOwner(tx, sessionId);
+    if (owner !== null && owner !== userId) {
+      await recordObjectDenial(tx, {
+        actor: input.actor, actorId: userId, ownerId: owner, sessionId: input.currentSessionId ?? null, now: input.now,
+        object: "session", objectId: sessionId, scope: "own",
+      });
+    }
+    return false;
   });
 }

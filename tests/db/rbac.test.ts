@@ -62,21 +62,25 @@ describe("role changes", () => {
     await resetDb(db);
   });
 
-  it("audit role.changed with actor and target, and flag every live session of the user for rotation", async () => {
+  it("audit role.changed with actor and target; a grant ends every live session of the user, a removal flags them for rotation", async () => {
     const adminId = await user(db);
     const target = await user(db);
-    const sessions = [await liveSession(db, target), await liveSession(db, target)];
+    await liveSession(db, target);
+    await liveSession(db, target);
     const granted = await assignRole(db, change(target, "support", adminId));
     expect(granted).toEqual({ ok: true, value: { changed: true, roles: ["support"] } });
-    const flagged = await db.query<{ id: string }>(sql`SELECT id FROM sessions WHERE user_id = ${target} AND rotate_pending`);
-    expect(flagged.rows.map((r) => r.id).sort()).toEqual([...sessions].sort());
+    const live = await db.query<{ id: string }>(sql`SELECT id FROM sessions WHERE user_id = ${target} AND revoked_at IS NULL`);
+    expect(live.rows).toEqual([]);
     const again = await assignRole(db, change(target, "support", adminId));
     expect(again).toEqual({ ok: true, value: { changed: false, roles: ["support"] } });
+    const later = [await liveSession(db, target), await liveSession(db, target)];
     expect(await removeRole(db, change(target, "support", adminId))).toEqual({ ok: true, value: { changed: true, roles: [] } });
-    const audit = await db.query<{ actor_id: string; target_id: string; details: { action: string; role: string; sessionsRotated: number } }>(
+    const flagged = await db.query<{ id: string }>(sql`SELECT id FROM sessions WHERE user_id = ${target} AND rotate_pending AND revoked_at IS NULL`);
+    expect(flagged.rows.map((r) => r.id).sort()).toEqual([...later].sort());
+    const audit = await db.query<{ actor_id: string; target_id: string; details: Record<string, unknown> }>(
       sql`SELECT actor_id, target_id, details FROM audit_logs WHERE event_type = 'role.changed' ORDER BY id`);
     expect(audit.rows).toEqual([
-      { actor_id: adminId, target_id: target, details: { action: "assigned", role: "support", sessionsRotated: 2 } },
+      { actor_id: adminId, target_id: target, details: { action: "assigned", role: "support", sessionsRevoked: 2 } },
       { actor_id: adminId, target_id: target, details: { action: "removed", role: "support", sessionsRotated: 2 } },
     ]);
   });

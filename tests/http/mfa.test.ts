@@ -57,6 +57,8 @@ async function account(at: number): Promise<Account> {
   const client = new Client();
   client.now = at;
   expect((await client.post("/api/auth/register", { email, password: GOOD_PASSWORD })).status).toBe(201);
+  // TOTP enrolment needs a verified address
+  await serverSql("UPDATE users SET email_verified_at = now() WHERE email = $1", [email]);
   const login = await client.post("/api/auth/login", { email, password: GOOD_PASSWORD });
   expect(login.status).toBe(200);
   return { client, email, password: GOOD_PASSWORD, userId: login.body.user.id };

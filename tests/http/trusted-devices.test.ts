@@ -28,6 +28,8 @@ async function enrolled(at: number): Promise<MfaAccount> {
   const client = new Client();
   client.now = at;
   expect((await client.post("/api/auth/register", { email, password: GOOD_PASSWORD })).status).toBe(201);
+  // TOTP enrolment needs a verified address
+  await serverSql("UPDATE users SET email_verified_at = now() WHERE email = $1", [email]);
   const login = await client.post("/api/auth/login", { email, password: GOOD_PASSWORD });
   const setup = await client.post("/api/auth/mfa/totp/setup");
   expect((await client.post("/api/auth/mfa/totp/confirm", { code: totp(setup.body.secret, at) })).status).toBe(200);

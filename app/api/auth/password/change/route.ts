@@ -5,11 +5,13 @@ import { json, resultError } from "@/lib/http/response";
 import { changePassword } from "@/lib/accounts/password-change";
 import { publicSession } from "@/lib/sessions/views";
 
-const body = z.object({ currentPassword: z.string().min(1).max(4096), newPassword: z.string().min(1).max(4096) });
+const body = z.object({ currentPassword: z.string().min(1).max(4096), newPassword: z.string().min(1).max(4096), code: z.string().trim().min(1).max(32).optional() });
 
 /**
  * Changes the password of the signed-in user, given the current one. The current session is
- * re-issued under a new id (new cookie, the old token stops working); every other session ends.
+ * re-issued under a new id (new cookie, the old token stops working); every other session,
+ * trusted device and pending MFA challenge ends. A user with a second factor needs an aal2
+ * session or a `code` (TOTP or backup code): 403 mfa_required otherwise.
  */
 export const POST = route(async (request, ctx) => {
   const parsed = await readBodyWithSession(request, ctx, body);

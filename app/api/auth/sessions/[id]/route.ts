@@ -6,13 +6,13 @@ import { revokeOwnSessionById } from "@/lib/sessions/sign-out";
 
 const sessionId = z.string().regex(/^[A-Za-z0-9_-]{22}$/);
 
-/** Revokes one of the caller's sessions: 204; another user's (or unknown) id: 404. */
+/** Revokes one of the caller's sessions: 204; another user's (audited authz.denied) or unknown id: 404. */
 export const DELETE = route<{ id: string }>(async (request, ctx, params) => {
   const auth = await authenticate(request, ctx);
   if (!auth.ok) return resultError(auth);
   const id = sessionId.safeParse(params.id);
   const actor = ctx.actor;
-  if (!id.success || !(await revokeOwnSessionById(ctx.db, auth.value.user.id, id.data, { now: ctx.now, actor }))) {
+  if (!id.success || !(await revokeOwnSessionById(ctx.db, auth.value.user.id, id.data, { now: ctx.now, actor, currentSessionId: auth.value.session.id }))) {
     return jsonError("not_found");
   }
   const response = noContent();
