@@ -2,8 +2,9 @@
  * Sign-in with email and password.
  *
  * Order of checks, cheapest first, so that no attacker-controlled request costs a hash before
- * the rate limits have had their say: input shape -> per-IP failure throttle -> per-identifier
- * lock -> one argon2id verification (against a dummy hash when the email is unknown, so known
+ * the rate limits have had their say: input shape -> per-IP failure slot -> per-identifier
+ * slot (each taken atomically before the hash, so parallel guesses cannot pass a limit) -> one
+ * argon2id verification (against a dummy hash when the email is unknown, so known
  * and unknown emails cost the same) -> outcome.
  *
  * Every failure (unknown email, wrong password, disabled account) returns the same
@@ -16,7 +17,7 @@ import type { Db, Queryable } from "../db";
 import { err, ok, type Result } from "../errors";
 import type { Actor } from "../http/context";
 import { recordAuditEvent } from "../audit/audit";
-import { checkRateLimit, consumeRateLimit, ipKey } from "../rate-limit/rate-limit";
+import { consumeRateLimit, ipKey, refundRateLimitSlot, takeRateLimitSlot } from "../rate-limit/rate-limit";
 import { queueMail } from "../email/mailer";
 import { link, templates } from "../email/templates";
 import { needsRehash } from "../passwords/argon2";
@@ -26,7 +27,7 @@ import { createMfaChallenge } from "../mfa/challenge";
 import { hasActiveMfa } from "../mfa/status";
 import { findTrustedDevice } from "../mfa/trusted-devices";
 import { subjectHash } from "./email";
-import { clearThrottle, readThrottle, recordFailure } from "./throttle";
+import { clearThrottle, takeSignInSlot } from "./throttle";
 import { findUserByEmail, upgradePasswordHash, type UserRecord } from "./queries";
 
 export interface Credentials {
@@ -54,8 +55,11 @@ function ipRule(cfg: Config) {
 }
 
 /**
- * Verifies credentials with every throttle applied. On success returns the user (and the
- * verified hash, to upgrade); on failure the failure has been counted and audited.
+ * Verifies credentials with every throttle applied. Both limits take the attempt's slot before
+ * the hash (one guarded statement each), so parallel guesses cannot pass them: the per-IP
+ * failure slot first, then the per-identifier slot (an IP slot is given back when the account
+ * refuses, and both are cleared on success, since only failures count). On success returns
+ * the user; on failure the failure has been counted and audited.
  */
 export async function verifyCredentials(
   db: Db,
@@ -63,14 +67,22 @@ export async function verifyCredentials(
   cfg: Config,
 ): Promise<Result<UserRecord>> {
   const subject = subjectHash(input.email);
-  const ipLimit = await checkRateLimit(db, ipKey("login-failures", input.actor.ip), ipRule(cfg), input.now);
-  if (!ipLimit.allowed) return err("too_many_requests", ipLimit.retryAfterSeconds);
-  const lock = await readThrottle(db, subject, input.now);
-  if (lock.locked) return err("too_many_requests", lock.retryAfterSeconds);
+  const ipBucket = ipKey("login-failures", input.actor.ip);
+  const ipSlot = await takeRateLimitSlot(db, ipBucket, ipRule(cfg), input.now);
+  if (!ipSlot.allowed) return err("too_many_requests", ipSlot.retryAfterSeconds);
+  const slot = await takeSignInSlot(db, subject, input.now, cfg);
+  if (!slot.taken) {
+    await refundRateLimitSlot(db, ipBucket, input.now);
+    return err("too_many_requests", slot.retryAfterSeconds);
+  }
 
   const user = await findUserByEmail(db, input.email);
   const matches = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_HASH);
   if (user && matches && user.status === "active" && user.passwordHash) {
+    await db.transaction(async (tx) => {
+      await refundRateLimitSlot(tx, ipBucket, input.now);
+      await clearThrottle(tx, subject);
+    });
     if (needsRehash(user.passwordHash)) {
       await upgradePasswordHash(db, user.id, user.passwordHash, await hashPassword(input.password));
     }
@@ -78,14 +90,12 @@ export async function verifyCredentials(
   }
 
   await db.transaction(async (tx) => {
-    await consumeRateLimit(tx, ipKey("login-failures", input.actor.ip), ipRule(cfg), input.now);
-    const outcome = await recordFailure(tx, subject, input.now, cfg);
     const failureType = input.auditType === "reauth" ? "reauth.failure" : "login.failure";
     await recordAuditEvent(tx, { type: failureType, result: "failure", actor: input.actor, targetId: user?.id ?? null, subjectHash: subject, now: input.now });
-    if (outcome.lockedNow) {
+    if (slot.lockedNow) {
       await recordAuditEvent(tx, {
         type: "login.locked", result: "failure", actor: input.actor, targetId: user?.id ?? null, subjectHash: subject, now: input.now,
-        details: { lockedUntil: outcome.lockedUntil?.toISOString() ?? null, hardLocked: outcome.hardLocked },
+        details: { lockedUntil: slot.lockedUntil?.toISOString() ?? null, hardLocked: slot.hardLocked },
       });
       if (user) await sendLockNotice(tx, user, input.now, cfg);
     }

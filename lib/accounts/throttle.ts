@@ -8,6 +8,7 @@
  * them out; the lock email offers a reset link, which clears the throttle at once. After
  * LOGIN_HARD_LOCK_FAILURES failures in total without a success (NIST's 100), only a password
  * reset (or an admin) unlocks. Attempts during a lock are not counted. Success clears the row.
+ * Each attempt takes its slot before the hash (takeSignInSlot), never read-then-count.
  */
 import { sql, type Queryable } from "../db";
 import { secondsBetween } from "../clock";
@@ -32,11 +33,19 @@ export async function readThrottle(q: Queryable, subject: string, now: Date): Pr
   return { locked: false, retryAfterSeconds: 0 };
 }
 
+export type SignInSlot =
+  | { readonly taken: true; readonly lockedNow: boolean; readonly lockedUntil: Date | null; readonly hardLocked: boolean }
+  | { readonly taken: false; readonly retryAfterSeconds: number };
+
 /**
- * Counts one failure in a single statement and reports whether this failure started a lock.
- * The lock length is computed from the stored lock_count (1 min, 2, 4, ... capped).
+ * Takes one attempt's slot for `subject` BEFORE the password is verified, in one guarded
+ * upsert: the attempt is counted as a failure (a success clears the row afterwards), and it is
+ * refused, counting nothing, while a lock holds. Under concurrency Postgres re-reads the row
+ * and re-checks the guard, so of any number of parallel attempts at most LOGIN_MAX_FAILURES
+ * are verified before the lock. The attempt that reaches the limit sets the lock (1 min, 2,
+ * 4, ... capped, from lock_count) and reports lockedNow.
  */
-export async function recordFailure(q: Queryable, subject: string, now: Date, cfg: ThrottleConfig): Promise<{ lockedNow: boolean; lockedUntil: Date | null; hardLocked: boolean }> {
+export async function takeSignInSlot(q: Queryable, subject: string, now: Date, cfg: ThrottleConfig): Promise<SignInSlot> {
   const max = cfg.LOGIN_MAX_FAILURES;
   const { rows } = await q.query<{ locked_until: Date | null; hard_locked: boolean; locked_now: boolean; hard_locked_now: boolean }>(sql`
     INSERT INTO login_throttles AS t (subject_hash, failures, total_failures, lock_count, last_failure_at)
@@ -50,10 +59,15 @@ export async function recordFailure(q: Queryable, subject: string, now: Date, cf
       total_failures = t.total_failures + 1,
       hard_locked    = t.hard_locked OR t.total_failures + 1 >= ${cfg.LOGIN_HARD_LOCK_FAILURES},
       last_failure_at = ${now}
+    WHERE NOT t.hard_locked AND (t.locked_until IS NULL OR t.locked_until <= ${now})
     RETURNING t.locked_until, t.hard_locked, t.failures = 0 AS locked_now,
               t.total_failures = ${cfg.LOGIN_HARD_LOCK_FAILURES} AS hard_locked_now`);
-  const row = rows[0]!;
-  return { lockedNow: row.locked_now || row.hard_locked_now, lockedUntil: row.locked_until, hardLocked: row.hard_locked };
+  const row = rows[0];
+  if (!row) {
+    const lock = await readThrottle(q, subject, now);
+    return { taken: false, retryAfterSeconds: Math.max(1, lock.retryAfterSeconds) };
+  }
+  return { taken: true, lockedNow: row.locked_now || row.hard_locked_now, lockedUntil: row.locked_until, hardLocked: row.hard_locked };
 }
 
 export async function clearThrottle(q: Queryable, subject: string): Promise<void> {
