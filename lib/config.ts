@@ -84,6 +84,8 @@ const schema = z.object({
   TOTP_ISSUER: z.string().min(1).max(100).regex(/^[^:]+$/).default("Portcullis"),
   MFA_MAX_FAILURES: int(3, 20).default(5),
   MFA_LOCK_SECONDS: int(60, 86400).default(900),
+  // Each further consecutive block doubles, up to this (a day by default): escalation, not a 15-minute loop
+  MFA_LOCK_MAX_SECONDS: int(60, 30 * 86400).default(86400),
 
   // Mail
   MAIL_TRANSPORT: z.enum(["outbox", "smtp"]).optional(),
