@@ -60,6 +60,9 @@ const schema = z.object({
   LOGIN_LOCK_BASE_SECONDS: int(1, 3600).default(60),
   LOGIN_LOCK_MAX_SECONDS: int(60, 86400).default(900),
   LOGIN_HARD_LOCK_FAILURES: int(10, 1000).default(100),
+  // A browser that signed in before (login-device cookie) is not held by strangers' failures: its own budget
+  LOGIN_DEVICE_MAX_FAILURES: int(1, 100).default(5),
+  LOGIN_DEVICE_TTL_SECONDS: int(3600, 400 * 86400).default(90 * 86400),
   IP_LOGIN_FAILURES_PER_WINDOW: int(5, 10000).default(20),
   IP_LOGIN_WINDOW_SECONDS: int(10, 86400).default(600),
   // Mail-sending routes (forgot password, verification resend, email change) and token guesses

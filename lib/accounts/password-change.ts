@@ -3,7 +3,8 @@
  *
  * Model: the current password is required and goes through verifyCredentials, so a wrong one
  * is answered invalid_credentials and counts toward the per-email lock and the per-IP
- * throttle, exactly like a failed sign-in. The new password passes the whole policy, including
+ * throttle, like a failed sign-in; the attempt itself is gated by the session's own failure
+ * budget, not by the email's lock, so strangers cannot block the owner's session. The new password passes the whole policy, including
  * the last PASSWORD_HISTORY_COUNT passwords (kept only as argon2id hashes, older ones pruned).
  * One transaction then stores the hash, ends every other session and refresh family, re-issues
  * the current session under a new id (the old token stops working), voids pending reset and
@@ -42,7 +43,7 @@ export async function changePassword(db: Db, input: ChangePasswordInput, cfg: Co
   // Length and context first: no hash is spent on a new password that cannot pass.
   const shape = shapeOf(input.newPassword, user.email, cfg);
   if (!shape.ok) return shape;
-  const verified = await verifyCredentials(db, { email: user.email, password: input.currentPassword, now, actor, auditType: "reauth" }, cfg);
+  const verified = await verifyCredentials(db, { email: user.email, password: input.currentPassword, sessionId: input.session.id, now, actor, auditType: "reauth" }, cfg);
   if (!verified.ok) return verified;
   const policy = await checkNewPassword(db, input.newPassword, { email: user.email, userId: user.id, actor, now }, cfg);
   if (!policy.ok) return policy;
