@@ -43,7 +43,8 @@ describe("strangers cannot lock the owner out (issue 10 item 4, #18)", { timeout
     const again = await owner.post("/api/auth/login", { email, password: GOOD_PASSWORD });
     expect(again.status).toBe(200);
     expect(owner.cookie(DEVICE_COOKIE)).not.toBe(cookie); // rotated on every success
-    // the token route honours the cookie too
+    // the token route honours the (new) cookie too
+    await lockByStrangers(email);
     expect((await owner.post("/api/auth/token", { email, password: GOOD_PASSWORD })).status).toBe(200);
   });
 
