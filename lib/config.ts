@@ -65,6 +65,9 @@ const schema = z.object({
   LOGIN_LOCK_BASE_SECONDS: int(1, 3600).default(60),
   LOGIN_LOCK_MAX_SECONDS: int(60, 86400).default(900),
   LOGIN_HARD_LOCK_FAILURES: int(10, 1000).default(100),
+  // A browser that signed in before (login-device cookie) is not held by strangers' failures: its own budget
+  LOGIN_DEVICE_MAX_FAILURES: int(1, 100).default(5),
+  LOGIN_DEVICE_TTL_SECONDS: int(3600, 400 * 86400).default(90 * 86400),
   IP_LOGIN_FAILURES_PER_WINDOW: int(5, 10000).default(20),
   IP_LOGIN_WINDOW_SECONDS: int(10, 86400).default(600),
   // Mail-sending routes (forgot password, verification resend, email change) and token guesses
@@ -89,6 +92,8 @@ const schema = z.object({
   TOTP_ISSUER: z.string().min(1).max(100).regex(/^[^:]+$/).default("Portcullis"),
   MFA_MAX_FAILURES: int(3, 20).default(5),
   MFA_LOCK_SECONDS: int(60, 86400).default(900),
+  // Each further consecutive block doubles, up to this (a day by default): escalation, not a 15-minute loop
+  MFA_LOCK_MAX_SECONDS: int(60, 30 * 86400).default(86400),
 
   // Mail
   MAIL_TRANSPORT: z.enum(["outbox", "smtp"]).optional(),

@@ -21,6 +21,7 @@ export const errorCatalogue = {
   reauth_required: [403, "Confirm your password to continue."],
   mfa_required: [403, "Complete the second sign-in step to continue."],
   too_many_requests: [429, "Too many attempts. Try again later."],
+  sign_in_locked: [429, "Too many failed attempts. Reset your password, or sign in from a browser you used before."],
   // passwords
   password_too_short: [400, "The password is too short."],
   password_too_long: [400, "The password is too long."],

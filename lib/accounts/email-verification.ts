@@ -29,7 +29,7 @@ import { allowMailToAddress, consumeMailIpLimit } from "./mail-limits";
 import { findUserByEmail } from "./queries";
 import { findLiveToken, markEmailVerified } from "./lifecycle-queries";
 import { applyEmailChange, VERIFY_PAGE } from "./email-change";
-import { TOKEN_PATTERN, checkTokenGuesses, recordTokenFailure } from "./token-guesses";
+import { TOKEN_PATTERN, refundTokenGuess, takeTokenGuessSlot } from "./token-guesses";
 
 export interface VerificationRequest {
   readonly email: string;
@@ -79,13 +79,15 @@ type Applied = ConfirmOutcome | "refused";
 
 export async function confirmEmailToken(db: Db, input: ConfirmInput, cfg: Config): Promise<Result<ConfirmOutcome>> {
   const { now, actor } = input;
-  const guesses = await checkTokenGuesses(db, actor.ip, now, cfg);
+  const guesses = await takeTokenGuessSlot(db, actor.ip, now, cfg);
   if (!guesses.allowed) return err("too_many_requests", guesses.retryAfterSeconds);
   const found = TOKEN_PATTERN.test(input.token)
     ? await findLiveToken(db, sha256Hex(input.token), ["email_verification", "email_change"], now)
     : null;
   const bound = found !== null && found.userActive &&
     (found.purpose === "email_change" || found.email.toLowerCase() === found.userEmail.toLowerCase());
+  // a live token is no guess (even if a parallel request spends it first): give the slot back
+  if (bound) await refundTokenGuess(db, actor.ip, now);
 
   const applied: Applied = !bound ? "refused" : await db.transaction(async (tx): Promise<Applied> => {
     const spent = await redeemOneTimeToken(tx, input.token, found.purpose, now);
@@ -107,12 +109,10 @@ export async function confirmEmailToken(db: Db, input: ConfirmInput, cfg: Config
   });
   if (applied !== "refused") return ok(applied);
 
-  await db.transaction(async (tx) => {
-    await recordTokenFailure(tx, actor.ip, now, cfg);
-    await recordAuditEvent(tx, {
-      type: found?.purpose === "email_change" ? "email.changed" : "email.verified", result: "failure", actor,
-      targetId: found?.userId ?? null, now, details: { reason: "invalid_token" },
-    });
+  // an invalid token was counted by the slot taken before the lookup
+  await recordAuditEvent(db, {
+    type: found?.purpose === "email_change" ? "email.changed" : "email.verified", result: "failure", actor,
+    targetId: found?.userId ?? null, now, details: { reason: "invalid_token" },
   });
   return err("invalid_token");
 }

@@ -3,7 +3,9 @@
  *
  * Model: the current password is required and goes through verifyCredentials, so a wrong one
  * is answered invalid_credentials and counts toward the per-email lock and the per-IP
- * throttle, exactly like a failed sign-in. The new password passes the whole policy, including
+ * throttle, like a failed sign-in; the attempt itself is gated by the session's own failure
+ * budget, not by the email's lock, so strangers cannot block the owner's session. The new
+ * password passes the whole policy, including
  * the last PASSWORD_HISTORY_COUNT passwords (kept only as argon2id hashes, older ones pruned).
  * A user with an active second factor also needs an aal2 session or a valid code in the request
  * (mfa_required otherwise). One transaction then stores the hash, ends every other session and
@@ -53,7 +55,7 @@ export async function changePassword(db: Db, input: ChangePasswordInput, cfg: Co
   // (a trusted-device sign-in is aal1: the password alone must not replace the password).
   const secondFactorNeeded = input.session.aal !== 2 && (await hasActiveMfa(db, user.id));
   if (secondFactorNeeded && !input.code) return err("mfa_required");
-  const verified = await verifyCredentials(db, { email: user.email, password: input.currentPassword, now, actor, auditType: "reauth" }, cfg);
+  const verified = await verifyCredentials(db, { email: user.email, password: input.currentPassword, sessionId: input.session.id, now, actor, auditType: "reauth" }, cfg);
   if (!verified.ok) return verified;
   if (secondFactorNeeded) {
     const second = await verifySecondFactor(db, { userId: user.id, code: input.code!, now, actor }, cfg);

@@ -38,7 +38,7 @@ import { findUserByEmail, findUserById, insertPasswordHistory } from "./queries"
 import { endPlantedAccess } from "../mfa/recovery";
 import { findLiveToken, markEmailVerified, prunePasswordHistory, setPasswordHash, voidUserTokens, type LiveToken } from "./lifecycle-queries";
 import { clearThrottle, readThrottle } from "./throttle";
-import { TOKEN_PATTERN, checkTokenGuesses, recordTokenFailure } from "./token-guesses";
+import { TOKEN_PATTERN, refundTokenGuess, takeTokenGuessSlot } from "./token-guesses";
 
 export const RESET_PAGE = "/reset-password";
 
@@ -79,12 +79,10 @@ export interface ResetInput {
   readonly actor: Actor;
 }
 
-async function refuseToken(db: Db, input: { now: Date; actor: Actor }, cfg: Config, targetId: string | null): Promise<Result<never>> {
-  await db.transaction(async (tx) => {
-    await recordTokenFailure(tx, input.actor.ip, input.now, cfg);
-    await recordAuditEvent(tx, {
-      type: "password.reset.completed", result: "failure", actor: input.actor, targetId, now: input.now, details: { reason: "invalid_token" },
-    });
+async function refuseToken(db: Db, input: { now: Date; actor: Actor }, targetId: string | null): Promise<Result<never>> {
+  // the failure was counted by the slot taken before the lookup
+  await recordAuditEvent(db, {
+    type: "password.reset.completed", result: "failure", actor: input.actor, targetId, now: input.now, details: { reason: "invalid_token" },
   });
   return err("invalid_token");
 }
@@ -95,10 +93,11 @@ function usable(found: LiveToken): boolean {
 }
 
 export async function completePasswordReset(db: Db, input: ResetInput, cfg: Config): Promise<Result<void, ErrorCode>> {
-  const guesses = await checkTokenGuesses(db, input.actor.ip, input.now, cfg);
+  const guesses = await takeTokenGuessSlot(db, input.actor.ip, input.now, cfg);
   if (!guesses.allowed) return err("too_many_requests", guesses.retryAfterSeconds);
   const found = TOKEN_PATTERN.test(input.token) ? await findLiveToken(db, sha256Hex(input.token), ["password_reset"], input.now) : null;
-  if (found === null || !usable(found)) return refuseToken(db, input, cfg, found?.userId ?? null);
+  if (found === null || !usable(found)) return refuseToken(db, input, found?.userId ?? null);
+  await refundTokenGuess(db, input.actor.ip, input.now);
 
   const policy = await checkNewPassword(db, input.password, { email: found.userEmail, userId: found.userId, actor: input.actor, now: input.now }, cfg);
   if (!policy.ok) return policy;
@@ -126,5 +125,5 @@ export async function completePasswordReset(db: Db, input: ResetInput, cfg: Conf
     });
     return true;
   });
-  return done ? ok(undefined) : refuseToken(db, input, cfg, found.userId);
+  return done ? ok(undefined) : refuseToken(db, input, found.userId);
 }

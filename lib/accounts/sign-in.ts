@@ -2,8 +2,9 @@
  * Sign-in with email and password.
  *
  * Order of checks, cheapest first, so that no attacker-controlled request costs a hash before
- * the rate limits have had their say: input shape -> per-IP failure throttle -> per-identifier
- * lock -> one argon2id verification (against a dummy hash when the email is unknown, so known
+ * the rate limits have had their say: input shape -> per-IP failure slot -> per-identifier
+ * slot (each taken atomically before the hash, so parallel guesses cannot pass a limit) -> one
+ * argon2id verification (against a dummy hash when the email is unknown, so known
  * and unknown emails cost the same) -> outcome.
  *
  * Every failure (unknown email, wrong password, disabled account) returns the same
@@ -16,7 +17,7 @@ import type { Db, Queryable } from "../db";
 import { err, ok, type Result } from "../errors";
 import type { Actor } from "../http/context";
 import { recordAuditEvent } from "../audit/audit";
-import { checkRateLimit, consumeRateLimit, ipKey } from "../rate-limit/rate-limit";
+import { consumeRateLimit, ipKey, refundRateLimitSlot, takeRateLimitSlot } from "../rate-limit/rate-limit";
 import { queueMail } from "../email/mailer";
 import { link, templates } from "../email/templates";
 import { needsRehash } from "../passwords/argon2";
@@ -26,7 +27,8 @@ import { createMfaChallenge } from "../mfa/challenge";
 import { hasActiveMfa } from "../mfa/status";
 import { findTrustedDevice } from "../mfa/trusted-devices";
 import { subjectHash } from "./email";
-import { clearThrottle, readThrottle, recordFailure } from "./throttle";
+import { clearThrottle, takeSignInSlot } from "./throttle";
+import { renewLoginDevice, resetLoginDevice, takeLoginDeviceSlot } from "./login-devices";
 import { findUserByEmail, upgradePasswordHash, type UserRecord } from "./queries";
 
 export interface Credentials {
@@ -34,11 +36,16 @@ export interface Credentials {
   readonly password: string;
 }
 
+/** The login-device cookie to set with a new cookie session (a fresh one on every sign-in). */
+export type LoginDeviceCookie = { readonly token: string; readonly expiresAt: Date } | null;
+
 export type SignInOutcome =
-  | { readonly kind: "session"; readonly user: UserRecord; readonly issued: IssuedSession }
-  | { readonly kind: "mfa_required"; readonly user: UserRecord; readonly challenge: { token: string; expiresAt: Date } };
+  | { readonly kind: "session"; readonly user: UserRecord; readonly issued: IssuedSession; readonly loginDevice: LoginDeviceCookie }
+  | { readonly kind: "mfa_required"; readonly user: UserRecord; readonly challenge: { token: string; expiresAt: Date }; readonly loginDevice: LoginDeviceCookie };
 
 export interface SignInInput extends Credentials {
+  /** The login-device cookie, if the browser has one: its own failure budget instead of the email's lock. */
+  readonly loginDeviceToken?: string | null;
   readonly now: Date;
   readonly actor: Actor;
   /** The trusted-device cookie, if the browser has one: it may stand in for the second step. */
@@ -54,38 +61,101 @@ function ipRule(cfg: Config) {
 }
 
 /**
- * Verifies credentials with every throttle applied. On success returns the user (and the
- * verified hash, to upgrade); on failure the failure has been counted and audited.
+ * Where an attempt comes from decides which budget gates it (issue 10, item 4):
+ *  - a live session re-authenticating (reauth, password change): the session's own budget of
+ *    LOGIN_MAX_FAILURES failures for its lifetime; strangers' failures on the email never hold
+ *    it, but its failures still count toward the email's lock;
+ *  - a browser with a login-device cookie for this email: the device's own budget;
+ *  - anyone else: the per-identifier lock (lib/accounts/throttle.ts).
+ */
+export interface AttemptOrigin {
+  readonly sessionId?: string;
+  readonly loginDeviceToken?: string | null;
+}
+
+type Gate =
+  | { readonly kind: "session"; readonly key: string }
+  | { readonly kind: "device"; readonly id: string }
+  | { readonly kind: "identifier"; readonly lockedNow: boolean; readonly lockedUntil: Date | null; readonly hardLocked: boolean };
+
+export interface VerifiedCredentials {
+  readonly user: UserRecord;
+  /** The login device whose budget this success used (to rotate its cookie), if any. */
+  readonly loginDeviceId: string | null;
+}
+
+function sessionRule(cfg: Config) {
+  return { limit: cfg.LOGIN_MAX_FAILURES, windowSeconds: cfg.SESSION_ABSOLUTE_TIMEOUT_SECONDS };
+}
+
+/** Takes the attempt's slot in the budget that gates it; an error when that budget is spent. */
+async function takeGate(db: Db, subject: string, origin: AttemptOrigin, now: Date, cfg: Config): Promise<Result<Gate>> {
+  if (origin.sessionId) {
+    const key = `reauth-failures:session:${origin.sessionId}`;
+    const slot = await takeRateLimitSlot(db, key, sessionRule(cfg), now);
+    return slot.allowed ? ok({ kind: "session", key }) : err("too_many_requests", slot.retryAfterSeconds);
+  }
+  const device = origin.loginDeviceToken ? await takeLoginDeviceSlot(db, origin.loginDeviceToken, subject, now, cfg) : null;
+  if (device) return ok({ kind: "device", id: device });
+  const slot = await takeSignInSlot(db, subject, now, cfg);
+  if (!slot.taken) return slot.hardLocked ? err("sign_in_locked") : err("too_many_requests", slot.retryAfterSeconds);
+  return ok({ kind: "identifier", lockedNow: slot.lockedNow, lockedUntil: slot.lockedUntil, hardLocked: slot.hardLocked });
+}
+
+/**
+ * Verifies credentials with every throttle applied. Both limits take the attempt's slot before
+ * the hash (one guarded statement each), so parallel guesses cannot pass them: the per-IP
+ * failure slot first, then the slot of the budget that gates this origin (an IP slot is given
+ * back when that budget refuses, and the slots are cleared on success, since only failures
+ * count). On failure the failure has been counted and audited.
  */
 export async function verifyCredentials(
   db: Db,
-  input: Credentials & { now: Date; actor: Actor; auditType?: "login" | "reauth" },
+  input: Credentials & AttemptOrigin & { now: Date; actor: Actor; auditType?: "login" | "reauth" },
   cfg: Config,
-): Promise<Result<UserRecord>> {
+): Promise<Result<VerifiedCredentials>> {
   const subject = subjectHash(input.email);
-  const ipLimit = await checkRateLimit(db, ipKey("login-failures", input.actor.ip), ipRule(cfg), input.now);
-  if (!ipLimit.allowed) return err("too_many_requests", ipLimit.retryAfterSeconds);
-  const lock = await readThrottle(db, subject, input.now);
-  if (lock.locked) return err("too_many_requests", lock.retryAfterSeconds);
+  const ipBucket = ipKey("login-failures", input.actor.ip);
+  const ipSlot = await takeRateLimitSlot(db, ipBucket, ipRule(cfg), input.now);
+  if (!ipSlot.allowed) return err("too_many_requests", ipSlot.retryAfterSeconds);
+  const gate = await takeGate(db, subject, input, input.now, cfg);
+  if (!gate.ok) {
+    await refundRateLimitSlot(db, ipBucket, input.now);
+    return gate;
+  }
 
   const user = await findUserByEmail(db, input.email);
   const matches = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_HASH);
   if (user && matches && user.status === "active" && user.passwordHash) {
+    await db.transaction(async (tx) => {
+      await refundRateLimitSlot(tx, ipBucket, input.now);
+      await clearThrottle(tx, subject);
+      if (gate.value.kind === "session") await refundRateLimitSlot(tx, gate.value.key, input.now);
+      if (gate.value.kind === "device") await resetLoginDevice(tx, gate.value.id, input.now);
+    });
     if (needsRehash(user.passwordHash)) {
       await upgradePasswordHash(db, user.id, user.passwordHash, await hashPassword(input.password));
     }
-    return ok(user);
+    return ok({ user, loginDeviceId: gate.value.kind === "device" ? gate.value.id : null });
   }
 
   await db.transaction(async (tx) => {
-    await consumeRateLimit(tx, ipKey("login-failures", input.actor.ip), ipRule(cfg), input.now);
-    const outcome = await recordFailure(tx, subject, input.now, cfg);
+    // a live session's failure also counts toward the email's lock (it never waits on it)
+    let lock: { lockedNow: boolean; lockedUntil: Date | null; hardLocked: boolean } | null = null;
+    if (gate.value.kind === "identifier") lock = gate.value;
+    if (gate.value.kind === "session") {
+      const counted = await takeSignInSlot(tx, subject, input.now, cfg);
+      if (counted.taken) lock = counted;
+    }
     const failureType = input.auditType === "reauth" ? "reauth.failure" : "login.failure";
-    await recordAuditEvent(tx, { type: failureType, result: "failure", actor: input.actor, targetId: user?.id ?? null, subjectHash: subject, now: input.now });
-    if (outcome.lockedNow) {
+    await recordAuditEvent(tx, {
+      type: failureType, result: "failure", actor: input.actor, targetId: user?.id ?? null, subjectHash: subject, now: input.now,
+      details: { budget: gate.value.kind },
+    });
+    if (lock?.lockedNow) {
       await recordAuditEvent(tx, {
         type: "login.locked", result: "failure", actor: input.actor, targetId: user?.id ?? null, subjectHash: subject, now: input.now,
-        details: { lockedUntil: outcome.lockedUntil?.toISOString() ?? null, hardLocked: outcome.hardLocked },
+        details: { lockedUntil: lock.lockedUntil?.toISOString() ?? null, hardLocked: lock.hardLocked },
       });
       if (user) await sendLockNotice(tx, user, input.now, cfg);
     }
@@ -100,9 +170,9 @@ async function sendLockNotice(tx: Queryable, user: UserRecord, now: Date, cfg: C
 }
 
 export async function signIn(db: Db, input: SignInInput, cfg: Config): Promise<Result<SignInOutcome>> {
-  const verified = await verifyCredentials(db, input, cfg);
+  const verified = await verifyCredentials(db, { ...input, sessionId: undefined }, cfg);
   if (!verified.ok) return verified;
-  const user = verified.value;
+  const { user, loginDeviceId } = verified.value;
   const subject = subjectHash(input.email);
 
   const mfaActive = await hasActiveMfa(db, user.id);
@@ -119,14 +189,17 @@ export async function signIn(db: Db, input: SignInInput, cfg: Config): Promise<R
         ip: input.actor.ip, userAgent: input.actor.userAgent,
       });
       await recordAuditEvent(tx, { type: "login.mfa_required", result: "success", actor: input.actor, actorId: user.id, targetId: user.id, subjectHash: subject, now: input.now });
-      return { kind: "mfa_required", user, challenge };
+      // the login-device cookie comes with the session, after the second step (lib/mfa/second-step.ts)
+      return { kind: "mfa_required", user, challenge, loginDevice: null };
     }
+    // Browsers get a fresh login-device cookie; API clients of the token route keep theirs, if any.
+    const loginDevice = input.purpose === "token" ? null : await renewLoginDevice(tx, subject, loginDeviceId, input.now, cfg);
     const amr = deviceTrusted ? ["pwd", "device"] : ["pwd"];
     const issued = await createSession(tx, { userId: user.id, aal: 1, amr, now: input.now, ip: input.actor.ip, userAgent: input.actor.userAgent }, cfg);
     await recordAuditEvent(tx, {
       type: "login.success", result: "success", actor: input.actor, actorId: user.id, targetId: user.id,
       sessionId: issued.session.id, subjectHash: subject, now: input.now, details: { amr },
     });
-    return { kind: "session", user, issued };
+    return { kind: "session", user, issued, loginDevice };
   }));
 }

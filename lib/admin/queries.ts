@@ -164,8 +164,8 @@ export async function markUserEnabled(q: Queryable, userId: string): Promise<boo
 /** Clears the second-factor failure counter and lock; true when there was something to clear. */
 export async function clearMfaLock(q: Queryable, userId: string): Promise<boolean> {
   const result = await q.query(sql`
-    UPDATE users SET mfa_failed_count = 0, mfa_locked_until = NULL
-    WHERE id = ${userId} AND (mfa_failed_count > 0 OR mfa_locked_until IS NOT NULL)`);
+    UPDATE users SET mfa_failed_count = 0, mfa_locked_until = NULL, mfa_lock_count = 0
+    WHERE id = ${userId} AND (mfa_failed_count > 0 OR mfa_locked_until IS NOT NULL OR mfa_lock_count > 0)`);
   return result.rowCount > 0;
 }
 

@@ -132,25 +132,51 @@ export interface AttemptSlot {
   readonly lockedUntil: Date | null;
 }
 
+export interface SecondFactorLockRule {
+  readonly maxFailures: number;
+  /** The first block; each further block in a row (no success between) doubles it. */
+  readonly lockSeconds: number;
+  readonly maxLockSeconds: number;
+}
+
 /**
  * Takes one second-factor attempt for the user, counted as a failure until it succeeds; the
- * max-th attempt also sets the block (`lockUntil`), which a success lifts. Refused (null) while
- * a block holds, so even parallel guesses cannot exceed the limit, and a request that dies
- * mid-way can never leave the factor blocked for longer than one block. A block that has run
- * out (or was lifted by an operator) starts a fresh count.
+ * max-th attempt also sets the block, which a success lifts. Refused (null) while a block
+ * holds, so even parallel guesses cannot exceed the limit, and a request that dies mid-way
+ * can never leave the factor blocked for longer than one block. A block that has run out (or
+ * was lifted by an operator) starts a fresh count, but the blocks escalate: the n-th block in
+ * a row lasts lockSeconds * 2^(n-1), capped at maxLockSeconds (mfa_lock_count, reset by a
+ * success or an operator).
  */
-export async function takeAttemptSlot(q: Queryable, userId: string, max: number, lockUntil: Date, now: Date): Promise<AttemptSlot | null> {
+export async function takeAttemptSlot(q: Queryable, userId: string, rule: SecondFactorLockRule, now: Date): Promise<AttemptSlot | null> {
   // One UPDATE: under concurrency Postgres re-reads the row and re-evaluates both the guard
   // and the new values, so each attempt sees the count the previous one left.
+  const max = rule.maxFailures;
   const nextCount = sql`CASE WHEN mfa_locked_until IS NOT NULL OR mfa_failed_count >= ${max} THEN 1 ELSE mfa_failed_count + 1 END`;
+  const blockSeconds = sql`least(${rule.lockSeconds}::float8 * power(2, least(mfa_lock_count, 30)), ${rule.maxLockSeconds}::float8)`;
   const { rows } = await q.query<{ mfa_failed_count: number; mfa_locked_until: Date | null }>(sql`
     UPDATE users SET
       mfa_failed_count = ${nextCount},
-      mfa_locked_until = CASE WHEN ${nextCount} >= ${max} THEN ${lockUntil}::timestamptz ELSE NULL END
+      mfa_locked_until = CASE WHEN ${nextCount} >= ${max} THEN ${now}::timestamptz + make_interval(secs => ${blockSeconds}) ELSE NULL END,
+      mfa_lock_count   = CASE WHEN ${nextCount} >= ${max} THEN mfa_lock_count + 1 ELSE mfa_lock_count END
     WHERE id = ${userId} AND (mfa_locked_until IS NULL OR mfa_locked_until <= ${now})
     RETURNING mfa_failed_count, mfa_locked_until`);
   const row = rows[0];
   return row ? { failures: row.mfa_failed_count, lockedUntil: row.mfa_locked_until } : null;
+}
+
+/**
+ * Gives an attempt's slot back: the attempt was no guess (a correct code that lost the replay
+ * race to a parallel submission of the same code). The block this very slot set, if any, is
+ * lifted with it, and so is the escalation step it took.
+ */
+export async function refundAttemptSlot(q: Queryable, userId: string, slot: AttemptSlot): Promise<void> {
+  await q.query(sql`
+    UPDATE users SET
+      mfa_failed_count = greatest(mfa_failed_count - 1, 0),
+      mfa_lock_count   = CASE WHEN mfa_locked_until = ${slot.lockedUntil}::timestamptz THEN greatest(mfa_lock_count - 1, 0) ELSE mfa_lock_count END,
+      mfa_locked_until = CASE WHEN mfa_locked_until = ${slot.lockedUntil}::timestamptz THEN NULL ELSE mfa_locked_until END
+    WHERE id = ${userId}`);
 }
 
 /** When the user's second factor is blocked until (null: not blocked). */
@@ -162,6 +188,6 @@ export async function findMfaLock(q: Queryable, userId: string): Promise<Date | 
 /** A verified factor: the count goes back to zero and any block ends. */
 export async function resetSecondFactorFailures(q: Queryable, userId: string): Promise<void> {
   await q.query(sql`
-    UPDATE users SET mfa_failed_count = 0, mfa_locked_until = NULL
-    WHERE id = ${userId} AND (mfa_failed_count <> 0 OR mfa_locked_until IS NOT NULL)`);
+    UPDATE users SET mfa_failed_count = 0, mfa_locked_until = NULL, mfa_lock_count = 0
+    WHERE id = ${userId} AND (mfa_failed_count <> 0 OR mfa_locked_until IS NOT NULL OR mfa_lock_count <> 0)`);
 }

@@ -5,12 +5,14 @@
  * Model:
  *  - One failure counter for both kinds of code (users.mfa_failed_count / mfa_locked_until).
  *    Each attempt first takes a slot (counted as a failure until it succeeds); the
- *    MFA_MAX_FAILURES-th consecutive failure blocks the second factor for MFA_LOCK_SECONDS,
- *    during which even a correct code is refused (429 mfa_locked, Retry-After), and the user
- *    is emailed. A success resets the count.
+ *    MFA_MAX_FAILURES-th consecutive failure blocks the second factor, during which even a
+ *    correct code is refused (429 mfa_locked, Retry-After), and the user is emailed. Blocks
+ *    escalate: the first lasts MFA_LOCK_SECONDS, each further one in a row twice the previous,
+ *    up to MFA_LOCK_MAX_SECONDS (mfa_lock_count). A success resets the count and the escalation.
  *  - TOTP: steps T and T-1 only; the matched step is claimed with one guarded UPDATE
  *    (last_used_step < step), so a code works once and of two parallel submissions exactly one
- *    wins; the other gets 401 otp_already_used.
+ *    wins; the other gets 401 otp_already_used and is not counted as a failure (its slot is
+ *    given back), so a double click never blocks the factor.
  *  - Backup codes: one lookup by prefix, one argon2id verification, spent by a guarded UPDATE;
  *    a spent code gets 401 code_already_used.
  * Every outcome is audited (mfa.success, backup_code.used, mfa.failed, mfa.locked) without the
@@ -18,7 +20,7 @@
  */
 import type { Config } from "../config";
 import type { Db, Queryable } from "../db";
-import { addSeconds, secondsBetween } from "../clock";
+import { secondsBetween } from "../clock";
 import { err, ok, type ErrorCode, type Result } from "../errors";
 import type { Actor } from "../http/context";
 import { recordAuditEvent } from "../audit/audit";
@@ -33,9 +35,12 @@ import {
   countUnusedBackupCodes,
   findFactor,
   findMfaLock,
+  refundAttemptSlot,
   resetSecondFactorFailures,
   takeAttemptSlot,
   type AttemptSlot,
+  type FactorRecord,
+  type SecondFactorLockRule,
 } from "./queries";
 
 export interface SecondFactorInput {
@@ -53,24 +58,26 @@ export async function verifySecondFactor(db: Db, input: SecondFactorInput, cfg: 
   const method: SecondFactorMethod = isTotpCodeShape(input.code) ? "totp" : "backup_code";
   const audit = { actor: input.actor, actorId: input.userId, targetId: input.userId, now: input.now };
 
-  const slot = await takeAttemptSlot(db, input.userId, cfg.MFA_MAX_FAILURES, addSeconds(input.now, cfg.MFA_LOCK_SECONDS), input.now);
+  const slot = await takeAttemptSlot(db, input.userId, lockRule(cfg), input.now);
   if (!slot) {
+    // A double click: the code the other request just used is no guess, so say so rather than
+    // "blocked" (it reveals only a code that can no longer be used).
+    if (method === "totp" && (await isSpentTotp(db, input, cfg))) return replayed(db, input, method, null);
     const lockedUntil = await findMfaLock(db, input.userId);
     await recordAuditEvent(db, { ...audit, type: "mfa.failed", result: "failure", details: { method, reason: "mfa_locked" } });
     return err("mfa_locked", lockedUntil ? Math.max(1, secondsBetween(input.now, lockedUntil)) : cfg.MFA_LOCK_SECONDS);
   }
 
   if (method === "totp") {
-    const secret = await openEnvelope(factor.encryptedSecret, totpEnvelopeContext(input.userId), cfg);
-    if (!secret) throw new Error(`TOTP secret of factor ${factor.id} cannot be decrypted: is its key id still in TOTP_ENCRYPTION_KEYS?`);
-    const step = verifyTotp(secret, input.code, input.now);
+    const step = verifyTotp(await totpSecret(factor, input.userId, cfg), input.code, input.now);
     if (step === null) return fail(db, input, cfg, slot, method, "invalid_mfa_code");
-    return db.transaction(async (tx) => {
-      if (!(await claimTotpStep(tx, factor.id, step))) return fail(tx, input, cfg, slot, method, "otp_already_used");
+    const claimed = await db.transaction(async (tx) => {
+      if (!(await claimTotpStep(tx, factor.id, step))) return false;
       await resetSecondFactorFailures(tx, input.userId);
       await recordAuditEvent(tx, { ...audit, type: "mfa.success", result: "success", details: { method } });
-      return ok({ method });
+      return true;
     });
+    return claimed ? ok({ method }) : replayed(db, input, method, slot);
   }
 
   const check = await checkBackupCode(db, input.userId, input.code);
@@ -86,6 +93,38 @@ export async function verifySecondFactor(db: Db, input: SecondFactorInput, cfg: 
   });
 }
 
+function lockRule(cfg: Config): SecondFactorLockRule {
+  return { maxFailures: cfg.MFA_MAX_FAILURES, lockSeconds: cfg.MFA_LOCK_SECONDS, maxLockSeconds: cfg.MFA_LOCK_MAX_SECONDS };
+}
+
+async function totpSecret(factor: FactorRecord, userId: string, cfg: Config): Promise<Uint8Array> {
+  const secret = await openEnvelope(factor.encryptedSecret, totpEnvelopeContext(userId), cfg);
+  if (!secret) throw new Error(`TOTP secret of factor ${factor.id} cannot be decrypted: is its key id still in TOTP_ENCRYPTION_KEYS?`);
+  return secret;
+}
+
+/** Is this a correct code of a step already used (T or T-1, at or before the factor's last used step)? */
+async function isSpentTotp(db: Db, input: SecondFactorInput, cfg: Config): Promise<boolean> {
+  const factor = await findFactor(db, input.userId, "active");
+  if (!factor || factor.lastUsedStep === null) return false;
+  const step = verifyTotp(await totpSecret(factor, input.userId, cfg), input.code, input.now);
+  return step !== null && step <= factor.lastUsedStep;
+}
+
+/**
+ * A correct code that was already used (the loser of a double click, or a replay): refused
+ * with otp_already_used, and NOT counted as a failure (its slot, if it took one, is given
+ * back with any block that slot set), so a double click can never block the factor.
+ */
+async function replayed(db: Db, input: SecondFactorInput, method: SecondFactorMethod, slot: AttemptSlot | null): Promise<Result<never>> {
+  const audit = { actor: input.actor, actorId: input.userId, targetId: input.userId, now: input.now };
+  await db.transaction(async (tx) => {
+    if (slot) await refundAttemptSlot(tx, input.userId, slot);
+    await recordAuditEvent(tx, { ...audit, type: "mfa.failed", result: "failure", details: { method, reason: "otp_already_used", counted: false } });
+  });
+  return err("otp_already_used");
+}
+
 /** A failed attempt (already counted by its slot): audit it, and announce the block it set. */
 async function fail(
   q: Queryable,
@@ -93,7 +132,7 @@ async function fail(
   cfg: Config,
   slot: AttemptSlot,
   method: SecondFactorMethod,
-  reason: Extract<ErrorCode, "invalid_mfa_code" | "otp_already_used" | "code_already_used">,
+  reason: Extract<ErrorCode, "invalid_mfa_code" | "code_already_used">,
 ): Promise<Result<never>> {
   const audit = { actor: input.actor, actorId: input.userId, targetId: input.userId, now: input.now };
   await recordAuditEvent(q, { ...audit, type: "mfa.failed", result: "failure", details: { method, reason, failures: slot.failures } });

@@ -23,6 +23,7 @@ import type { Actor } from "../http/context";
 import { recordAuditEvent } from "../audit/audit";
 import { findUserById, type UserRecord } from "../accounts/queries";
 import { subjectHash } from "../accounts/email";
+import { renewLoginDevice } from "../accounts/login-devices";
 import { createSession, type IssuedSession } from "../sessions/sessions";
 import { issueTokenPair, type IssuedTokenPair } from "../tokens/refresh";
 import { findMfaChallenge, spendMfaChallenge } from "./challenge";
@@ -45,6 +46,8 @@ export interface SecondStepDone {
   readonly method: SecondFactorMethod;
   /** The trusted-device token for the cookie, when the user asked to trust this browser. */
   readonly device: { readonly token: string; readonly device: TrustedDevice } | null;
+  /** The login-device cookie for a browser sign-in (lib/accounts/login-devices.ts). */
+  readonly loginDevice: { readonly token: string; readonly expiresAt: Date } | null;
 }
 
 const AMR: Record<SecondFactorMethod, readonly string[]> = { totp: ["pwd", "otp"], backup_code: ["pwd", "backup_code"] };
@@ -78,6 +81,7 @@ export async function completeSecondStep(db: Db, input: SecondStepInput, cfg: Co
         sessionId: issued.session.id, now: input.now, details: { deviceId: device.device.id, expiresAt: device.device.expiresAt.toISOString() },
       });
     }
-    return ok({ user, issued, tokens, method, device });
+    const loginDevice = challenge.purpose === "login" ? await renewLoginDevice(tx, subjectHash(user.email), null, input.now, cfg) : null;
+    return ok({ user, issued, tokens, method, device, loginDevice });
   });
 }

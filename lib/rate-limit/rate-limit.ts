@@ -36,6 +36,36 @@ export async function consumeRateLimit(q: Queryable, key: string | null, rule: R
   return { allowed: row.count <= rule.limit, count: row.count, retryAfterSeconds: Math.max(1, secondsBetween(now, row.expires_at)) };
 }
 
+/**
+ * Takes one slot of `key` before the work it limits, in one guarded upsert: refused (allowed
+ * false, nothing counted) when the window already holds `limit` slots, so of any number of
+ * parallel requests at most `limit` get through. Limits that count only failures give the
+ * slot back on success (refundRateLimitSlot).
+ */
+export async function takeRateLimitSlot(q: Queryable, key: string | null, rule: RateLimitRule, now: Date): Promise<RateLimitVerdict> {
+  if (key === null) return UNLIMITED;
+  const window = `${rule.windowSeconds} seconds`;
+  const { rows } = await q.query<{ count: number; expires_at: Date }>(sql`
+    INSERT INTO rate_limits AS r (key, count, window_start, expires_at)
+    VALUES (${key}, 1, ${now}, ${now}::timestamptz + ${window}::interval)
+    ON CONFLICT (key) DO UPDATE SET
+      count        = CASE WHEN r.expires_at <= ${now} THEN 1 ELSE r.count + 1 END,
+      window_start = CASE WHEN r.expires_at <= ${now} THEN ${now} ELSE r.window_start END,
+      expires_at   = CASE WHEN r.expires_at <= ${now} THEN ${now}::timestamptz + ${window}::interval ELSE r.expires_at END
+    WHERE r.expires_at <= ${now} OR r.count < ${rule.limit}
+    RETURNING count, expires_at`);
+  const row = rows[0];
+  if (row) return { allowed: true, count: row.count, retryAfterSeconds: 0 };
+  const held = await checkRateLimit(q, key, rule, now);
+  return { allowed: false, count: held.count, retryAfterSeconds: Math.max(1, held.retryAfterSeconds) };
+}
+
+/** Gives back a slot taken by takeRateLimitSlot (the attempt turned out not to count). */
+export async function refundRateLimitSlot(q: Queryable, key: string | null, now: Date): Promise<void> {
+  if (key === null) return;
+  await q.query(sql`UPDATE rate_limits SET count = count - 1 WHERE key = ${key} AND count > 0 AND expires_at > ${now}`);
+}
+
 /** Reads a counter without counting: is `key` already at its limit? (a null key: no limit) */
 export async function checkRateLimit(q: Queryable, key: string | null, rule: RateLimitRule, now: Date): Promise<RateLimitVerdict> {
   if (key === null) return UNLIMITED;

@@ -1,6 +1,8 @@
 /**
- * Re-authentication ("sudo mode", checklist #35): the password again, through the same
- * throttles as sign-in (a wrong password counts toward the lock), then a new session id with
+ * Re-authentication ("sudo mode", checklist #35): the password again, through the per-IP
+ * throttle and the session's own failure budget (a wrong password also counts toward the
+ * email's lock, but strangers' failures on the email never block the owner's live session:
+ * lib/accounts/sign-in.ts AttemptOrigin), then a new session id with
  * reauthenticated_at = now. Sensitive routes accept a session only within
  * REAUTH_WINDOW_SECONDS of that moment.
  */
@@ -26,7 +28,9 @@ export interface ReauthInput {
 }
 
 export async function reauthenticate(db: Db, input: ReauthInput, cfg: Config): Promise<Result<IssuedSession>> {
-  const verified = await verifyCredentials(db, { email: input.user.email, password: input.password, now: input.now, actor: input.actor, auditType: "reauth" }, cfg);
+  const verified = await verifyCredentials(db, {
+    email: input.user.email, password: input.password, sessionId: input.session.id, now: input.now, actor: input.actor, auditType: "reauth",
+  }, cfg);
   if (!verified.ok) return verified;
   const mfa = await hasActiveMfa(db, input.user.id);
   let secondMethod: "totp" | "backup_code" | null = null;

@@ -156,8 +156,16 @@ describe("cleanup_expired_tokens", () => {
     const recentThrottle = await throttle(at(-HOUR), null, false);
     const stillLocked = await throttle(at(-2 * DAY), at(HOUR), false);
     const hardLocked = await throttle(at(-30 * DAY), null, true);
-    await throttle(at(-2 * DAY), null, false);
-    await throttle(at(-2 * DAY), at(-DAY), false);
+    // the failure total is remembered 30 days (issue 10 item 4): a row quiet for 2 days stays
+    const quietTwoDays = await throttle(at(-2 * DAY), null, false);
+    await throttle(at(-31 * DAY), null, false);
+    await throttle(at(-31 * DAY), at(-30 * DAY), false);
+
+    const loginDevice = (id: string, expires: Date) => db.query(sql`
+      INSERT INTO login_devices (id, subject_hash, secret_hash, created_at, last_success_at, expires_at)
+      VALUES (${id}, ${hex64()}, ${hex64()}, ${at(-100 * DAY)}, ${at(-100 * DAY)}, ${expires})`);
+    await loginDevice("liveloginDevice0000000", at(DAY));
+    await loginDevice("expiredloginDevice0000", at(-1));
 
     const { rows } = await db.query<{ kind: string; deleted: number }>(sql`SELECT kind, deleted FROM cleanup_expired_tokens(${NOW})`);
     expect(Object.fromEntries(rows.map((r) => [r.kind, r.deleted]))).toEqual({
@@ -166,16 +174,18 @@ describe("cleanup_expired_tokens", () => {
       trusted_devices: 2,
       rate_limits: 2,
       login_throttles: 2,
+      login_devices: 1,
     });
 
     expect(await ids(db, "one_time_tokens")).toEqual([liveToken, recentlyUsed].sort());
     expect(await ids(db, "mfa_challenges")).toEqual([liveChallenge]);
     expect(await ids(db, "trusted_devices")).toEqual([liveDevice, recentlyRevokedDevice].sort());
     expect(await ids(db, "rate_limits", "key")).toEqual(["ip:login:10.0.0.1"]);
-    expect(await ids(db, "login_throttles", "subject_hash")).toEqual([recentThrottle, stillLocked, hardLocked].sort());
+    expect(await ids(db, "login_throttles", "subject_hash")).toEqual([recentThrottle, stillLocked, hardLocked, quietTwoDays].sort());
+    expect(await ids(db, "login_devices")).toEqual(["liveloginDevice0000000"]);
 
     const again = await db.query<{ deleted: number }>(sql`SELECT deleted FROM cleanup_expired_tokens(${NOW})`);
-    expect(again.rows.map((r) => r.deleted)).toEqual([0, 0, 0, 0, 0]);
+    expect(again.rows.map((r) => r.deleted)).toEqual([0, 0, 0, 0, 0, 0]);
   });
 
   it("works through more rows than one batch holds, per table", async () => {

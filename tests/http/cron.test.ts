@@ -61,7 +61,7 @@ describe.each(ROUTES)("GET %s", (path) => {
     expect(Number.isNaN(Date.parse(res.body.ranAt))).toBe(false);
     const expected = path.endsWith("sessions")
       ? ["sessions"]
-      : ["audit_logs", "login_throttles", "mail_outbox", "mfa_challenges", "one_time_tokens", "rate_limits", "trusted_devices"];
+      : ["audit_logs", "login_devices", "login_throttles", "mail_outbox", "mfa_challenges", "one_time_tokens", "rate_limits", "trusted_devices"];
     expect(Object.keys(res.body.deleted).sort()).toEqual(expected);
     for (const n of Object.values(res.body.deleted)) expect(Number.isInteger(n) && (n as number) >= 0).toBe(true);
 

@@ -9,6 +9,7 @@ import { signIn } from "@/lib/accounts/sign-in";
 import { shapeOf } from "@/lib/passwords/check";
 import { publicSession, publicUser } from "@/lib/sessions/views";
 import { TRUSTED_DEVICE_COOKIE } from "@/lib/mfa/trusted-devices";
+import { loginDeviceCookie, readLoginDeviceCookie } from "@/app/_lib/login-device";
 
 const body = z.object({ email: emailSchema, password: z.string().min(1).max(4096) });
 
@@ -21,14 +22,18 @@ export const POST = route(async (request, ctx) => {
   if (!shape.ok && shape.error === "password_too_long") return jsonError("invalid_credentials");
   const actor = ctx.actor;
   const trustedDeviceToken = readCookie(request, cookieName(TRUSTED_DEVICE_COOKIE, ctx.config.secureCookies));
-  const result = await signIn(ctx.db, { ...input.value, now: ctx.now, actor, trustedDeviceToken }, ctx.config);
+  const loginDeviceToken = readLoginDeviceCookie(request, ctx);
+  const result = await signIn(ctx.db, { ...input.value, now: ctx.now, actor, trustedDeviceToken, loginDeviceToken }, ctx.config);
   if (!result.ok) return resultError(result);
   const outcome = result.value;
+  const headers = new Headers();
+  if (outcome.loginDevice) headers.append("Set-Cookie", loginDeviceCookie(ctx, outcome.loginDevice));
   if (outcome.kind === "mfa_required") {
-    return json({ status: "mfa_required", challenge: outcome.challenge.token, expiresAt: outcome.challenge.expiresAt.toISOString(), methods: ["totp", "backup_code"] });
+    return json({ status: "mfa_required", challenge: outcome.challenge.token, expiresAt: outcome.challenge.expiresAt.toISOString(), methods: ["totp", "backup_code"] }, { headers });
   }
+  headers.append("Set-Cookie", sessionCookie(ctx, outcome.issued));
   return json(
     { status: "signed_in", user: publicUser(outcome.user), session: publicSession(outcome.issued.session, outcome.issued.session.id) },
-    { headers: { "Set-Cookie": sessionCookie(ctx, outcome.issued) } },
+    { headers },
   );
 });

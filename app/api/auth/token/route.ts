@@ -7,6 +7,7 @@ import { cookieName, readCookie } from "@/lib/http/cookies";
 import { emailSchema } from "@/lib/accounts/email";
 import { shapeOf } from "@/lib/passwords/check";
 import { TRUSTED_DEVICE_COOKIE } from "@/lib/mfa/trusted-devices";
+import { readLoginDeviceCookie } from "@/app/_lib/login-device";
 import { exchangeCredentials, exchangeSession, publicTokenPair } from "@/lib/tokens/refresh";
 
 const credentials = z.object({ email: emailSchema, password: z.string().min(1).max(4096) }).strict();
@@ -26,7 +27,8 @@ export const POST = route(async (request, ctx) => {
     const shape = shapeOf(password, "", ctx.config);
     if (!shape.ok && shape.error === "password_too_long") return jsonError("invalid_credentials");
     const trustedDeviceToken = readCookie(request, cookieName(TRUSTED_DEVICE_COOKIE, ctx.config.secureCookies));
-    const result = await exchangeCredentials(ctx.db, { email, password, now: ctx.now, actor, trustedDeviceToken }, ctx.config);
+    const loginDeviceToken = readLoginDeviceCookie(request, ctx);
+    const result = await exchangeCredentials(ctx.db, { email, password, now: ctx.now, actor, trustedDeviceToken, loginDeviceToken }, ctx.config);
     if (!result.ok) return resultError(result);
     const outcome = result.value;
     if (outcome.kind === "mfa_required") {

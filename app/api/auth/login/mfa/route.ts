@@ -3,6 +3,7 @@ import { text } from "@/lib/http/text";
 import { route } from "@/app/_lib/route";
 import { readBody } from "@/app/_lib/parse";
 import { sessionCookie } from "@/app/_lib/auth";
+import { loginDeviceCookie } from "@/app/_lib/login-device";
 import { json, resultError } from "@/lib/http/response";
 import { cookieName, serializeCookie } from "@/lib/http/cookies";
 import { completeSecondStep } from "@/lib/mfa/second-step";
@@ -28,9 +29,10 @@ export const POST = route(async (request, ctx) => {
   const actor = ctx.actor;
   const result = await completeSecondStep(ctx.db, { ...input.value, now: ctx.now, actor }, ctx.config);
   if (!result.ok) return resultError(result);
-  const { user, issued, tokens, device } = result.value;
+  const { user, issued, tokens, device, loginDevice } = result.value;
   const headers = new Headers();
   if (!tokens) headers.append("Set-Cookie", sessionCookie(ctx, issued));
+  if (loginDevice) headers.append("Set-Cookie", loginDeviceCookie(ctx, loginDevice));
   if (device) {
     headers.append("Set-Cookie", serializeCookie(cookieName(TRUSTED_DEVICE_COOKIE, ctx.config.secureCookies), device.token, {
       maxAgeSeconds: ctx.config.TRUSTED_DEVICE_TTL_SECONDS, secure: ctx.config.secureCookies,
