@@ -183,6 +183,10 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
   const totpKeys = parseKeyRing("TOTP_ENCRYPTION_KEYS", totpRaw);
   if (production && !env.JWT_SIGNING_KEYS) throw missing("JWT_SIGNING_KEYS");
   if (production && !databaseUrl) throw missing("POSTGRES_URL");
+  // Without SMTP, mail is only written to mail_outbox: in production that must be a choice.
+  if (production && !env.MAIL_TRANSPORT && !env.SMTP_URL) {
+    throw new ConfigError("MAIL_TRANSPORT is required in production: smtp (with SMTP_URL), or outbox if you deliver mail_outbox rows yourself");
+  }
 
   const appOrigin = new URL(env.APP_URL).origin;
   const config: Config = {
