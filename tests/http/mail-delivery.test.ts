@@ -112,7 +112,7 @@ describe("mail over SMTP: retried until accepted, no usable token at rest", () =
     }
     const log = openSync(join(ROOT, ".data", `test-server-smtp-${inject("runId")}.log`), "w");
     const server = spawn(process.execPath, [join(ROOT, "node_modules", "next", "dist", "bin", "next"), "start", "-p", String(port), "-H", "127.0.0.1"], {
-      env,
+      env: { ...env, NODE_ENV: "production" },
       stdio: ["ignore", log, log],
     });
     child = server;
