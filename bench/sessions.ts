@@ -244,6 +244,7 @@ async function startNext(name: string, port: number, databaseUrl: string, secret
     APP_URL: `http://127.0.0.1:${port}`,
     CLIENT_IP_HEADER: "x-real-ip",
     PORTCULLIS_BENCH_FLOOR: "1",
+    MAIL_TRANSPORT: "outbox",
     ...secrets,
   };
   const nodeFlags: string[] = [];

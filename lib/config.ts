@@ -75,6 +75,10 @@ const schema = z.object({
   MAIL_PER_ADDRESS_PER_HOUR: int(1, 100).default(5),
   MAIL_REQUESTS_PER_IP_PER_HOUR: int(1, 10000).default(20),
   TOKEN_FAILURES_PER_IP_PER_HOUR: int(3, 1000).default(10),
+  // Password hashes a signed-in user (and an IP) may start on hash-costly routes per window
+  HASH_BUDGET_PER_USER: int(10, 10000).default(30),
+  HASH_BUDGET_PER_IP: int(10, 100000).default(60),
+  HASH_BUDGET_WINDOW_SECONDS: int(60, 86400).default(600),
 
   // Tokens
   ACCESS_TOKEN_TTL_SECONDS: int(30, 3600).default(300),
@@ -134,6 +138,11 @@ export interface Config extends Readonly<Env> {
 }
 
 export class ConfigError extends Error {}
+
+/** Hashes a password change may cost: the current password, the history, the new hash. */
+export function passwordChangeHashCost(cfg: Pick<Env, "PASSWORD_HISTORY_COUNT">): number {
+  return 2 + cfg.PASSWORD_HISTORY_COUNT;
+}
 
 function describe(issues: z.core.$ZodIssue[]): string {
   return issues.map((i) => `${i.path.join(".") || "(env)"}: ${i.message}`).join("; ");
@@ -218,6 +227,10 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
   const totpKeys = parseKeyRing("TOTP_ENCRYPTION_KEYS", totpRaw);
   if (production && !env.JWT_SIGNING_KEYS) throw missing("JWT_SIGNING_KEYS");
   if (production && !databaseUrl) throw missing("POSTGRES_URL");
+  // Without SMTP, mail is only written to mail_outbox: in production that must be a choice.
+  if (production && !env.MAIL_TRANSPORT && !env.SMTP_URL) {
+    throw new ConfigError("MAIL_TRANSPORT is required in production: smtp (with SMTP_URL), or outbox if you deliver mail_outbox rows yourself");
+  }
 
   const appOrigin = new URL(env.APP_URL).origin;
   const config: Config = {
@@ -237,6 +250,12 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
     issuer: env.JWT_ISSUER ?? appOrigin,
   };
   if (config.mailTransport === "smtp" && !env.SMTP_URL) throw new ConfigError("SMTP_URL is required when MAIL_TRANSPORT=smtp");
+  // A password change (lib/rate-limit/hash-budget.ts) must fit in one window's budget (the
+  // schema's minimum of 10 covers a set of backup codes).
+  const changeCost = passwordChangeHashCost(env);
+  if (env.HASH_BUDGET_PER_USER < changeCost || env.HASH_BUDGET_PER_IP < changeCost) {
+    throw new ConfigError(`HASH_BUDGET_PER_USER and HASH_BUDGET_PER_IP must be at least ${changeCost} (2 + PASSWORD_HISTORY_COUNT)`);
+  }
   if (env.SESSION_IDLE_TIMEOUT_SECONDS > env.SESSION_ABSOLUTE_TIMEOUT_SECONDS) {
     throw new ConfigError("SESSION_IDLE_TIMEOUT_SECONDS must not exceed SESSION_ABSOLUTE_TIMEOUT_SECONDS");
   }

@@ -18,9 +18,8 @@ import { DatabaseUnavailableError } from "@/lib/db";
 import { AsyncLocalStorage } from "node:async_hooks";
 import { HasherBusyError, observeHashes } from "@/lib/passwords/hasher";
 import { SessionEndedError } from "@/lib/sessions/sessions";
-import { deliverQueuedMail } from "@/lib/email/mailer";
-import { smtpTransport } from "@/lib/email/smtp";
 import { randomToken } from "@/lib/crypto/random";
+import { deliverConfiguredMail } from "@/lib/email/delivery";
 
 type Params = Record<string, string | string[] | undefined>;
 export type Handler<P extends Params> = (request: Request, ctx: RequestContext, params: P) => Promise<Response>;
@@ -74,9 +73,8 @@ export function route<P extends Params = Params>(handler: Handler<P>, options: R
       const params = segment ? await segment.params : ({} as P);
       const response = await withHashCount(ctx.config.PORTCULLIS_TEST_HOOKS, () => handler(request, ctx, params));
       response.headers.set("X-Request-Id", ctx.requestId);
-      if (ctx.config.mailTransport === "smtp" && ctx.config.SMTP_URL) {
-        const smtp = smtpTransport(ctx.config.SMTP_URL);
-        after(() => deliverQueuedMail(ctx.db, smtp, ctx.config.MAIL_FROM).then(() => undefined, (e: unknown) => logError(ctx.requestId, e)));
+      if (ctx.config.mailTransport === "smtp") {
+        after(() => deliverConfiguredMail(ctx.db, ctx.config, ctx.now).then(() => undefined, (e: unknown) => logError(ctx.requestId, e)));
       }
       return response;
     } catch (error) {

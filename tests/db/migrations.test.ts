@@ -204,7 +204,7 @@ describe("migration runner", () => {
   it("leaves nothing behind when a migration fails halfway, and the database stays usable", async () => {
     const { db } = await emptyDb();
     const dir = migrationsCopy();
-    const version = String(ALL.length + 1).padStart(4, "0");
+    const version = String(Math.max(...ALL.map((m) => Number(m.version))) + 1).padStart(4, "0");
     writeFileSync(join(dir, `${version}_broken.sql`), [
       "BEGIN;",
       "CREATE TABLE broken_first (id int);",

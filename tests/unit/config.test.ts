@@ -15,6 +15,8 @@ const PRODUCTION: Record<string, string> = {
   JWT_SIGNING_KEYS: JWKS,
   APP_URL: "https://auth.example.com",
   CLIENT_IP_HEADER: "x-real-ip",
+  MAIL_TRANSPORT: "smtp",
+  SMTP_URL: "smtps://mailer:secret@smtp.example.com:465",
 };
 
 function without(env: Record<string, string>, name: string): Record<string, string> {
@@ -72,6 +74,15 @@ describe("lib/config.ts: malformed values", () => {
 });
 
 describe("lib/config.ts: production", () => {
+  it("refuses to start with neither SMTP nor an explicit outbox choice (issue 10 item 6)", () => {
+    const message = failure(without(without(PRODUCTION, "MAIL_TRANSPORT"), "SMTP_URL"));
+    expect(message).toContain("MAIL_TRANSPORT");
+    expect(parseConfig({ ...without(without(PRODUCTION, "MAIL_TRANSPORT"), "SMTP_URL"), MAIL_TRANSPORT: "outbox" }).mailTransport).toBe("outbox");
+    expect(parseConfig(without(PRODUCTION, "MAIL_TRANSPORT")).mailTransport).toBe("smtp");
+    // development keeps the outbox default
+    expect(parseConfig({}).mailTransport).toBe("outbox");
+  });
+
   it("starts with the complete set of secrets and keeps them", () => {
     const cfg = parseConfig(PRODUCTION);
     expect(cfg.production).toBe(true);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { SMTPServer } from "smtp-server";
 import { resetDb, testDb } from "../support/db";
 import { sql } from "../../lib/db";
-import { deliverQueuedMail, queueMail } from "../../lib/email/mailer";
+import { MAX_ATTEMPTS, deliverDueMail, queueMail, retryDelaySeconds } from "../../lib/email/mailer";
 import { smtpTransport } from "../../lib/email/smtp";
 import { link, templates } from "../../lib/email/templates";
 
@@ -60,15 +60,16 @@ beforeEach(async () => {
 });
 
 describe("SMTP delivery of queued mail", () => {
-  it("delivers a queued reset mail over SMTP, then marks the outbox row sent and blanks its body", async () => {
+  it("delivers a queued reset mail over SMTP, then marks the outbox row sent and redacts the token in its body", async () => {
     const db = await testDb();
     const url = link("https://portcullis.test", "/reset-password", "A".repeat(43));
-    await queueMail(db, templates.passwordReset("alice@example.com", url, 60), "smtp", new Date());
+    const now = new Date();
+    await queueMail(db, templates.passwordReset("alice@example.com", url, 60), "smtp", now);
     const before = await db.query<{ status: string }>(sql`SELECT status FROM mail_outbox`);
     expect(before.rows).toEqual([{ status: "queued" }]);
 
-    const outcome = await deliverQueuedMail(db, smtpTransport(smtpUrl), "Portcullis <no-reply@portcullis.test>");
-    expect(outcome).toEqual({ sent: 1, failed: 0 });
+    const outcome = await deliverDueMail(db, smtpTransport(smtpUrl), "Portcullis <no-reply@portcullis.test>", now);
+    expect(outcome).toEqual({ sent: 1, retrying: 0, failed: 0 });
 
     expect(received).toHaveLength(1);
     const message = received[0]!;
@@ -82,23 +83,44 @@ describe("SMTP delivery of queued mail", () => {
       sql`SELECT status, text_body, sent_at, error FROM mail_outbox`,
     );
     expect(after.rows).toHaveLength(1);
-    expect(after.rows[0]).toMatchObject({ status: "sent", text_body: "", error: null });
+    expect(after.rows[0]).toMatchObject({ status: "sent", error: null });
+    expect(after.rows[0]!.text_body).not.toContain("A".repeat(43));
+    expect(after.rows[0]!.text_body).toContain("https://portcullis.test/reset-password#token=[removed after delivery]");
     expect(after.rows[0]!.sent_at).not.toBeNull();
   });
 
-  it("marks a message the server refuses as failed, keeps its body, and sends nothing twice", async () => {
+  it("retries a refused message with backoff, sends nothing twice, and gives up (redacted) after the last attempt", async () => {
     const db = await testDb();
-    await queueMail(db, templates.passwordChanged(REFUSED, "https://portcullis.test/reset-password"), "smtp", new Date());
-    await queueMail(db, templates.passwordChanged("bob@example.com", "https://portcullis.test/reset-password"), "smtp", new Date());
+    const start = new Date();
+    const resetUrl = link("https://portcullis.test", "/reset-password", "B".repeat(43));
+    await queueMail(db, templates.passwordReset(REFUSED, resetUrl, 60), "smtp", start);
+    await queueMail(db, templates.passwordChanged("bob@example.com", "https://portcullis.test/reset-password"), "smtp", start);
+    const transport = smtpTransport(smtpUrl);
 
-    expect(await deliverQueuedMail(db, smtpTransport(smtpUrl), "no-reply@portcullis.test")).toEqual({ sent: 1, failed: 1 });
-    expect(await deliverQueuedMail(db, smtpTransport(smtpUrl), "no-reply@portcullis.test")).toEqual({ sent: 0, failed: 0 });
-
+    expect(await deliverDueMail(db, transport, "no-reply@portcullis.test", start)).toEqual({ sent: 1, retrying: 1, failed: 0 });
+    // not due again yet: nothing is sent twice
+    expect(await deliverDueMail(db, transport, "no-reply@portcullis.test", start)).toEqual({ sent: 0, retrying: 0, failed: 0 });
     expect(received.map((m) => m.to)).toEqual([["bob@example.com"]]);
-    const rows = await db.query<{ to_address: string; status: string; body_kept: boolean; error: string | null }>(
-      sql`SELECT to_address, status, text_body <> '' AS body_kept, error FROM mail_outbox ORDER BY id`,
+
+    const waiting = await db.query<{ status: string; attempts: number; next_attempt_at: Date; text_body: string; error: string | null }>(
+      sql`SELECT status, attempts, next_attempt_at, text_body, error FROM mail_outbox WHERE to_address = ${REFUSED}`,
     );
-    expect(rows.rows.map((r) => [r.to_address, r.status, r.body_kept])).toEqual([[REFUSED, "failed", true], ["bob@example.com", "sent", false]]);
-    expect(rows.rows[0]!.error).toMatch(/550|mailbox unavailable/);
+    expect(waiting.rows[0]).toMatchObject({ status: "queued", attempts: 1 });
+    expect(waiting.rows[0]!.next_attempt_at.getTime()).toBe(start.getTime() + retryDelaySeconds(1) * 1000);
+    expect(waiting.rows[0]!.text_body).toContain(resetUrl); // kept until the server takes it
+    expect(waiting.rows[0]!.error).toMatch(/550|mailbox unavailable/);
+
+    let at = start.getTime();
+    for (let attempt = 2; attempt <= MAX_ATTEMPTS; attempt++) {
+      at += retryDelaySeconds(attempt - 1) * 1000;
+      const last = attempt === MAX_ATTEMPTS;
+      expect(await deliverDueMail(db, transport, "no-reply@portcullis.test", new Date(at))).toEqual({ sent: 0, retrying: last ? 0 : 1, failed: last ? 1 : 0 });
+    }
+    const rows = await db.query<{ to_address: string; status: string; attempts: number; text_body: string }>(
+      sql`SELECT to_address, status, attempts, text_body FROM mail_outbox ORDER BY id`,
+    );
+    expect(rows.rows.map((r) => [r.to_address, r.status, r.attempts])).toEqual([[REFUSED, "failed", MAX_ATTEMPTS], ["bob@example.com", "sent", 1]]);
+    expect(rows.rows[0]!.text_body).not.toContain("B".repeat(43));
+    expect(await deliverDueMail(db, transport, "no-reply@portcullis.test", new Date(at + 86400_000))).toEqual({ sent: 0, retrying: 0, failed: 0 });
   });
 });

@@ -3,6 +3,8 @@ import { authenticate, sessionCookie } from "@/app/_lib/auth";
 import { json, resultError } from "@/lib/http/response";
 import { regenerateBackupCodes } from "@/lib/mfa/factors";
 import { publicSession } from "@/lib/sessions/views";
+import { BACKUP_CODE_COUNT } from "@/lib/mfa/backup-codes";
+import { takeHashBudget } from "@/lib/rate-limit/hash-budget";
 
 /**
  * A new set of 10 backup codes (shown this once; every old code stops working), inside the
@@ -12,6 +14,8 @@ export const POST = route(async (request, ctx) => {
   const auth = await authenticate(request, ctx, { reauth: true });
   if (!auth.ok) return resultError(auth);
   const actor = ctx.actor;
+  const budget = await takeHashBudget(ctx.db, { userId: auth.value.user.id, ip: actor.ip, cost: BACKUP_CODE_COUNT, now: ctx.now }, ctx.config);
+  if (!budget.ok) return resultError(budget);
   const result = await regenerateBackupCodes(ctx.db, { session: auth.value.session, user: auth.value.user, now: ctx.now, actor }, ctx.config);
   if (!result.ok) return resultError(result);
   const { issued, backupCodes, revokedSessions } = result.value;

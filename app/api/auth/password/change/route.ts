@@ -4,6 +4,8 @@ import { readBodyWithSession, sessionCookie } from "@/app/_lib/auth";
 import { json, resultError } from "@/lib/http/response";
 import { changePassword } from "@/lib/accounts/password-change";
 import { publicSession } from "@/lib/sessions/views";
+import { passwordChangeHashCost } from "@/lib/config";
+import { takeHashBudget } from "@/lib/rate-limit/hash-budget";
 
 const body = z.object({ currentPassword: z.string().min(1).max(4096), newPassword: z.string().min(1).max(4096), code: z.string().trim().min(1).max(32).optional() });
 
@@ -18,6 +20,8 @@ export const POST = route(async (request, ctx) => {
   if (!parsed.ok) return parsed.response;
   const { input, auth } = parsed;
   const actor = ctx.actor;
+  const budget = await takeHashBudget(ctx.db, { userId: auth.user.id, ip: actor.ip, cost: passwordChangeHashCost(ctx.config), now: ctx.now }, ctx.config);
+  if (!budget.ok) return resultError(budget);
   const result = await changePassword(ctx.db, { ...auth, ...input, now: ctx.now, actor }, ctx.config);
   if (!result.ok) return resultError(result);
   return json(

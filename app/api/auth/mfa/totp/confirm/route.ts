@@ -5,6 +5,8 @@ import { readBodyWithSession, sessionCookie } from "@/app/_lib/auth";
 import { json, resultError } from "@/lib/http/response";
 import { confirmTotp } from "@/lib/mfa/factors";
 import { publicSession } from "@/lib/sessions/views";
+import { BACKUP_CODE_COUNT } from "@/lib/mfa/backup-codes";
+import { takeHashBudget } from "@/lib/rate-limit/hash-budget";
 
 const body = z.object({ code: text().trim().min(1).max(16) });
 
@@ -17,6 +19,8 @@ export const POST = route(async (request, ctx) => {
   if (!parsed.ok) return parsed.response;
   const { input, auth } = parsed;
   const actor = ctx.actor;
+  const budget = await takeHashBudget(ctx.db, { userId: auth.user.id, ip: actor.ip, cost: BACKUP_CODE_COUNT, now: ctx.now }, ctx.config);
+  if (!budget.ok) return resultError(budget);
   const result = await confirmTotp(ctx.db, { session: auth.session, user: auth.user, code: input.code, now: ctx.now, actor }, ctx.config);
   if (!result.ok) return resultError(result);
   const { issued, backupCodes, revokedSessions } = result.value;
