@@ -105,7 +105,7 @@ describe("request ids (#13)", () => {
     );
     expect(rows.map((r) => r.request_id)).toEqual([served]);
     expect(await serverSql("SELECT 1 FROM audit_logs WHERE request_id = $1", [chosen])).toEqual([]);
-  });
+  }, 180_000);
 });
 
 describe("bad input is a 400, never a 500 (#12)", () => {

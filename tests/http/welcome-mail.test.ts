@@ -40,7 +40,8 @@ describe("welcome mail with EMAIL_VERIFICATION_TTL_SECONDS=5400", () => {
       env: env as NodeJS.ProcessEnv, stdio: ["ignore", log, log],
     });
     child = server;
-    const deadline = Date.now() + 90_000;
+    // generous: an in-memory PGlite migrating on a loaded 2-core machine can take minutes
+    const deadline = Date.now() + 210_000;
     for (;;) {
       if (server.exitCode !== null) throw new Error(`server exited with ${server.exitCode}`);
       const status = await fetch(`${base}/api/health`).then((r) => r.status, () => 0);
@@ -48,7 +49,7 @@ describe("welcome mail with EMAIL_VERIFICATION_TTL_SECONDS=5400", () => {
       if (Date.now() > deadline) throw new Error(`server not healthy (last status ${status})`);
       await new Promise((r) => setTimeout(r, 300));
     }
-  }, 120_000);
+  }, 240_000);
 
   afterAll(async () => {
     if (child && child.exitCode === null) {
