@@ -246,7 +246,7 @@ describe("POST /api/auth/password/reset", () => {
     const audit = await serverSql<{ result: string; details: { sessionsRevoked: number } }>(
       `SELECT result, details FROM audit_logs WHERE event_type = 'password.reset.completed' AND target_id = $1`, [userId],
     );
-    expect(audit).toEqual([{ result: "success", details: { sessionsRevoked: 2, wasLocked: false } }]);
+    expect(audit).toEqual([{ result: "success", details: { sessionsRevoked: 2, wasLocked: false, trustedDevicesRevoked: 0, challengesVoided: 0, unverifiedFactorsRemoved: 0 } }]);
 
     const login = await new Client().post("/api/auth/login", { email, password: NEW_PASSWORD });
     expect(login.status).toBe(200);
