@@ -214,6 +214,7 @@ describe("the test clock and flag, in process", () => {
       CRON_SECRET: newSecret(),
       TOTP_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 1).toString("base64")}`,
       JWT_SIGNING_KEYS: await signingKeys(),
+      CLIENT_IP_HEADER: "x-real-ip",
     });
     expect(production.production).toBe(true);
     expect(production.PORTCULLIS_TEST_HOOKS).toBe(false);
