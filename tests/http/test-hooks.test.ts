@@ -215,6 +215,7 @@ describe("the test clock and flag, in process", () => {
       TOTP_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 1).toString("base64")}`,
       JWT_SIGNING_KEYS: await signingKeys(),
       MAIL_TRANSPORT: "outbox",
+      CLIENT_IP_HEADER: "x-real-ip",
     });
     expect(production.production).toBe(true);
     expect(production.PORTCULLIS_TEST_HOOKS).toBe(false);
