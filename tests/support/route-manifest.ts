@@ -66,6 +66,10 @@ export const ROUTES: readonly RouteEntry[] = [
   { method: "GET", path: "/api/auth/sessions", mutates: false, expect: signedIn(200) },
   { method: "DELETE", path: "/api/auth/sessions/[id]", mutates: true, expect: signedIn(404), params: { id: PARAM.randomId } },
 
+  // the account pages' own routes
+  { method: "GET", path: "/api/auth/activity", mutates: false, expect: signedIn(200) },
+  { method: "PATCH", path: "/api/auth/profile", mutates: true, expect: all(400) },
+
   // access and refresh tokens
   { method: "POST", path: "/api/auth/token", mutates: true, expect: signedIn(200) },
   { method: "POST", path: "/api/auth/token/refresh", mutates: true, expect: all(400) },
