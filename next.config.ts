@@ -8,6 +8,8 @@ const nextConfig: NextConfig = {
   serverExternalPackages: ["@electric-sql/pglite", "pg", "@vercel/postgres", "@neondatabase/serverless", "ws", "nodemailer", "@noble/hashes"],
   outputFileTracingIncludes: { "/api/**": ["./lib/passwords/hash-worker.mjs", "./db/migrations/*.sql"] },
   poweredByHeader: false,
+  // forbidden() from next/navigation: /admin answers a non-admin with app/forbidden.tsx and a real 403.
+  experimental: { authInterrupts: true },
   // `npm run typecheck` (tsc --noEmit) is its own CI step; the build need not repeat it.
   typescript: { ignoreBuildErrors: true },
   async headers() {

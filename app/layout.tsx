@@ -24,7 +24,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
                   <a href="/account">Account</a>
                   <a href="/account/security">Security</a>
                   <a href="/account/activity">Activity</a>
-                  {current.user.roles.length > 0 && <a href="/admin">Admin</a>}
+                  {current.user.roles.some((r) => r !== "user") && <a href="/admin">Admin</a>}
                   <SignOutButton />
                 </>
               ) : (
