@@ -2,10 +2,12 @@ import { getSession } from "@/app/_lib/session";
 
 export const dynamic = "force-dynamic";
 
-export default async function Home() {
+export default async function Home({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const current = await getSession();
+  const deleted = (await searchParams).deleted === "1" && !current;
   return (
     <main id="main">
+      {deleted && <p className="notice notice-success" role="status">Your account was deleted.</p>}
       <section className="hero">
         <h1>Portcullis</h1>
         <p className="lead">Sign-in, sessions and two-step verification for Next.js sites, as route handlers on Postgres.</p>

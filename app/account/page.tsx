@@ -5,6 +5,7 @@ import { ProfileForm } from "./profile-form";
 import { EmailPanel } from "./email-panel";
 import { PasswordForm } from "./password-form";
 import { SignOutPanel } from "./sign-out-panel";
+import { DeleteAccountPanel } from "./delete-account-panel";
 
 export const metadata: Metadata = { title: "Your account · Portcullis" };
 
@@ -18,6 +19,7 @@ export default async function AccountPage() {
       <EmailPanel email={user.email} verified={user.emailVerified} mfaEnabled={mfaEnabled} />
       <PasswordForm />
       <SignOutPanel mfaEnabled={mfaEnabled} />
+      <DeleteAccountPanel mfaEnabled={mfaEnabled} />
     </main>
   );
 }

@@ -1,7 +1,7 @@
--- 0015: audit event types for the account pages (profile edits).
+-- 0015: audit event types for the account pages: profile edits and account deletion.
 BEGIN;
 
-INSERT INTO audit_event_types (name) VALUES ('profile.updated');
+INSERT INTO audit_event_types (name) VALUES ('profile.updated'), ('user.deleted');
 
-INSERT INTO schema_migrations (version, name, checksum) VALUES ('0015', 'pages', '6cd513203aa27afb2b2f0f37cfe7f93cd93939bb423783cb4e80fc5effb14130');
+INSERT INTO schema_migrations (version, name, checksum) VALUES ('0015', 'pages', '863840f7f1cafb85a6214ee605874068e19ac4c155715c625c845f5a284d2957');
 COMMIT;

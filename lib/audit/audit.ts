@@ -20,7 +20,7 @@ export type AuditEventType =
   | "role.changed" | "user.disabled" | "user.enabled" | "user.unlocked" | "admin.password_reset_sent"
   | "authz.denied" | "csrf.rejected" | "rate_limited" | "breach_check.unavailable"
   | "cron.cleanup" | "cron.daily" | "security.alerts"
-  | "profile.updated";
+  | "profile.updated" | "user.deleted";
 
 export interface AuditEvent {
   readonly type: AuditEventType;

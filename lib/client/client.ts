@@ -169,6 +169,8 @@ export const auth = {
   revokeDevice: (id: string) => call<null>("DELETE", `/api/auth/devices/${seg(id)}`),
   /** The signed-in user's own recent security events, newest first. */
   activity: (input: { limit?: number; cursor?: string } = {}) => call<ActivityPage>("GET", `/api/auth/activity${query(input)}`),
+  /** Deletes the account for good (needs a recent re-authentication). */
+  deleteAccount: () => call<Notice<"deleted">>("POST", "/api/auth/account/delete", { confirm: true }),
   updateProfile: (input: { name: string | null }) => call<{ user: PublicUser }>("PATCH", "/api/auth/profile", input),
 };
 
@@ -203,6 +205,7 @@ export const admin = {
   revokeUserSession: (id: string, sessionId: string) => call<null>("DELETE", `/api/admin/users/${seg(id)}/sessions/${seg(sessionId)}`),
   disable: (id: string, reason?: string) =>
     call<{ id: string; status: "disabled"; sessionsRevoked: number }>("POST", `/api/admin/users/${seg(id)}/disable`, reason ? { reason } : {}),
+  deleteUser: (id: string) => call<{ id: string; status: "deleted"; sessionsEnded: number }>("POST", `/api/admin/users/${seg(id)}/delete`, { confirm: true }),
   enable: (id: string) => call<{ id: string; status: "active" }>("POST", `/api/admin/users/${seg(id)}/enable`, {}),
   unlock: (id: string) => call<{ id: string }>("POST", `/api/admin/users/${seg(id)}/unlock`, {}),
   sendPasswordReset: (id: string) => call<{ id: string; sent: true }>("POST", `/api/admin/users/${seg(id)}/password-reset`, {}),

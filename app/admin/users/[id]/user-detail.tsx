@@ -86,6 +86,9 @@ export function UserDetail({ id, self, permissions, mfaEnabled }: { id: string; 
           )}
           {canWrite && user.status === "disabled" && <button type="button" disabled={busy} onClick={() => act(() => admin.enable(id), "The account is enabled again.")}>Enable account</button>}
           {canWrite && (s.locked || s.mfaLocked) && <button type="button" className="secondary" disabled={busy} onClick={() => act(() => admin.unlock(id), "The account is unlocked.")}>Unlock</button>}
+          {canWrite && <button type="button" className="danger" disabled={busy} onClick={() => {
+            if (window.confirm(`Delete ${user.email} for good?`)) void act(() => admin.deleteUser(id), "The account was deleted.");
+          }}>Delete account</button>}
           {canRevoke && <button type="button" className="secondary" disabled={busy} onClick={() => act(() => admin.sendPasswordReset(id), "A password reset link was emailed to the user.")}>Send password reset link</button>}
         </div>
       </section>
