@@ -15,7 +15,8 @@ import { usingPglite } from "../../support/env";
 import { randomIp } from "../../support/http";
 
 export const CHROMIUM = "/usr/bin/chromium";
-export const WAIT_MS = 15_000;
+// Generous: the CI machine is shared, and a sign-in hashes a password.
+export const WAIT_MS = 30_000;
 export const SCREENSHOT_DIR = join(process.cwd(), ".data", "screenshots");
 
 // CI installs Chromium and must run browser tests (.ci/run sets CI=true); elsewhere they are
