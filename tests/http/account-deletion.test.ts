@@ -20,7 +20,7 @@ async function insertMfaRows(userId: string): Promise<void> {
 }
 
 describe("POST /api/auth/account/delete", () => {
-  it("ends every session and refresh family, removes personal data, keeps the audit rows, mails a notice, and frees the address", async () => {
+  it("ends every session and refresh family, removes personal data, keeps the audit rows, mails a notice, and frees the address", { timeout: 120_000 }, async () => {
     const { client, email, userId } = await signedInClient();
     const other = await clientFor(userId);
     const tokens = await client.post("/api/auth/token", {});
@@ -63,7 +63,7 @@ describe("POST /api/auth/account/delete", () => {
     expect((await latestMail(email, "welcome"))).toBeDefined();
   });
 
-  it("needs a recent re-authentication (403 reauth_required) and an explicit confirmation (400)", async () => {
+  it("needs a recent re-authentication (403 reauth_required) and an explicit confirmation (400)", { timeout: 120_000 }, async () => {
     const { userId } = await signedInClient();
     const stale = await clientFor(userId, { reauthenticatedAt: new Date(Date.now() - 24 * 3600 * 1000) });
     const refused = await stale.post("/api/auth/account/delete", { confirm: true });
@@ -80,7 +80,7 @@ describe("POST /api/auth/account/delete", () => {
     expect((await new Client().post("/api/auth/account/delete", { confirm: true })).status).toBe(401);
   });
 
-  it("refuses the last active holder of a role that assigns roles (409 last_admin)", async () => {
+  it("refuses the last active holder of a role that assigns roles (409 last_admin)", { timeout: 120_000 }, async () => {
     const { userId } = await signedInClient();
     await serverSql("INSERT INTO roles (name, description, permissions) VALUES ($1, 'test', '[\"roles:assign\"]'::jsonb)", [`solo_${userId.slice(0, 8)}`]);
     await grantRole(userId, `solo_${userId.slice(0, 8)}`);
@@ -91,7 +91,7 @@ describe("POST /api/auth/account/delete", () => {
 });
 
 describe("POST /api/admin/users/[id]/delete", () => {
-  it("deletes another account with the same effects, audited with the administrator as actor", async () => {
+  it("deletes another account with the same effects, audited with the administrator as actor", { timeout: 120_000 }, async () => {
     const admin = await signedInAdmin();
     const target = await signedInClient();
     const res = await admin.client.post(`/api/admin/users/${target.userId}/delete`, { confirm: true });
@@ -105,7 +105,7 @@ describe("POST /api/admin/users/[id]/delete", () => {
     expect(again.status).toBe(404);
   });
 
-  it("refuses one's own account, a missing confirmation and a non-admin", async () => {
+  it("refuses one's own account, a missing confirmation and a non-admin", { timeout: 120_000 }, async () => {
     const admin = await signedInAdmin();
     const self = await admin.client.post(`/api/admin/users/${admin.userId}/delete`, { confirm: true });
     expect(self.status).toBe(409);
