@@ -40,7 +40,7 @@ export type ApiResult<T> = { readonly ok: true; readonly value: T } | { readonly
 
 const NETWORK_ERROR: ApiError = { code: "network_error", message: "The server could not be reached. Check your connection and try again.", status: 0, retryAfterSeconds: null };
 
-type Method = "GET" | "POST" | "PATCH" | "DELETE";
+type Method = "GET" | "POST" | "DELETE";
 
 async function call<T>(method: Method, path: string, body?: unknown): Promise<ApiResult<T>> {
   let response: Response;
@@ -171,7 +171,7 @@ export const auth = {
   activity: (input: { limit?: number; cursor?: string } = {}) => call<ActivityPage>("GET", `/api/auth/activity${query(input)}`),
   /** Deletes the account for good (needs a recent re-authentication). */
   deleteAccount: () => call<Notice<"deleted">>("POST", "/api/auth/account/delete", { confirm: true }),
-  updateProfile: (input: { name: string | null }) => call<{ user: PublicUser }>("PATCH", "/api/auth/profile", input),
+  updateProfile: (input: { name: string | null }) => call<{ user: PublicUser }>("POST", "/api/auth/profile", input),
 };
 
 export const password = {

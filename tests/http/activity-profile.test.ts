@@ -1,6 +1,6 @@
 /**
  * The account pages' own routes: GET /api/auth/activity (the user's own security events) and
- * PATCH /api/auth/profile (the display name).
+ * POST /api/auth/profile (the display name).
  */
 import { describe, expect, it } from "vitest";
 import { Client, serverSql, signedInClient } from "../support/http";
@@ -50,17 +50,17 @@ describe("GET /api/auth/activity", () => {
   });
 });
 
-describe("PATCH /api/auth/profile", () => {
+describe("POST /api/auth/profile", () => {
   it("sets and clears the display name, audited as profile.updated without the name", async () => {
     const { client, userId } = await signedInClient();
-    const set = await client.request("PATCH", "/api/auth/profile", { json: { name: "  Ada Lovelace " } });
+    const set = await client.post("/api/auth/profile", { name: "  Ada Lovelace " });
     expect(set.status).toBe(200);
     expect(set.body.user.name).toBe("Ada Lovelace");
     expect((await client.get("/api/auth/session")).body.user.name).toBe("Ada Lovelace");
     const [audit] = await serverSql<{ details: Record<string, unknown> }>(`SELECT details FROM audit_logs WHERE event_type = 'profile.updated' AND target_id = $1`, [userId]);
     expect(audit!.details).toEqual({ fields: ["name"] });
 
-    const cleared = await client.request("PATCH", "/api/auth/profile", { json: { name: " " } });
+    const cleared = await client.post("/api/auth/profile", { name: " " });
     expect(cleared.body.user.name).toBeNull();
     const [row] = await serverSql<{ name: string | null }>(`SELECT name FROM users WHERE id = $1`, [userId]);
     expect(row!.name).toBeNull();
@@ -71,15 +71,15 @@ describe("PATCH /api/auth/profile", () => {
     ["an unknown field", { name: "A", email: "x@example.com" }, 400, "invalid_request"],
   ])("refuses %s", async (_label, body, status, code) => {
     const { client } = await signedInClient();
-    const res = await client.request("PATCH", "/api/auth/profile", { json: body });
+    const res = await client.post("/api/auth/profile", body);
     expect(res.status).toBe(status);
     expect(res.body.error.code).toBe(code);
   });
 
   it("answers 401 when signed out and 403 cross_site_request from another origin", async () => {
-    expect((await new Client().request("PATCH", "/api/auth/profile", { json: { name: "A" } })).status).toBe(401);
+    expect((await new Client().post("/api/auth/profile", { name: "A" })).status).toBe(401);
     const { client } = await signedInClient();
-    const res = await client.request("PATCH", "/api/auth/profile", { json: { name: "A" }, headers: { origin: "https://evil.example" } });
+    const res = await client.post("/api/auth/profile", { name: "A" }, { headers: { origin: "https://evil.example" } });
     expect(res.status).toBe(403);
     expect(res.body.error.code).toBe("cross_site_request");
   });

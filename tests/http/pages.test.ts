@@ -25,7 +25,7 @@ describe("pages", () => {
     const admin = await client.get("/admin");
     expect(admin.status).toBe(403);
     expect(admin.text).toContain("You do not have access to this page");
-    expect(admin.text).not.toContain("Administration");
+    expect(admin.text).not.toContain("users-title");
   });
 
   it.each([

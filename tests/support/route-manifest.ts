@@ -68,7 +68,7 @@ export const ROUTES: readonly RouteEntry[] = [
 
   // the account pages' own routes
   { method: "GET", path: "/api/auth/activity", mutates: false, expect: signedIn(200) },
-  { method: "PATCH", path: "/api/auth/profile", mutates: true, expect: all(400) },
+  { method: "POST", path: "/api/auth/profile", mutates: true, expect: all(400) },
   { method: "POST", path: "/api/auth/account/delete", mutates: true, expect: all(400), reauth: true },
 
   // access and refresh tokens

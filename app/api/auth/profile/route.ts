@@ -9,7 +9,7 @@ import { publicUser } from "@/lib/sessions/views";
 const body = z.object({ name: z.string().trim().max(200).nullable().transform((n) => (n ? n : null)) }).strict();
 
 /** Updates the signed-in user's display name; answers with the updated public user. */
-export const PATCH = route(async (request, ctx) => {
+export const POST = route(async (request, ctx) => {
   const parsed = await readBodyWithSession(request, ctx, body);
   if (!parsed.ok) return parsed.response;
   const { input, auth } = parsed;
