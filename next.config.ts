@@ -32,6 +32,8 @@ const nextConfig: NextConfig = {
   outputFileTracingIncludes: { "/api/**": ["./lib/passwords/hash-worker.mjs", "./db/migrations/*.sql"] },
   poweredByHeader: false,
   env: { PORTCULLIS_ROUTE_TABLE: JSON.stringify(scanRouteTable()) },
+  // forbidden() from next/navigation: /admin answers a non-admin with app/forbidden.tsx and a real 403.
+  experimental: { authInterrupts: true },
   async headers() {
     // Pages get their Content-Security-Policy (with a per-request nonce) from proxy.ts; API
     // responses carry a strict one from lib/http/response.ts.

@@ -9,9 +9,3 @@ export function takeFragmentToken(): string | null {
   if (window.location.hash) window.history.replaceState(null, "", window.location.pathname + window.location.search);
   return token && /^[A-Za-z0-9_-]{16,256}$/.test(token) ? token : null;
 }
-
-/** POSTs JSON to a same-origin API route; returns the status and the parsed body. */
-export async function postJson(path: string, body: unknown): Promise<{ status: number; body: { status?: string; message?: string; error?: { code: string; message: string } } }> {
-  const response = await fetch(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), credentials: "same-origin" });
-  return { status: response.status, body: await response.json().catch(() => ({})) };
-}

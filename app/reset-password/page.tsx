@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { connection } from "next/server";
+import { config } from "@/lib/config";
 import { ResetPasswordForm } from "./reset-password-form";
 
 // Receives reset tokens (in the URL fragment). next.config.ts sends Referrer-Policy: no-referrer
@@ -10,9 +11,9 @@ export default async function ResetPasswordPage() {
   // Rendered per request, so that Next.js puts the CSP nonce from proxy.ts on its scripts.
   await connection();
   return (
-    <main>
+    <main id="main" className="narrow">
       <h1>Reset your password</h1>
-      <ResetPasswordForm />
+      <ResetPasswordForm minLength={config().PASSWORD_MIN_LENGTH} />
     </main>
   );
 }

@@ -1,61 +1,73 @@
 "use client";
 /**
  * With a token in the fragment: asks for the new password and POSTs both to
- * /api/auth/password/reset. Without one: asks for the email and POSTs it to
- * /api/auth/password/forgot.
+ * /api/auth/password/reset. Without one: the forgot-password form. A new link pasted into the
+ * open tab is picked up at once (hashchange).
  */
-import { useEffect, useState, type FormEvent } from "react";
-import { postJson, takeFragmentToken } from "@/app/_lib/fragment-token";
+import { useState, type FormEvent } from "react";
+import { password } from "@/lib/client/client";
+import { Field, LiveMessage, type Message } from "@/app/_components/field";
+import { describeError, fieldOf } from "@/app/_components/api-error";
+import { useFragmentToken } from "@/app/_components/use-fragment-token";
+import { ForgotPasswordForm } from "@/app/forgot-password/forgot-password-form";
 
-export function ResetPasswordForm() {
-  const [token, setToken] = useState<string | null | undefined>(undefined);
-  const [message, setMessage] = useState<string | null>(null);
-  const [done, setDone] = useState(false);
+export function ResetPasswordForm({ minLength }: { minLength: number }) {
+  const [token, setToken] = useFragmentToken();
+  const [message, setMessage] = useState<Message | null>(null);
+  const [fieldError, setFieldError] = useState<{ field: string; text: string } | null>(null);
+  const [doneFor, setDoneFor] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-
-  useEffect(() => setToken(takeFragmentToken()), []);
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
+    if (!token) return;
     const form = new FormData(event.currentTarget);
+    if (form.get("password") !== form.get("confirm")) {
+      setFieldError({ field: "confirm", text: "The two passwords differ." });
+      setMessage({ text: "The two passwords differ.", tone: "error" });
+      return;
+    }
     setBusy(true);
     setMessage(null);
-    try {
-      if (token) {
-        if (form.get("password") !== form.get("confirm")) {
-          setMessage("The two passwords differ.");
-          return;
-        }
-        const res = await postJson("/api/auth/password/reset", { token, password: form.get("password") });
-        setDone(res.status === 200);
-        setMessage(res.body.message ?? res.body.error?.message ?? "Something went wrong.");
-      } else {
-        const res = await postJson("/api/auth/password/forgot", { email: form.get("email") });
-        setDone(res.status === 202);
-        setMessage(res.body.message ?? res.body.error?.message ?? "Something went wrong.");
-      }
-    } finally {
-      setBusy(false);
+    const result = await password.reset({ token, password: String(form.get("password") ?? "") });
+    setBusy(false);
+    if (!result.ok) {
+      const text = describeError(result.error);
+      const field = fieldOf(result.error, { password: "password" });
+      setFieldError(field ? { field, text } : null);
+      setMessage({ text, tone: "error" });
+      if (result.error.code === "invalid_token") setToken(null);
+      return;
     }
+    setFieldError(null);
+    setDoneFor(token);
+    setMessage({ text: result.value.message, tone: "success" });
   }
 
   if (token === undefined) return <p>Loading…</p>;
+  if (!token) {
+    return (
+      <>
+        {message && <LiveMessage message={message} />}
+        <ForgotPasswordForm />
+      </>
+    );
+  }
+  const error = (field: string) => (fieldError?.field === field ? fieldError.text : null);
   return (
-    <>
-      {message && <p role="status">{message}</p>}
-      {done ? (token ? <p><a href="/">Continue to sign in</a></p> : null) : token ? (
-        <form onSubmit={submit}>
-          <p><label>New password <input name="password" type="password" autoComplete="new-password" minLength={8} maxLength={256} required /></label></p>
-          <p><label>Repeat it <input name="confirm" type="password" autoComplete="new-password" required /></label></p>
-          <button type="submit" disabled={busy}>Set new password</button>
-        </form>
+    <div className="card">
+      <LiveMessage message={message} />
+      {doneFor === token ? (
+        <p><a className="button" href="/sign-in">Continue to sign in</a></p>
       ) : (
-        <form onSubmit={submit}>
-          <p>Enter your account&apos;s email address and we will send you a link to choose a new password.</p>
-          <p><label>Email <input name="email" type="email" autoComplete="email" maxLength={254} required /></label></p>
-          <button type="submit" disabled={busy}>Send reset link</button>
+        <form onSubmit={submit} noValidate>
+          <Field id="password" label="New password" type="password" autoComplete="new-password" hint={`At least ${minLength} characters; common and breached passwords are refused.`} maxLength={4096} required error={error("password")} />
+          <Field id="confirm" label="Repeat it" type="password" autoComplete="new-password" required error={error("confirm")} />
+          <div className="actions">
+            <button type="submit" disabled={busy}>{busy ? "Saving…" : "Set new password"}</button>
+          </div>
         </form>
       )}
-    </>
+    </div>
   );
 }

@@ -10,7 +10,7 @@ export default async function VerifyEmailPage() {
   // Rendered per request, so that Next.js puts the CSP nonce from proxy.ts on its scripts.
   await connection();
   return (
-    <main>
+    <main id="main" className="narrow">
       <h1>Confirm your email address</h1>
       <VerifyEmailForm />
     </main>

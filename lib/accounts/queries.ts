@@ -63,3 +63,8 @@ export async function insertPasswordHistory(q: Queryable, userId: string, passwo
 export async function upgradePasswordHash(q: Queryable, userId: string, oldHash: string, newHash: string): Promise<void> {
   await q.query(sql`UPDATE users SET password_hash = ${newHash} WHERE id = ${userId} AND password_hash = ${oldHash}`);
 }
+
+/** Sets (or, with null, clears) the display name of a live account. */
+export async function updateUserName(q: Queryable, userId: string, name: string | null): Promise<void> {
+  await q.query(sql`UPDATE users SET name = ${name} WHERE id = ${userId} AND deleted_at IS NULL`);
+}

@@ -19,7 +19,8 @@ export type AuditEventType =
   | "backup_code.used" | "backup_codes.regenerated" | "device.trusted" | "device.revoked"
   | "role.changed" | "user.disabled" | "user.enabled" | "user.unlocked" | "admin.password_reset_sent"
   | "authz.denied" | "csrf.rejected" | "rate_limited" | "breach_check.unavailable"
-  | "cron.cleanup" | "cron.daily" | "security.alerts";
+  | "cron.cleanup" | "cron.daily" | "security.alerts"
+  | "profile.updated" | "user.deleted";
 
 /**
  * An object-level refusal: `actorId` named an object (a session, a trusted device) that belongs

@@ -80,4 +80,8 @@ export const templates = {
     to, template: "mfa_locked", subject: "Failed two-factor attempts on your account",
     text: `Someone entered your password correctly but then failed the two-factor step several times, so two-factor sign-in is paused for a while. If this was not you, your password is known to someone else: reset it now:\n\n${securityUrl}`,
   }),
+  accountDeleted: (to: string): MailMessage => ({
+    to, template: "account_deleted", subject: "Your account was deleted",
+    text: "Your account and the personal data it held were deleted; every session and device was signed out. This address can be used to create a new account. If you did not ask for this, reply to this message.",
+  }),
 };

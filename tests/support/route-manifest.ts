@@ -66,6 +66,11 @@ export const ROUTES: readonly RouteEntry[] = [
   { method: "GET", path: "/api/auth/sessions", mutates: false, expect: signedIn(200) },
   { method: "DELETE", path: "/api/auth/sessions/[id]", mutates: true, expect: signedIn(404), params: { id: PARAM.randomId } },
 
+  // the account pages' own routes
+  { method: "GET", path: "/api/auth/activity", mutates: false, expect: signedIn(200) },
+  { method: "POST", path: "/api/auth/profile", mutates: true, expect: all(400) },
+  { method: "POST", path: "/api/auth/account/delete", mutates: true, expect: all(400), reauth: true },
+
   // access and refresh tokens
   { method: "POST", path: "/api/auth/token", mutates: true, expect: signedIn(200) },
   { method: "POST", path: "/api/auth/token/refresh", mutates: true, expect: all(400) },
@@ -92,6 +97,7 @@ export const ROUTES: readonly RouteEntry[] = [
   { method: "GET", path: "/api/admin/users", mutates: false, expect: admin(200), permission: "users:read" },
   { method: "GET", path: "/api/admin/users/[id]", mutates: false, expect: admin(200), permission: "users:read", params: target },
   { method: "POST", path: "/api/admin/users/[id]/disable", mutates: true, expect: admin(200), permission: "users:write", reauth: true, params: target },
+  { method: "POST", path: "/api/admin/users/[id]/delete", mutates: true, expect: admin(400), permission: "users:write", reauth: true, params: target },
   { method: "POST", path: "/api/admin/users/[id]/enable", mutates: true, expect: admin(409), permission: "users:write", reauth: true, params: target },
   { method: "POST", path: "/api/admin/users/[id]/unlock", mutates: true, expect: admin(200), permission: "users:write", reauth: true, params: target },
   { method: "POST", path: "/api/admin/users/[id]/password-reset", mutates: true, expect: admin(202), permission: "sessions:revoke", reauth: true, params: target },

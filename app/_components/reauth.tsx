@@ -1,0 +1,71 @@
+"use client";
+/**
+ * Inline re-authentication: run(action) calls the API; when the API answers reauth_required
+ * (403), a password (and code) form appears where the action was, and after a successful
+ * POST /api/auth/reauth the action runs again. The page never decides by itself that a
+ * re-authentication is due: only the API's answer opens the form.
+ */
+import { useRef, useState, type FormEvent, type ReactNode } from "react";
+import { auth, type ApiResult } from "@/lib/client/client";
+import { describeError, fieldOf } from "./api-error";
+import { Field } from "./field";
+
+interface Pending {
+  resolve: (proceed: boolean) => void;
+}
+
+export function useReauth(options: { mfaEnabled: boolean }): { run: <T>(action: () => Promise<ApiResult<T>>) => Promise<ApiResult<T>>; prompt: ReactNode } {
+  const [pending, setPending] = useState<Pending | null>(null);
+  const [error, setError] = useState<{ field: string | null; text: string } | null>(null);
+  const [busy, setBusy] = useState(false);
+  const formId = useRef(`reauth-${Math.random().toString(36).slice(2, 8)}`).current;
+
+  async function run<T>(action: () => Promise<ApiResult<T>>): Promise<ApiResult<T>> {
+    const first = await action();
+    if (first.ok || first.error.code !== "reauth_required") return first;
+    const proceed = await new Promise<boolean>((resolve) => {
+      setError(null);
+      setPending({ resolve });
+    });
+    return proceed ? action() : first;
+  }
+
+  async function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    if (!pending) return;
+    const form = new FormData(event.currentTarget);
+    const code = String(form.get(`${formId}-code`) ?? "").trim();
+    setBusy(true);
+    const result = await auth.reauthenticate({ password: String(form.get(`${formId}-password`) ?? ""), ...(code ? { code } : {}) });
+    setBusy(false);
+    if (!result.ok) {
+      setError({ field: fieldOf(result.error, { password: "password", code: "code" }) ?? (result.error.code === "mfa_required" ? "code" : null), text: describeError(result.error) });
+      return;
+    }
+    setPending(null);
+    pending.resolve(true);
+  }
+
+  function cancel() {
+    pending?.resolve(false);
+    setPending(null);
+  }
+
+  const prompt = pending ? (
+    <form className="card" onSubmit={submit} aria-labelledby={`${formId}-title`}>
+      <h3 id={`${formId}-title`}>Confirm it is you</h3>
+      <p className="muted">This action needs your password again{options.mfaEnabled ? " and a code from your authenticator" : ""}.</p>
+      {error && !error.field && <p className="notice notice-error" role="alert">{error.text}</p>}
+      <Field id={`${formId}-password`} label="Current password" type="password" autoComplete="current-password" required autoFocus error={error?.field === "password" ? error.text : null} />
+      {options.mfaEnabled && (
+        <Field id={`${formId}-code`} label="Authentication code" hint="From your authenticator app, or a backup code." inputMode="text" autoComplete="one-time-code" required error={error?.field === "code" ? error.text : null} />
+      )}
+      <div className="actions">
+        <button type="submit" disabled={busy}>{busy ? "Confirming…" : "Confirm"}</button>
+        <button type="button" className="secondary" onClick={cancel}>Cancel</button>
+      </div>
+    </form>
+  ) : null;
+
+  return { run, prompt };
+}

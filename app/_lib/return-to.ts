@@ -1,0 +1,28 @@
+/**
+ * The `returnTo` of /sign-in: only a same-origin relative path is followed; anything else
+ * (an absolute URL, a protocol-relative `//host`, a `/\host` that browsers read as `//host`,
+ * control characters, a scheme) lands on `/`. An open redirect from the sign-in page would
+ * make phishing links look like ours.
+ */
+const BASE = "http://portcullis.invalid";
+const MAX_LENGTH = 2048;
+
+export function safeReturnTo(raw: unknown): string {
+  if (typeof raw !== "string" || raw.length === 0 || raw.length > MAX_LENGTH) return "/";
+  if (!raw.startsWith("/") || raw.startsWith("//") || raw.includes("\\")) return "/";
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u0020\u007f]/.test(raw)) return "/";
+  let url: URL;
+  try {
+    url = new URL(raw, BASE);
+  } catch {
+    return "/";
+  }
+  if (url.origin !== BASE) return "/";
+  return `${url.pathname}${url.search}${url.hash}`;
+}
+
+/** The sign-in address that brings a signed-out visitor back to `path` afterwards. */
+export function signInPath(path: string): string {
+  return `/sign-in?returnTo=${encodeURIComponent(safeReturnTo(path))}`;
+}

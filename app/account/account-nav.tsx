@@ -1,0 +1,17 @@
+const LINKS = [
+  { key: "account", href: "/account", label: "Account" },
+  { key: "security", href: "/account/security", label: "Security" },
+  { key: "activity", href: "/account/activity", label: "Activity" },
+] as const;
+
+export function AccountNav({ current }: { current: (typeof LINKS)[number]["key"] }) {
+  return (
+    <nav aria-label="Account">
+      <ul className="subnav">
+        {LINKS.map((l) => (
+          <li key={l.key}><a href={l.href} aria-current={l.key === current ? "page" : undefined}>{l.label}</a></li>
+        ))}
+      </ul>
+    </nav>
+  );
+}

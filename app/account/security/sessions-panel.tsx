@@ -1,0 +1,55 @@
+"use client";
+import { useCallback, useEffect, useState } from "react";
+import { auth, type PublicSession } from "@/lib/client/client";
+import { describeUserAgent, formatTime } from "@/lib/client/user-agent";
+import { LiveMessage, type Message } from "@/app/_components/field";
+import { describeError } from "@/app/_components/api-error";
+
+/** Where the account is signed in: device, IP, created, last active; this one marked; revoke. */
+export function SessionsPanel() {
+  const [sessions, setSessions] = useState<PublicSession[] | null>(null);
+  const [message, setMessage] = useState<Message | null>(null);
+
+  const load = useCallback(async () => {
+    const result = await auth.sessions();
+    if (result.ok) setSessions(result.value.sessions);
+    else if (result.error.code === "unauthenticated") window.location.assign("/sign-in?returnTo=%2Faccount%2Fsecurity");
+    else setMessage({ text: describeError(result.error), tone: "error" });
+  }, []);
+
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  async function revoke(session: PublicSession) {
+    const result = await auth.revokeSession(session.id);
+    if (!result.ok) return setMessage({ text: describeError(result.error), tone: "error" });
+    if (session.current) return window.location.assign("/sign-in");
+    setMessage({ text: `Signed out ${describeUserAgent(session.userAgent)}.`, tone: "success" });
+    await load();
+  }
+
+  return (
+    <section className="card" aria-labelledby="sessions-title">
+      <h2 id="sessions-title">Where you are signed in</h2>
+      <LiveMessage message={message} />
+      {sessions === null ? <p className="muted">Loading sessions…</p> : (
+        <ul className="list" aria-label="Sessions">
+          {sessions.map((s) => (
+            <li key={s.id} data-session-id={s.id}>
+              <div>
+                <strong>{describeUserAgent(s.userAgent)}</strong> {s.current && <span className="badge badge-ok">This device</span>}
+                <div className="small muted">
+                  {s.ip ?? "unknown IP"} · signed in {formatTime(s.createdAt)} · last active {formatTime(s.lastActivityAt)}
+                </div>
+              </div>
+              <button type="button" className="secondary" onClick={() => revoke(s)} aria-label={`Sign out ${describeUserAgent(s.userAgent)}${s.current ? " (this device)" : ` (${s.ip ?? "unknown IP"})`}`}>
+                Sign out
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,17 @@
+import type { Metadata } from "next";
+import { requireAdminPage } from "@/app/_lib/admin-page";
+import { AdminNav } from "../admin-nav";
+import { AuditSearch } from "./audit-search";
+
+export const metadata: Metadata = { title: "Audit log · Administration · Portcullis" };
+
+export default async function AuditPage() {
+  await requireAdminPage("audit:read", "/admin/audit");
+  return (
+    <main id="main">
+      <h1>Audit log</h1>
+      <AdminNav current="audit" />
+      <AuditSearch />
+    </main>
+  );
+}

@@ -1,0 +1,80 @@
+"use client";
+import { useCallback, useEffect, useState, type FormEvent } from "react";
+import { admin, type UserPage, type UserSearch as Search } from "@/lib/client/client";
+import { formatTime } from "@/lib/client/user-agent";
+import { Field, LiveMessage, type Message } from "@/app/_components/field";
+import { describeError } from "@/app/_components/api-error";
+
+const PAGE_SIZE = 20;
+
+/** Search by email or name, filter by status and role, newest first, page by page. */
+export function UserSearch() {
+  const [search, setSearch] = useState<Search>({});
+  const [users, setUsers] = useState<UserPage["users"] | null>(null);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [message, setMessage] = useState<Message | null>(null);
+
+  const load = useCallback(async (filter: Search, after: string | null) => {
+    const result = await admin.users({ ...filter, limit: PAGE_SIZE, ...(after ? { cursor: after } : {}) });
+    if (!result.ok) return setMessage({ text: describeError(result.error), tone: "error" });
+    setMessage(null);
+    setUsers((prev) => [...(after && prev ? prev : []), ...result.value.users]);
+    setCursor(result.value.nextCursor);
+  }, []);
+
+  useEffect(() => {
+    void load({}, null);
+  }, [load]);
+
+  function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    const q = String(form.get("q") ?? "").trim();
+    const status = String(form.get("status") ?? "");
+    const role = String(form.get("role") ?? "").trim();
+    const next: Search = { ...(q ? { q } : {}), ...(status === "active" || status === "disabled" ? { status } : {}), ...(role ? { role } : {}) };
+    setSearch(next);
+    void load(next, null);
+  }
+
+  return (
+    <section className="card" aria-labelledby="users-title">
+      <h2 id="users-title">Users</h2>
+      <form onSubmit={submit} className="inline-form" role="search" aria-label="Users">
+        <Field id="q" label="Email or name" type="search" autoComplete="off" maxLength={254} />
+        <div className="field">
+          <label htmlFor="status">Status</label>
+          <select id="status" name="status" defaultValue="">
+            <option value="">Any</option>
+            <option value="active">Active</option>
+            <option value="disabled">Disabled</option>
+          </select>
+        </div>
+        <Field id="role" label="Role" type="text" autoComplete="off" maxLength={40} />
+        <button type="submit">Search</button>
+      </form>
+      <LiveMessage message={message} />
+      {users === null ? <p className="muted">Loading users…</p> : users.length === 0 ? <p>No users match.</p> : (
+        <div className="table-wrap">
+          <table>
+            <thead>
+              <tr><th scope="col">Email</th><th scope="col">Name</th><th scope="col">Status</th><th scope="col">Roles</th><th scope="col">Created</th></tr>
+            </thead>
+            <tbody>
+              {users.map((u) => (
+                <tr key={u.id}>
+                  <td><a href={`/admin/users/${u.id}`}>{u.email}</a>{!u.emailVerified && <span className="small muted"> (unverified)</span>}</td>
+                  <td>{u.name ?? "—"}</td>
+                  <td>{u.status === "active" ? "Active" : <span className="badge badge-warn">Disabled</span>}</td>
+                  <td>{u.roles.join(", ") || "—"}</td>
+                  <td>{formatTime(u.createdAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {cursor && <p><button type="button" className="secondary" onClick={() => load(search, cursor)}>Next {PAGE_SIZE} users</button></p>}
+    </section>
+  );
+}

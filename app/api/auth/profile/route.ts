@@ -1,0 +1,19 @@
+import { z } from "zod";
+import { text } from "@/lib/http/text";
+import { route } from "@/app/_lib/route";
+import { readBodyWithSession, withAuthCookie } from "@/app/_lib/auth";
+import { json } from "@/lib/http/response";
+import { updateProfile } from "@/lib/accounts/profile";
+import { publicUser } from "@/lib/sessions/views";
+
+// An empty or blank name clears it, as register leaves it unset.
+const body = z.object({ name: text().trim().max(200).nullable().transform((n) => (n ? n : null)) }).strict();
+
+/** Updates the signed-in user's display name; answers with the updated public user. */
+export const POST = route(async (request, ctx) => {
+  const parsed = await readBodyWithSession(request, ctx, body);
+  if (!parsed.ok) return parsed.response;
+  const { input, auth } = parsed;
+  await updateProfile(ctx.db, { userId: auth.user.id, sessionId: auth.session.id, name: input.name, now: ctx.now, actor: ctx.actor });
+  return withAuthCookie(json({ user: publicUser({ ...auth.user, name: input.name }) }), auth);
+});

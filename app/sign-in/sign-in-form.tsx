@@ -1,0 +1,103 @@
+"use client";
+/**
+ * Email and password, then (when the API answers mfa_required) the second step: a TOTP code
+ * or a backup code, and "trust this device". Every outcome is the API's: wrong credentials,
+ * a lock with its time left (429 + Retry-After), 503. On success a full navigation to
+ * returnTo (already reduced to a same-origin path by the server page).
+ */
+import { useState, type FormEvent } from "react";
+import { auth, type ApiError } from "@/lib/client/client";
+import { Field, LiveMessage, type Message } from "@/app/_components/field";
+import { describeError, fieldOf } from "@/app/_components/api-error";
+
+type Step = { kind: "password" } | { kind: "second"; challenge: string; backup: boolean };
+
+export function SignInForm({ returnTo }: { returnTo: string }) {
+  const [step, setStep] = useState<Step>({ kind: "password" });
+  const [message, setMessage] = useState<Message | null>(null);
+  const [fieldError, setFieldError] = useState<{ field: string; text: string } | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  function fail(error: ApiError, fields: Record<string, string>) {
+    const text = describeError(error);
+    const field = fieldOf(error, fields);
+    setFieldError(field ? { field, text } : null);
+    setMessage({ text, tone: "error" });
+  }
+
+  async function signIn(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    setBusy(true);
+    setMessage(null);
+    const result = await auth.signIn({ email: String(form.get("email") ?? ""), password: String(form.get("password") ?? "") });
+    setBusy(false);
+    if (!result.ok) return fail(result.error, { email: "email", password: "password" });
+    setFieldError(null);
+    if (result.value.status === "mfa_required") {
+      setStep({ kind: "second", challenge: result.value.challenge, backup: false });
+      return;
+    }
+    setMessage({ text: "Signed in.", tone: "success" });
+    window.location.assign(returnTo);
+  }
+
+  async function secondStep(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    if (step.kind !== "second") return;
+    const form = new FormData(event.currentTarget);
+    setBusy(true);
+    setMessage(null);
+    const result = await auth.completeSecondStep({ challenge: step.challenge, code: String(form.get("code") ?? ""), trustDevice: form.get("trust") === "on" });
+    setBusy(false);
+    if (!result.ok) {
+      if (result.error.code === "invalid_challenge") setStep({ kind: "password" });
+      return fail(result.error, { code: "code" });
+    }
+    setMessage({ text: "Signed in.", tone: "success" });
+    window.location.assign(returnTo);
+  }
+
+  const error = (field: string) => (fieldError?.field === field ? fieldError.text : null);
+
+  if (step.kind === "second") {
+    return (
+      <div className="card">
+        <LiveMessage message={message} />
+        <form onSubmit={secondStep} noValidate>
+          <h2>Two-step verification</h2>
+          {step.backup ? (
+            <Field key="backup" id="code" label="Backup code" hint="One of the backup codes you saved. Each works once." autoComplete="off" autoCapitalize="none" spellCheck={false} required autoFocus error={error("code")} />
+          ) : (
+            <Field key="totp" id="code" label="Authentication code" hint="The 6-digit code from your authenticator app." inputMode="numeric" autoComplete="one-time-code" pattern="[0-9 ]*" maxLength={8} required autoFocus error={error("code")} />
+          )}
+          <div className="check">
+            <input id="trust" name="trust" type="checkbox" />
+            <label htmlFor="trust">Trust this device: skip this step here next time</label>
+          </div>
+          <div className="actions">
+            <button type="submit" disabled={busy}>{busy ? "Checking…" : "Verify"}</button>
+            <button type="button" className="link" onClick={() => { setFieldError(null); setStep({ ...step, backup: !step.backup }); }}>
+              {step.backup ? "Use your authenticator app instead" : "Use a backup code instead"}
+            </button>
+          </div>
+        </form>
+      </div>
+    );
+  }
+
+  return (
+    <div className="card">
+      <LiveMessage message={message} />
+      <form onSubmit={signIn} noValidate>
+        <Field id="email" label="Email address" type="email" autoComplete="username" inputMode="email" maxLength={254} required autoFocus error={error("email")} />
+        <Field id="password" label="Password" type="password" autoComplete="current-password" required error={error("password")} />
+        <div className="actions">
+          <button type="submit" disabled={busy}>{busy ? "Signing in…" : "Sign in"}</button>
+          <a href="/forgot-password">Forgot your password?</a>
+        </div>
+      </form>
+      <p className="small muted">New here? <a href="/sign-up">Create an account</a>.</p>
+    </div>
+  );
+}
