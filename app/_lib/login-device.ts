@@ -2,7 +2,7 @@
 import type { RequestContext } from "@/lib/http/context";
 import { cookieName, readCookie, serializeCookie } from "@/lib/http/cookies";
 import { secondsBetween } from "@/lib/clock";
-import { LOGIN_DEVICE_COOKIE } from "@/lib/accounts/login-devices";
+import { LOGIN_DEVICE_COOKIE } from "@/lib/users/login-devices";
 
 export function readLoginDeviceCookie(request: Request, ctx: RequestContext): string | null {
   return readCookie(request, cookieName(LOGIN_DEVICE_COOKIE, ctx.config.secureCookies));

@@ -6,8 +6,8 @@
  * so it uses the same actor/target indexes and keyset cursor.
  */
 import type { Queryable } from "../db";
-import { decodeCursor } from "../admin/cursor";
-import { isAuditId, searchAuditLog } from "../admin/audit-search";
+import { decodeCursor } from "../http/cursor";
+import { isAuditId, searchAuditLog } from "../audit/audit-search";
 import { err, ok, type Result } from "../errors";
 
 export interface ActivityEntry {

@@ -17,8 +17,8 @@ import type { Actor } from "../http/context";
 import { recordAuditEvent } from "../audit/audit";
 import { queueMail } from "../email/mailer";
 import { templates } from "../email/templates";
-import { subjectHash } from "./email";
-import { deleteLoginThrottle } from "../admin/queries";
+import { subjectHash } from "../users/email";
+import { clearThrottle } from "./throttle";
 import {
   anonymiseUser, countSoleRoleAssigners, deleteUserBackupCodes, deleteUserMfaChallenges, deleteUserMfaFactors, deleteUserOauthAccounts,
   deleteUserOneTimeTokens, deleteUserPasswordHistory, deleteUserRoles, deleteUserSessions, deleteUserTrustedDevices, lockLiveUser,
@@ -48,7 +48,7 @@ export async function deleteAccount(db: Db, input: AccountDeletion, cfg: Pick<Co
     await deleteUserPasswordHistory(tx, user.id);
     await deleteUserRoles(tx, user.id);
     await deleteUserOauthAccounts(tx, user.id);
-    await deleteLoginThrottle(tx, subjectHash(user.email));
+    await clearThrottle(tx, subjectHash(user.email));
     await anonymiseUser(tx, user.id, input.now);
     await queueMail(tx, templates.accountDeleted(user.email), cfg.mailTransport, input.now);
     await recordAuditEvent(tx, {

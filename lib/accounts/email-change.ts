@@ -21,11 +21,11 @@ import type { Actor } from "../http/context";
 import { recordAuditEvent } from "../audit/audit";
 import { queueMail } from "../email/mailer";
 import { link, templates } from "../email/templates";
-import { issueOneTimeToken } from "../tokens/one-time";
+import { issueOneTimeToken } from "../one-time-tokens/one-time-tokens";
 import type { SessionUser } from "../sessions/sessions";
-import { subjectHash } from "./email";
+import { subjectHash } from "../users/email";
 import { allowMailToAddress, consumeMailIpLimit } from "./mail-limits";
-import { findUserByEmail } from "./queries";
+import { findUserByEmail } from "../users/queries";
 import { changeUserEmail } from "./lifecycle-queries";
 import { RESET_PAGE } from "./password-reset";
 

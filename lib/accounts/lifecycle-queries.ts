@@ -3,7 +3,7 @@
  * verification and email change. snake_case rows become camelCase here.
  */
 import { sql, type Queryable } from "../db";
-import type { OneTimePurpose } from "../tokens/one-time";
+import type { OneTimePurpose } from "../one-time-tokens/one-time-tokens";
 
 export interface LiveToken {
   readonly userId: string;

@@ -13,7 +13,7 @@
 import type { Config } from "../config";
 import type { Queryable } from "../db";
 import { consumeRateLimit, ipKey, type RateLimitVerdict } from "../rate-limit/rate-limit";
-import { subjectHash } from "./email";
+import { subjectHash } from "../users/email";
 
 export type MailPurpose = "password-reset" | "email-verification" | "email-change";
 

@@ -25,14 +25,14 @@ import { checkNewPassword, shapeOf } from "../passwords/check";
 import { hashPassword } from "../passwords/hasher";
 import { revokeUserSessions } from "../sessions/queries";
 import { rotateSession, type IssuedSession, type SessionRecord, type SessionUser } from "../sessions/sessions";
-import { subjectHash } from "./email";
-import { insertPasswordHistory } from "./queries";
+import { subjectHash } from "../users/email";
+import { insertPasswordHistory } from "../users/queries";
 import { prunePasswordHistory, setPasswordHash, voidUserTokens } from "./lifecycle-queries";
 import { verifyCredentials } from "./sign-in";
 import { clearThrottle } from "./throttle";
 import { RESET_PAGE } from "./password-reset";
 import { hasActiveMfa } from "../mfa/status";
-import { verifySecondFactor } from "../mfa/second-factor";
+import { verifySecondFactor } from "../mfa/verification";
 import { endPlantedAccess } from "../mfa/recovery";
 
 export interface ChangePasswordInput {

@@ -6,7 +6,7 @@
 import type { Db } from "../db";
 import type { Actor } from "../http/context";
 import { recordAuditEvent } from "../audit/audit";
-import { updateUserName } from "./queries";
+import { updateUserName } from "../users/queries";
 
 export async function updateProfile(db: Db, input: { userId: string; sessionId: string; name: string | null; now: Date; actor: Actor }): Promise<void> {
   await db.transaction(async (tx) => {

@@ -16,9 +16,9 @@ import { queueMail } from "../email/mailer";
 import { link, templates } from "../email/templates";
 import { hashPassword } from "../passwords/hasher";
 import { checkNewPassword } from "../passwords/check";
-import { issueOneTimeToken } from "../tokens/one-time";
-import { subjectHash } from "./email";
-import { findUserByEmail, insertPasswordHistory, insertUserIfAbsent } from "./queries";
+import { issueOneTimeToken } from "../one-time-tokens/one-time-tokens";
+import { subjectHash } from "../users/email";
+import { findUserByEmail, insertPasswordHistory, insertUserIfAbsent } from "../users/queries";
 
 export interface RegisterInput {
   readonly email: string;

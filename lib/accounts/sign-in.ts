@@ -26,10 +26,10 @@ import { createSession, type IssuedSession } from "../sessions/sessions";
 import { createMfaChallenge } from "../mfa/challenge";
 import { hasActiveMfa } from "../mfa/status";
 import { findTrustedDevice } from "../mfa/trusted-devices";
-import { subjectHash } from "./email";
+import { subjectHash } from "../users/email";
 import { clearThrottle, takeSignInSlot } from "./throttle";
-import { renewLoginDevice, resetLoginDevice, takeLoginDeviceSlot } from "./login-devices";
-import { findUserByEmail, upgradePasswordHash, type UserRecord } from "./queries";
+import { renewLoginDevice, resetLoginDevice, takeLoginDeviceSlot } from "../users/login-devices";
+import { findUserByEmail, upgradePasswordHash, type UserRecord } from "../users/queries";
 
 export interface Credentials {
   readonly email: string;

@@ -76,7 +76,9 @@ export async function takeSignInSlot(q: Queryable, subject: string, now: Date, c
   return { taken: true, lockedNow: row.locked_now || row.hard_locked_now, lockedUntil: row.locked_until, hardLocked: row.hard_locked };
 }
 
-export async function clearThrottle(q: Queryable, subject: string): Promise<void> {
-  await q.query(sql`DELETE FROM login_throttles WHERE subject_hash = ${subject}`);
+/** Forgets an identifier's failures and locks; true when there was something to forget. */
+export async function clearThrottle(q: Queryable, subject: string): Promise<boolean> {
+  const result = await q.query(sql`DELETE FROM login_throttles WHERE subject_hash = ${subject}`);
+  return result.rowCount > 0;
 }
 

@@ -14,7 +14,7 @@ import { err, ok, type Result } from "../errors";
 import { queueMail } from "../email/mailer";
 import { link, templates } from "../email/templates";
 import { consumeRateLimit } from "../rate-limit/rate-limit";
-import { issueOneTimeToken } from "../tokens/one-time";
+import { issueOneTimeToken } from "../one-time-tokens/one-time-tokens";
 import { RESET_PAGE } from "../accounts/password-reset";
 import { recordAdminEvent, type AdminAction } from "./action";
 import { findUserStatus } from "./queries";

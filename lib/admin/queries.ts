@@ -4,7 +4,7 @@
  * carry a password or its hash.
  */
 import { joinSql, sql, type Queryable } from "../db";
-import type { Cursor } from "./cursor";
+import type { Cursor } from "../http/cursor";
 import { UUID_PATTERN } from "./search-params";
 
 export interface UserSearch {
@@ -170,7 +170,3 @@ export async function clearMfaLock(q: Queryable, userId: string): Promise<boolea
 }
 
 /** Removes the sign-in throttle of a subject; true when one existed. */
-export async function deleteLoginThrottle(q: Queryable, subjectHash: string): Promise<boolean> {
-  const result = await q.query(sql`DELETE FROM login_throttles WHERE subject_hash = ${subjectHash}`);
-  return result.rowCount > 0;
-}

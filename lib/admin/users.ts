@@ -16,13 +16,13 @@
  */
 import type { Db } from "../db";
 import { err, ok, type Result } from "../errors";
-import { subjectHash } from "../accounts/email";
+import { subjectHash } from "../users/email";
 import { revokeUserSessions } from "../sessions/queries";
-import { encodeCursor } from "./cursor";
+import { encodeCursor } from "../http/cursor";
+import { clearThrottle } from "../accounts/throttle";
 import { recordAdminEvent, type AdminAction } from "./action";
 import {
   clearMfaLock,
-  deleteLoginThrottle,
   findUserSecurityStatus,
   findUserStatus,
   markUserDisabled,
@@ -144,7 +144,7 @@ export async function unlockUser(db: Db, userId: string, action: AdminAction): P
   return db.transaction(async (tx) => {
     const user = await findUserStatus(tx, userId);
     if (!user) return err("not_found");
-    const signInUnlocked = await deleteLoginThrottle(tx, subjectHash(user.email));
+    const signInUnlocked = await clearThrottle(tx, subjectHash(user.email));
     const mfaUnlocked = await clearMfaLock(tx, userId);
     await recordAdminEvent(tx, action, "user.unlocked", userId, { signInUnlocked, mfaUnlocked });
     return ok({ signInUnlocked, mfaUnlocked });

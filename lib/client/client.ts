@@ -14,9 +14,9 @@
  */
 import type { ErrorCode } from "../errors";
 import type { PublicSession, PublicUser } from "../sessions/views";
-import type { PublicDevice } from "../mfa/devices";
+import type { PublicDevice } from "../mfa/trusted-devices";
 import type { AdminUserDetail, UserPage } from "../admin/users";
-import type { AuditPage } from "../admin/audit-search";
+import type { AuditPage } from "../audit/audit-search";
 import type { SecurityAlerts } from "../admin/alerts";
 import type { ActivityPage } from "../accounts/activity";
 

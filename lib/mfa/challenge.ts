@@ -4,12 +4,10 @@
  * MFA_CHALLENGE_TTL_SECONDS (default 5 minutes), bound to one user and one sign-in attempt,
  * spent by the second step. It is not a session: no protected route accepts it.
  */
+import { mintSplitToken, parseSplitToken, verifySplitSecret, } from "../crypto/split-token";
 import { sql, type Queryable } from "../db";
 import { addSeconds } from "../clock";
-import { sha256Hex, timingSafeEqual } from "../crypto/digest";
-import { randomToken } from "../crypto/random";
 
-const TOKEN_PATTERN = /^([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/;
 
 export interface ChallengeInput {
   readonly userId: string;
@@ -21,13 +19,12 @@ export interface ChallengeInput {
 }
 
 export async function createMfaChallenge(q: Queryable, input: ChallengeInput): Promise<{ token: string; expiresAt: Date }> {
-  const id = randomToken(16);
-  const secret = randomToken(32);
+  const minted = mintSplitToken();
   const expiresAt = addSeconds(input.now, input.ttlSeconds);
   await q.query(sql`
     INSERT INTO mfa_challenges (id, secret_hash, user_id, purpose, created_at, expires_at, ip, user_agent)
-    VALUES (${id}, ${sha256Hex(secret)}, ${input.userId}, ${input.purpose}, ${input.now}, ${expiresAt}, ${input.ip}, ${input.userAgent})`);
-  return { token: `${id}.${secret}`, expiresAt };
+    VALUES (${minted.id}, ${minted.secretHash}, ${input.userId}, ${input.purpose}, ${input.now}, ${expiresAt}, ${input.ip}, ${input.userAgent})`);
+  return { token: minted.token, expiresAt };
 }
 
 export interface LiveChallenge {
@@ -38,13 +35,13 @@ export interface LiveChallenge {
 
 /** Finds an unspent, unexpired challenge by token (does not spend it). */
 export async function findMfaChallenge(q: Queryable, token: string, now: Date): Promise<LiveChallenge | null> {
-  const match = TOKEN_PATTERN.exec(token);
-  if (!match) return null;
+  const parsed = parseSplitToken(token);
+  if (!parsed) return null;
   const { rows } = await q.query<{ id: string; secret_hash: string; user_id: string; purpose: "login" | "token" }>(sql`
     SELECT id, secret_hash, user_id, purpose FROM mfa_challenges
-    WHERE id = ${match[1]!} AND used_at IS NULL AND expires_at > ${now}`);
+    WHERE id = ${parsed.id} AND used_at IS NULL AND expires_at > ${now}`);
   const row = rows[0];
-  if (!row || !timingSafeEqual(sha256Hex(match[2]!), row.secret_hash)) return null;
+  if (!row || !verifySplitSecret(parsed.secret, row.secret_hash)) return null;
   return { id: row.id, userId: row.user_id, purpose: row.purpose };
 }
 

@@ -4,13 +4,14 @@
  * stored), valid TRUSTED_DEVICE_TTL_SECONDS (default 30 days). A trusted device skips the
  * second step only for its own user, and can be listed and revoked.
  */
+import { mintSplitToken, parseSplitToken, splitTokenId, verifySplitSecret, } from "../crypto/split-token";
 import { sql, type Queryable } from "../db";
 import { addSeconds } from "../clock";
-import { sha256Hex, timingSafeEqual } from "../crypto/digest";
-import { randomToken } from "../crypto/random";
+import type { Db } from "../db";
+import type { Actor } from "../http/context";
+import { recordAuditEvent, recordObjectDenial } from "../audit/audit";
 
 export const TRUSTED_DEVICE_COOKIE = "portcullis_device";
-const TOKEN_PATTERN = /^([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/;
 
 export interface TrustedDevice {
   readonly id: string;
@@ -38,25 +39,24 @@ export async function trustDevice(
   q: Queryable,
   input: { userId: string; label: string | null; ip: string | null; now: Date; ttlSeconds: number },
 ): Promise<{ token: string; device: TrustedDevice }> {
-  const id = randomToken(16);
-  const secret = randomToken(32);
+  const minted = mintSplitToken();
   const { rows } = await q.query<DeviceRow>(sql`
     INSERT INTO trusted_devices (id, user_id, secret_hash, label, ip, created_at, last_used_at, expires_at)
-    VALUES (${id}, ${input.userId}, ${sha256Hex(secret)}, ${input.label}, ${input.ip}, ${input.now}, ${input.now}, ${addSeconds(input.now, input.ttlSeconds)})
+    VALUES (${minted.id}, ${input.userId}, ${minted.secretHash}, ${input.label}, ${input.ip}, ${input.now}, ${input.now}, ${addSeconds(input.now, input.ttlSeconds)})
     RETURNING id, label, host(ip) AS ip, created_at, last_used_at, expires_at`);
-  return { token: `${id}.${secret}`, device: toDevice(rows[0]!) };
+  return { token: minted.token, device: toDevice(rows[0]!) };
 }
 
 /** The live trusted device this token names, if it belongs to `userId`. */
 export async function findTrustedDevice(q: Queryable, token: string, userId: string, now: Date): Promise<TrustedDevice | null> {
-  const match = TOKEN_PATTERN.exec(token);
-  if (!match) return null;
+  const parsed = parseSplitToken(token);
+  if (!parsed) return null;
   const { rows } = await q.query<DeviceRow & { secret_hash: string }>(sql`
     SELECT id, label, host(ip) AS ip, created_at, last_used_at, expires_at, secret_hash FROM trusted_devices
-    WHERE id = ${match[1]!} AND user_id = ${userId} AND revoked_at IS NULL AND expires_at > ${now}`);
+    WHERE id = ${parsed.id} AND user_id = ${userId} AND revoked_at IS NULL AND expires_at > ${now}`);
   const row = rows[0];
   // only a device that proved its secret is marked as used
-  if (!row || !timingSafeEqual(sha256Hex(match[2]!), row.secret_hash)) return null;
+  if (!row || !verifySplitSecret(parsed.secret, row.secret_hash)) return null;
   await q.query(sql`UPDATE trusted_devices SET last_used_at = ${now} WHERE id = ${row.id}`);
   return toDevice({ ...row, last_used_at: now });
 }
@@ -85,4 +85,59 @@ export async function revokeTrustedDevice(q: Queryable, userId: string, id: stri
 export async function revokeAllTrustedDevices(q: Queryable, userId: string, now: Date): Promise<number> {
   const result = await q.query(sql`UPDATE trusted_devices SET revoked_at = ${now} WHERE user_id = ${userId} AND revoked_at IS NULL`);
   return result.rowCount;
+}
+
+// The owner's view: a public list (ids and metadata, never token material) and revocation by
+// id, object-level authorised in SQL (another user's id is not found) and audited (device.revoked).
+
+export interface PublicDevice {
+  readonly id: string;
+  readonly label: string | null;
+  readonly ip: string | null;
+  readonly createdAt: string;
+  readonly lastUsedAt: string;
+  readonly expiresAt: string;
+  /** True for the device this request came from. */
+  readonly current: boolean;
+}
+
+/** The id part of a trusted-device token ("id.secret"): not secret, it names the row. */
+export function deviceIdOf(token: string | null): string | null {
+  return splitTokenId(token);
+}
+
+export async function listDevices(db: Db, userId: string, currentToken: string | null, now: Date): Promise<PublicDevice[]> {
+  const currentId = deviceIdOf(currentToken);
+  const devices = await listTrustedDevices(db, userId, now);
+  return devices.map((d) => ({
+    id: d.id,
+    label: d.label,
+    ip: d.ip,
+    createdAt: d.createdAt.toISOString(),
+    lastUsedAt: d.lastUsedAt.toISOString(),
+    expiresAt: d.expiresAt.toISOString(),
+    current: d.id === currentId,
+  }));
+}
+
+/** Revokes one of the user's devices; false if it is not theirs (audited as authz.denied), unknown or already revoked. */
+export async function revokeDevice(db: Db, input: { userId: string; deviceId: string; sessionId: string; now: Date; actor: Actor }): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const revoked = await revokeTrustedDevice(tx, input.userId, input.deviceId, input.now);
+    if (revoked) {
+      await recordAuditEvent(tx, {
+        type: "device.revoked", result: "success", actor: input.actor, actorId: input.userId, targetId: input.userId,
+        sessionId: input.sessionId, now: input.now, details: { deviceId: input.deviceId },
+      });
+      return true;
+    }
+    const owner = await findTrustedDeviceOwner(tx, input.deviceId);
+    if (owner !== null && owner !== input.userId) {
+      await recordObjectDenial(tx, {
+        actor: input.actor, actorId: input.userId, ownerId: owner, sessionId: input.sessionId, now: input.now,
+        object: "device", objectId: input.deviceId, scope: "own",
+      });
+    }
+    return false;
+  });
 }

@@ -28,7 +28,7 @@ import type { Db, Queryable } from "../db";
 import { err, ok, type Result } from "../errors";
 import type { Actor } from "../http/context";
 import { recordAuditEvent } from "../audit/audit";
-import { findUserById } from "../accounts/queries";
+import { findUserById } from "../users/queries";
 import { markSessionsForRotation, revokeUserSessions } from "../sessions/queries";
 import { countOtherActiveHolders, deleteUserRole, findRoleForUpdate, findUserRoles, insertUserRole } from "./queries";
 

@@ -12,10 +12,9 @@
  * at every privilege change), stale sessions (server-side expiry, revocation by id is
  * immediate). References: Copenhagen Book "sessions"; ASVS V7; checklist #23-#31.
  */
+import { mintSplitToken, parseSplitToken, verifySplitSecret, type ParsedSplitToken } from "../crypto/split-token";
 import type { Config } from "../config";
 import { addSeconds } from "../clock";
-import { sha256Hex, timingSafeEqual } from "../crypto/digest";
-import { randomToken } from "../crypto/random";
 import type { Queryable } from "../db";
 import {
   findSessionWithUser,
@@ -29,9 +28,6 @@ import {
 export type { SessionRecord, SessionUser } from "./queries";
 
 export const SESSION_COOKIE = "portcullis_session";
-const ID_BYTES = 16;
-const SECRET_BYTES = 32;
-const TOKEN_PATTERN = /^([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/;
 
 export type SessionTimeouts = Pick<
   Config,
@@ -58,9 +54,8 @@ function timeoutsFor(aal: 1 | 2, cfg: SessionTimeouts): { idle: number; absolute
     : { idle: cfg.SESSION_IDLE_TIMEOUT_SECONDS, absolute: cfg.SESSION_ABSOLUTE_TIMEOUT_SECONDS };
 }
 
-export function parseSessionToken(token: string): { id: string; secret: string } | null {
-  const match = TOKEN_PATTERN.exec(token);
-  return match ? { id: match[1]!, secret: match[2]! } : null;
+export function parseSessionToken(token: string): ParsedSplitToken | null {
+  return parseSplitToken(token);
 }
 
 export interface CreateSessionInput {
@@ -76,15 +71,14 @@ export interface CreateSessionInput {
 }
 
 export async function createSession(q: Queryable, input: CreateSessionInput, cfg: SessionTimeouts): Promise<IssuedSession> {
-  const id = randomToken(ID_BYTES);
-  const secret = randomToken(SECRET_BYTES);
+  const minted = mintSplitToken();
   const limits = timeoutsFor(input.aal, cfg);
   const cap = addSeconds(input.now, limits.absolute);
   const absoluteExpiresAt = input.absoluteExpiresAt && input.absoluteExpiresAt < cap ? input.absoluteExpiresAt : cap;
   const idle = addSeconds(input.now, limits.idle);
   const session = await insertSession(q, {
-    id,
-    secretHash: sha256Hex(secret),
+    id: minted.id,
+    secretHash: minted.secretHash,
     userId: input.userId,
     aal: input.aal,
     amr: input.amr,
@@ -95,7 +89,7 @@ export async function createSession(q: Queryable, input: CreateSessionInput, cfg
     ip: input.ip,
     userAgent: input.userAgent,
   });
-  return { token: `${id}.${secret}`, session };
+  return { token: minted.token, session };
 }
 
 /**
@@ -109,7 +103,7 @@ export async function validateSessionToken(q: Queryable, token: string, now: Dat
   const found = await findSessionWithUser(q, parsed.id);
   if (!found) return null;
   const { session, user } = found;
-  if (!timingSafeEqual(sha256Hex(parsed.secret), session.secretHash)) return null;
+  if (!verifySplitSecret(parsed.secret, session.secretHash)) return null;
   if (session.revokedAt !== null || !user.active) return null;
   if (now >= session.idleExpiresAt || now >= session.absoluteExpiresAt) return null;
   const writeInterval = cfg.SESSION_ACTIVITY_WRITE_INTERVAL_SECONDS;

@@ -35,7 +35,6 @@ import { recordAuditEvent } from "../audit/audit";
 import { sha256Hex } from "../crypto/digest";
 import { base64url, fromBase64url, randomToken } from "../crypto/random";
 import { consumeRateLimit, ipKey } from "../rate-limit/rate-limit";
-import { signIn, type SignInInput } from "../accounts/sign-in";
 import { createSession, type SessionRecord, type SessionUser } from "../sessions/sessions";
 import { findSessionWithUser, revokeSessionById } from "../sessions/queries";
 import { signAccessToken, signingKeys } from "./jwt";
@@ -161,24 +160,6 @@ export async function issueTokenPair(tx: Queryable, input: IssueTokenPairInput, 
     details: { source: input.source, aal: session.aal, ...(input.derivedFromSessionId ? { derivedFromSessionId: input.derivedFromSessionId } : {}) },
   });
   return { accessToken: access.token, expiresInSeconds: access.expiresInSeconds, refreshToken, refreshExpiresAt: session.idleExpiresAt, sessionId: session.id };
-}
-
-export type CredentialsExchange =
-  | { readonly kind: "tokens"; readonly pair: IssuedTokenPair }
-  | { readonly kind: "mfa_required"; readonly challenge: { token: string; expiresAt: Date } };
-
-/**
- * Email and password for a token pair, through sign-in with all its throttles. An account with
- * a second factor gets the MFA challenge (purpose "token") instead; the MFA step then creates
- * the aal2 session and calls issueTokenPair.
- */
-export async function exchangeCredentials(db: Db, input: Omit<SignInInput, "purpose">, cfg: Config): Promise<Result<CredentialsExchange>> {
-  const signedIn = await signIn(db, { ...input, purpose: "token" }, cfg);
-  if (!signedIn.ok) return signedIn;
-  const outcome = signedIn.value;
-  if (outcome.kind === "mfa_required") return ok({ kind: "mfa_required", challenge: outcome.challenge });
-  const pair = await db.transaction((tx) => issueTokenPair(tx, { sessionId: outcome.issued.session.id, now: input.now, actor: input.actor, source: "password" }, cfg));
-  return ok({ kind: "tokens", pair });
 }
 
 /**

@@ -8,7 +8,7 @@ import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { randomBytes } from "node:crypto";
 import { resetDb, testDb } from "../support/db";
 import { sql, type Db, type SqlQuery } from "../../lib/db";
-import { insertUserIfAbsent } from "../../lib/accounts/queries";
+import { insertUserIfAbsent } from "../../lib/users/queries";
 
 const USER = "00000000-0000-4000-8000-000000000001";
 const OTHER_USER = "00000000-0000-4000-8000-000000000002";

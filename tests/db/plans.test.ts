@@ -9,8 +9,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { resetDb, testDb } from "../support/db";
 import { sql, type Db, type Queryable, type SqlQuery } from "../../lib/db";
 import { findSessionWithUser, listLiveSessions, revokeUserSessions } from "../../lib/sessions/queries";
-import { redeemOneTimeToken } from "../../lib/tokens/one-time";
-import { findUserByEmail } from "../../lib/accounts/queries";
+import { redeemOneTimeToken } from "../../lib/one-time-tokens/one-time-tokens";
+import { findUserByEmail } from "../../lib/users/queries";
 import { sha256Hex } from "../../lib/crypto/digest";
 
 const ROWS = 100_000;

@@ -7,7 +7,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { randomBytes } from "node:crypto";
 import { resetDb, testDb } from "../support/db";
 import { sql, type Db } from "../../lib/db";
-import { subjectHash } from "../../lib/accounts/email";
+import { subjectHash } from "../../lib/users/email";
 
 const hex64 = () => randomBytes(32).toString("hex");
 const HASH = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA";

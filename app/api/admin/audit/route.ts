@@ -4,9 +4,9 @@ import { route } from "@/app/_lib/route";
 import { refusal, requirePermission } from "@/app/_lib/authorize";
 import { withAuthCookie } from "@/app/_lib/auth";
 import { json, jsonError } from "@/lib/http/response";
-import { decodeCursor } from "@/lib/admin/cursor";
+import { decodeCursor } from "@/lib/http/cursor";
 import { UUID_PATTERN, parseSearchParams } from "@/lib/admin/search-params";
-import { isAuditId, searchAuditLog } from "@/lib/admin/audit-search";
+import { isAuditId, searchAuditLog } from "@/lib/audit/audit-search";
 
 const query = z.object({
   user: z.string().regex(UUID_PATTERN).transform((s) => s.toLowerCase()).optional(),

@@ -4,7 +4,7 @@ import { route } from "@/app/_lib/route";
 import { refusal, requirePermission } from "@/app/_lib/authorize";
 import { withAuthCookie } from "@/app/_lib/auth";
 import { json, jsonError } from "@/lib/http/response";
-import { decodeCursor } from "@/lib/admin/cursor";
+import { decodeCursor } from "@/lib/http/cursor";
 import { UUID_PATTERN, parseSearchParams } from "@/lib/admin/search-params";
 import { listUsers } from "@/lib/admin/users";
 

@@ -2,7 +2,7 @@ import { route } from "@/app/_lib/route";
 import { authenticate, withAuthCookie } from "@/app/_lib/auth";
 import { json, resultError } from "@/lib/http/response";
 import { cookieName, readCookie } from "@/lib/http/cookies";
-import { listDevices } from "@/lib/mfa/devices";
+import { listDevices } from "@/lib/mfa/trusted-devices";
 import { TRUSTED_DEVICE_COOKIE } from "@/lib/mfa/trusted-devices";
 
 /** The caller's live trusted devices: ids and metadata, never token material. */

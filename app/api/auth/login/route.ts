@@ -4,7 +4,7 @@ import { readBody } from "@/app/_lib/parse";
 import { sessionCookie } from "@/app/_lib/auth";
 import { json, jsonError, resultError } from "@/lib/http/response";
 import { readCookie, cookieName } from "@/lib/http/cookies";
-import { emailSchema } from "@/lib/accounts/email";
+import { emailSchema } from "@/lib/users/email";
 import { signIn } from "@/lib/accounts/sign-in";
 import { shapeOf } from "@/lib/passwords/check";
 import { publicSession, publicUser } from "@/lib/sessions/views";

@@ -3,7 +3,7 @@ import { text } from "@/lib/http/text";
 import { route } from "@/app/_lib/route";
 import { readBodyWithSession, sessionCookie } from "@/app/_lib/auth";
 import { json, resultError } from "@/lib/http/response";
-import { reauthenticate } from "@/lib/sessions/reauth";
+import { reauthenticate } from "@/lib/accounts/reauth";
 import { addSeconds } from "@/lib/clock";
 
 const body = z.object({

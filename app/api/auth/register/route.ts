@@ -3,7 +3,7 @@ import { text } from "@/lib/http/text";
 import { route } from "@/app/_lib/route";
 import { readBody } from "@/app/_lib/parse";
 import { json, resultError } from "@/lib/http/response";
-import { emailSchema } from "@/lib/accounts/email";
+import { emailSchema } from "@/lib/users/email";
 import { register } from "@/lib/accounts/register";
 import { shapeOf } from "@/lib/passwords/check";
 

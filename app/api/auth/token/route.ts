@@ -4,11 +4,12 @@ import { readBody } from "@/app/_lib/parse";
 import { authenticate, withAuthCookie } from "@/app/_lib/auth";
 import { json, jsonError, resultError } from "@/lib/http/response";
 import { cookieName, readCookie } from "@/lib/http/cookies";
-import { emailSchema } from "@/lib/accounts/email";
+import { emailSchema } from "@/lib/users/email";
 import { shapeOf } from "@/lib/passwords/check";
 import { TRUSTED_DEVICE_COOKIE } from "@/lib/mfa/trusted-devices";
 import { readLoginDeviceCookie } from "@/app/_lib/login-device";
-import { exchangeCredentials, exchangeSession, publicTokenPair } from "@/lib/tokens/refresh";
+import { exchangeSession, publicTokenPair } from "@/lib/tokens/refresh";
+import { exchangeCredentials } from "@/lib/accounts/token-exchange";
 
 const credentials = z.object({ email: emailSchema, password: z.string().min(1).max(4096) }).strict();
 const body = z.union([credentials, z.object({}).strict()]);

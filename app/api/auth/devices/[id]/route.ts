@@ -3,7 +3,7 @@ import { route } from "@/app/_lib/route";
 import { authenticate, withAuthCookie } from "@/app/_lib/auth";
 import { jsonError, noContent, resultError } from "@/lib/http/response";
 import { clearCookie, cookieName, readCookie } from "@/lib/http/cookies";
-import { deviceIdOf, revokeDevice } from "@/lib/mfa/devices";
+import { deviceIdOf, revokeDevice } from "@/lib/mfa/trusted-devices";
 import { TRUSTED_DEVICE_COOKIE } from "@/lib/mfa/trusted-devices";
 
 const deviceId = z.string().regex(/^[A-Za-z0-9_-]{22}$/);

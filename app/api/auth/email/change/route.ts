@@ -2,7 +2,7 @@ import { z } from "zod";
 import { route } from "@/app/_lib/route";
 import { readBodyWithSession, withAuthCookie } from "@/app/_lib/auth";
 import { json, resultError } from "@/lib/http/response";
-import { emailSchema } from "@/lib/accounts/email";
+import { emailSchema } from "@/lib/users/email";
 import { requestEmailChange } from "@/lib/accounts/email-change";
 
 const body = z.object({ newEmail: emailSchema });

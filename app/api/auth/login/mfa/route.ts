@@ -6,7 +6,7 @@ import { sessionCookie } from "@/app/_lib/auth";
 import { loginDeviceCookie } from "@/app/_lib/login-device";
 import { json, resultError } from "@/lib/http/response";
 import { cookieName, serializeCookie } from "@/lib/http/cookies";
-import { completeSecondStep } from "@/lib/mfa/second-step";
+import { completeSecondStep } from "@/lib/accounts/second-step";
 import { TRUSTED_DEVICE_COOKIE } from "@/lib/mfa/trusted-devices";
 import { publicSession, publicUser } from "@/lib/sessions/views";
 import { publicTokenPair } from "@/lib/tokens/refresh";

@@ -1,7 +1,7 @@
 import { route } from "@/app/_lib/route";
 import { authenticate, sessionCookie } from "@/app/_lib/auth";
 import { json, resultError } from "@/lib/http/response";
-import { regenerateBackupCodes } from "@/lib/mfa/factors";
+import { regenerateBackupCodes } from "@/lib/mfa/enrolment";
 import { publicSession } from "@/lib/sessions/views";
 import { BACKUP_CODE_COUNT } from "@/lib/mfa/backup-codes";
 import { takeHashBudget } from "@/lib/rate-limit/hash-budget";

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { route } from "@/app/_lib/route";
 import { readBody } from "@/app/_lib/parse";
 import { json, resultError } from "@/lib/http/response";
-import { emailSchema } from "@/lib/accounts/email";
+import { emailSchema } from "@/lib/users/email";
 import { requestPasswordReset } from "@/lib/accounts/password-reset";
 
 const body = z.object({ email: emailSchema });

@@ -3,7 +3,7 @@ import { route } from "@/app/_lib/route";
 import { readBody } from "@/app/_lib/parse";
 import { authenticate, withAuthCookie } from "@/app/_lib/auth";
 import { json, jsonError, resultError } from "@/lib/http/response";
-import { emailSchema } from "@/lib/accounts/email";
+import { emailSchema } from "@/lib/users/email";
 import { requestEmailVerification } from "@/lib/accounts/email-verification";
 
 const body = z.object({ email: emailSchema.optional() }).strict();

@@ -3,7 +3,7 @@ import { text } from "@/lib/http/text";
 import { route } from "@/app/_lib/route";
 import { readBodyWithSession, sessionCookie } from "@/app/_lib/auth";
 import { json, resultError } from "@/lib/http/response";
-import { confirmTotp } from "@/lib/mfa/factors";
+import { confirmTotp } from "@/lib/mfa/enrolment";
 import { publicSession } from "@/lib/sessions/views";
 import { BACKUP_CODE_COUNT } from "@/lib/mfa/backup-codes";
 import { takeHashBudget } from "@/lib/rate-limit/hash-budget";

@@ -1,7 +1,7 @@
 import { route } from "@/app/_lib/route";
 import { authenticate, sessionCookie } from "@/app/_lib/auth";
 import { json, resultError } from "@/lib/http/response";
-import { disableTotp } from "@/lib/mfa/factors";
+import { disableTotp } from "@/lib/mfa/enrolment";
 import { publicSession } from "@/lib/sessions/views";
 
 /**

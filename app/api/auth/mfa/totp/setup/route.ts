@@ -1,7 +1,7 @@
 import { route } from "@/app/_lib/route";
 import { authenticate, withAuthCookie } from "@/app/_lib/auth";
 import { json, resultError } from "@/lib/http/response";
-import { startTotpSetup } from "@/lib/mfa/factors";
+import { startTotpSetup } from "@/lib/mfa/enrolment";
 
 /**
  * Starts (or restarts) TOTP enrolment inside the re-authentication window: a new secret, its

@@ -11,12 +11,12 @@ import type { Db } from "../db";
 import { err, ok, type Result } from "../errors";
 import type { Actor } from "../http/context";
 import { recordAuditEvent } from "../audit/audit";
-import { verifyCredentials } from "../accounts/sign-in";
-import { subjectHash } from "../accounts/email";
-import { clearThrottle } from "../accounts/throttle";
+import { verifyCredentials } from "./sign-in";
+import { subjectHash } from "../users/email";
+import { clearThrottle } from "./throttle";
 import { hasActiveMfa } from "../mfa/status";
-import { verifySecondFactor } from "../mfa/second-factor";
-import { rotateSession, type IssuedSession, type SessionRecord, type SessionUser } from "./sessions";
+import { verifySecondFactor } from "../mfa/verification";
+import { rotateSession, type IssuedSession, type SessionRecord, type SessionUser } from "../sessions/sessions";
 
 export interface ReauthInput {
   readonly session: SessionRecord;

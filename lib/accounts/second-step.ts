@@ -21,14 +21,14 @@ import type { Db } from "../db";
 import { err, ok, type Result } from "../errors";
 import type { Actor } from "../http/context";
 import { recordAuditEvent } from "../audit/audit";
-import { findUserById, type UserRecord } from "../accounts/queries";
-import { subjectHash } from "../accounts/email";
-import { renewLoginDevice } from "../accounts/login-devices";
+import { findUserById, type UserRecord } from "../users/queries";
+import { subjectHash } from "../users/email";
+import { renewLoginDevice } from "../users/login-devices";
 import { createSession, type IssuedSession } from "../sessions/sessions";
 import { issueTokenPair, type IssuedTokenPair } from "../tokens/refresh";
-import { findMfaChallenge, spendMfaChallenge } from "./challenge";
-import { verifySecondFactor, type SecondFactorMethod } from "./second-factor";
-import { trustDevice, type TrustedDevice } from "./trusted-devices";
+import { findMfaChallenge, spendMfaChallenge } from "../mfa/challenge";
+import { verifySecondFactor, type SecondFactorMethod } from "../mfa/verification";
+import { trustDevice, type TrustedDevice } from "../mfa/trusted-devices";
 
 export interface SecondStepInput {
   readonly challenge: string;

@@ -11,7 +11,7 @@
  * Rows are returned in an explicit public shape; audit rows never hold secrets.
  */
 import { joinSql, sql, type Queryable, type SqlQuery } from "../db";
-import { encodeCursor, type Cursor } from "./cursor";
+import { encodeCursor, type Cursor } from "../http/cursor";
 
 export interface AuditFilter {
   readonly userId: string | null;

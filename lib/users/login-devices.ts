@@ -15,14 +15,13 @@
  * hard lock); the owner's own browsers keep signing in. A stolen device cookie is worth
  * LOGIN_DEVICE_MAX_FAILURES guesses, once.
  */
+import { mintSplitToken, parseSplitToken } from "../crypto/split-token";
 import { sql, type Queryable } from "../db";
 import { addSeconds } from "../clock";
 import type { Config } from "../config";
 import { sha256Hex } from "../crypto/digest";
-import { randomToken } from "../crypto/random";
 
 export const LOGIN_DEVICE_COOKIE = "portcullis_login_device";
-const TOKEN_PATTERN = /^([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/;
 
 export type LoginDeviceConfig = Pick<Config, "LOGIN_DEVICE_MAX_FAILURES" | "LOGIN_DEVICE_TTL_SECONDS">;
 
@@ -32,11 +31,11 @@ export type LoginDeviceConfig = Pick<Config, "LOGIN_DEVICE_MAX_FAILURES" | "LOGI
  * or spent: the attempt goes through the per-identifier lock instead). One guarded UPDATE.
  */
 export async function takeLoginDeviceSlot(q: Queryable, token: string, subject: string, now: Date, cfg: LoginDeviceConfig): Promise<string | null> {
-  const match = TOKEN_PATTERN.exec(token);
-  if (!match) return null;
+  const parsed = parseSplitToken(token);
+  if (!parsed) return null;
   const { rows } = await q.query<{ id: string }>(sql`
     UPDATE login_devices SET failures = failures + 1
-    WHERE id = ${match[1]!} AND subject_hash = ${subject} AND secret_hash = ${sha256Hex(match[2]!)}
+    WHERE id = ${parsed.id} AND subject_hash = ${subject} AND secret_hash = ${sha256Hex(parsed.secret)}
       AND expires_at > ${now} AND failures < ${cfg.LOGIN_DEVICE_MAX_FAILURES}
     RETURNING id`);
   return rows[0]?.id ?? null;
@@ -48,13 +47,12 @@ export async function takeLoginDeviceSlot(q: Queryable, token: string, subject: 
  */
 export async function renewLoginDevice(q: Queryable, subject: string, usedId: string | null, now: Date, cfg: LoginDeviceConfig): Promise<{ token: string; expiresAt: Date }> {
   if (usedId) await q.query(sql`DELETE FROM login_devices WHERE id = ${usedId}`);
-  const id = randomToken(16);
-  const secret = randomToken(32);
+  const minted = mintSplitToken();
   const expiresAt = addSeconds(now, cfg.LOGIN_DEVICE_TTL_SECONDS);
   await q.query(sql`
     INSERT INTO login_devices (id, subject_hash, secret_hash, failures, created_at, last_success_at, expires_at)
-    VALUES (${id}, ${subject}, ${sha256Hex(secret)}, 0, ${now}, ${now}, ${expiresAt})`);
-  return { token: `${id}.${secret}`, expiresAt };
+    VALUES (${minted.id}, ${subject}, ${minted.secretHash}, 0, ${now}, ${now}, ${expiresAt})`);
+  return { token: minted.token, expiresAt };
 }
 
 /** A success through the device that is not followed by a renewal (token route): reset its budget. */

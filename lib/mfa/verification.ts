@@ -26,7 +26,7 @@ import type { Actor } from "../http/context";
 import { recordAuditEvent } from "../audit/audit";
 import { queueMail } from "../email/mailer";
 import { link, templates } from "../email/templates";
-import { findUserById } from "../accounts/queries";
+import { findUserById } from "../users/queries";
 import { openEnvelope } from "../crypto/envelope";
 import { checkBackupCode, spendBackupCode } from "./backup-codes";
 import { isTotpCodeShape, totpEnvelopeContext, verifyTotp } from "./totp";
