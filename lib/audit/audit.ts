@@ -19,7 +19,12 @@ export type AuditEventType =
   | "backup_code.used" | "backup_codes.regenerated" | "device.trusted" | "device.revoked"
   | "role.changed" | "user.disabled" | "user.enabled" | "user.unlocked" | "admin.password_reset_sent"
   | "authz.denied" | "csrf.rejected" | "rate_limited" | "breach_check.unavailable"
-  | "cron.cleanup" | "cron.daily" | "security.alerts";
+  | "cron.cleanup" | "cron.daily" | "security.alerts"
+  // OpenID Connect provider (0016)
+  | "oauth.client.created" | "oauth.client.secret_rotated" | "oauth.client.disabled"
+  | "oauth.authorize.denied" | "oauth.code.issued" | "oauth.consent.granted" | "oauth.consent.denied"
+  | "oauth.consent.revoked" | "oauth.token.issued" | "oauth.token.failure" | "oauth.code.replayed"
+  | "oauth.token.revoked" | "oauth.logout";
 
 export interface AuditEvent {
   readonly type: AuditEventType;
