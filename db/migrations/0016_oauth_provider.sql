@@ -60,7 +60,12 @@ CREATE INDEX oauth_consents_client_idx ON oauth_consents (client_id);
 -- A refresh family issued to a client is a sessions row that names the client: refreshes,
 -- revocation and consent withdrawal are checked against it.
 ALTER TABLE sessions ADD COLUMN oauth_client_id text REFERENCES oauth_clients (id) ON DELETE CASCADE;
+ALTER TABLE sessions ADD COLUMN oauth_scopes text[];
+ALTER TABLE sessions ADD CONSTRAINT sessions_oauth_scopes_with_client CHECK ((oauth_client_id IS NULL) = (oauth_scopes IS NULL));
 CREATE INDEX sessions_oauth_client_live_idx ON sessions (oauth_client_id, user_id) WHERE oauth_client_id IS NOT NULL AND revoked_at IS NULL;
+
+-- Managing clients is its own permission, held by the admin role.
+UPDATE roles SET permissions = permissions || '["clients:manage"]'::jsonb WHERE name = 'admin' AND NOT permissions ? 'clients:manage';
 
 INSERT INTO audit_event_types (name) VALUES
   ('oauth.client.created'), ('oauth.client.secret_rotated'), ('oauth.client.disabled'),
@@ -68,5 +73,5 @@ INSERT INTO audit_event_types (name) VALUES
   ('oauth.consent.revoked'), ('oauth.token.issued'), ('oauth.token.failure'), ('oauth.code.replayed'),
   ('oauth.token.revoked'), ('oauth.logout');
 
-INSERT INTO schema_migrations (version, name, checksum) VALUES ('0016', 'oauth_provider', '6f4bbc299920026b981ffb174addef1563cdffaf1576ba140166649b40dce1e8');
+INSERT INTO schema_migrations (version, name, checksum) VALUES ('0016', 'oauth_provider', '79868b414f2b5ec21ffe56abc319f0471d2d7fd252e70980570e3237ebb32671');
 COMMIT;

@@ -198,6 +198,9 @@ export interface AccessTokenSubject {
   readonly roles: readonly string[];
   readonly aal: 1 | 2;
   readonly amr: readonly string[];
+  /** For a token issued to an OpenID Connect client: its id and the granted scopes (RFC 9068 client_id, scope). */
+  readonly clientId?: string;
+  readonly scope?: string;
 }
 
 export interface SignedAccessToken {
@@ -211,7 +214,8 @@ export async function signAccessToken(ring: KeyRing, subject: AccessTokenSubject
   const iat = Math.floor(now.getTime() / 1000);
   const exp = iat + cfg.ACCESS_TOKEN_TTL_SECONDS;
   const key = accessSigningKey(ring, now);
-  const token = await new SignJWT({ sid: subject.sessionId, roles: [...subject.roles], aal: subject.aal, amr: [...subject.amr] })
+  const oauth = subject.clientId ? { client_id: subject.clientId, scope: subject.scope ?? "" } : {};
+  const token = await new SignJWT({ sid: subject.sessionId, roles: [...subject.roles], aal: subject.aal, amr: [...subject.amr], ...oauth })
     .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: ACCESS_TOKEN_TYPE })
     .setIssuer(cfg.issuer)
     .setAudience(cfg.JWT_AUDIENCE)
