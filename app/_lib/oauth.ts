@@ -16,11 +16,12 @@ export function redirectTo(location: string, status: 302 | 303 = 302, setCookies
   return new Response(null, { status, headers });
 }
 
-export function oauthError(e: OAuthError, extraHeaders: Record<string, string> = {}): Response {
+/** `basic`: the client used the Authorization header, so a 401 names the Basic scheme (RFC 6749 §5.2). */
+export function oauthError(e: OAuthError, basic = false): Response {
   const status = e.error === "invalid_client" ? 401 : e.error === "too_many_requests" ? 429 : 400;
-  const headers: Record<string, string> = { ...extraHeaders };
+  const headers: Record<string, string> = {};
   if (e.retryAfterSeconds !== undefined) headers["Retry-After"] = String(Math.max(1, Math.ceil(e.retryAfterSeconds)));
-  if (status === 401) headers["WWW-Authenticate"] = 'Basic realm="portcullis"';
+  if (status === 401 && basic) headers["WWW-Authenticate"] = 'Basic realm="portcullis"';
   return json({ error: e.error, error_description: e.description }, { status, headers });
 }
 

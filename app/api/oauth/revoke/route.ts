@@ -15,9 +15,9 @@ export const POST = route(async (request, ctx) => {
   const form = await readForm(request);
   if (!form) return oauthError({ error: "invalid_request", description: "send an application/x-www-form-urlencoded body" });
   const parsed = clientCredentialsFrom(request.headers.get("authorization"), form);
-  if (!parsed.ok) return oauthError({ error: parsed.error, description: "client authentication failed" });
+  if (!parsed.ok) return oauthError({ error: parsed.error, description: "client authentication failed" }, /^Basic /i.test(request.headers.get("authorization") ?? ""));
   const client = await authenticateClient(ctx.db, parsed.credentials);
-  if (!client) return oauthError({ error: "invalid_client", description: "client authentication failed" });
+  if (!client) return oauthError({ error: "invalid_client", description: "client authentication failed" }, parsed.method === "client_secret_basic");
   const token = form.get("token");
   if (!token) return oauthError({ error: "invalid_request", description: "token is required" });
   const result = await revokeForClient(ctx.db, client, token.slice(0, 4096), ctx.now, ctx.actor, ctx.config);
