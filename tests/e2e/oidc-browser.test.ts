@@ -16,7 +16,7 @@ import { GOOD_PASSWORD, randomIp, uniqueEmail } from "../support/http";
 import { runsOnce, startPortcullis, type StartedServer } from "../support/portcullis-server";
 
 const CHROMIUM = "/usr/bin/chromium";
-const RP = "http://127.0.0.1:9";
+const RP = "http://127.0.0.1:4999";
 const REDIRECT_URI = `${RP}/callback`;
 const POST_LOGOUT_URI = `${RP}/signed-out`;
 const browserRequired = process.env.CI === "true" || process.env.PORTCULLIS_BROWSER_TESTS === "1";
