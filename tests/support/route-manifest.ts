@@ -115,7 +115,7 @@ export const ROUTES: readonly RouteEntry[] = [
   { method: "GET", path: "/api/oauth/authorize", mutates: false, expect: all(302) },
   { method: "POST", path: "/api/oauth/consent", mutates: true, expect: all(400) },
   { method: "POST", path: "/api/oauth/token", mutates: true, csrf: false, expect: all(400) },
-  { method: "GET", path: "/api/oauth/userinfo", mutates: false, expect: all(401) },
+  { method: "GET", path: "/api/oauth/userinfo", mutates: false, csrf: false, expect: all(401) },
   { method: "POST", path: "/api/oauth/userinfo", mutates: false, csrf: false, expect: all(401) },
   { method: "POST", path: "/api/oauth/revoke", mutates: true, csrf: false, expect: all(400) },
   { method: "GET", path: "/api/oauth/end-session", mutates: false, expect: all(302) },
