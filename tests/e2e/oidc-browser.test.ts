@@ -9,16 +9,19 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { existsSync } from "node:fs";
+import { createServer, type Server } from "node:http";
 import * as oidc from "openid-client";
 import { TOTP, Secret } from "otpauth";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { GOOD_PASSWORD, randomIp, uniqueEmail } from "../support/http";
-import { runsOnce, startPortcullis, type StartedServer } from "../support/portcullis-server";
+import { freePort, runsOnce, startPortcullis, type StartedServer } from "../support/portcullis-server";
 
 const CHROMIUM = "/usr/bin/chromium";
-const RP = "http://127.0.0.1:4999";
-const REDIRECT_URI = `${RP}/callback`;
-const POST_LOGOUT_URI = `${RP}/signed-out`;
+let RP = "";
+let REDIRECT_URI = "";
+let POST_LOGOUT_URI = "";
+/** The other site: a tiny HTTP server whose pages say where the browser landed (openid-client does the work). */
+let site: Server | undefined;
 const browserRequired = process.env.CI === "true" || process.env.PORTCULLIS_BROWSER_TESTS === "1";
 const skip = !runsOnce || (!existsSync(CHROMIUM) && !browserRequired);
 
@@ -39,6 +42,12 @@ async function api(path: string, body: unknown, headers: Record<string, string> 
 
 beforeAll(async () => {
   if (skip) return;
+  const port = await freePort();
+  site = createServer((_req, res) => res.writeHead(200, { "content-type": "text/html" }).end("<!doctype html><title>Example site</title><p>back on the site</p>"));
+  await new Promise<void>((r) => site!.listen(port, "127.0.0.1", () => r()));
+  RP = `http://127.0.0.1:${port}`;
+  REDIRECT_URI = `${RP}/callback`;
+  POST_LOGOUT_URI = `${RP}/signed-out`;
   server = await startPortcullis("oidc-browser");
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -55,6 +64,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await server?.stop();
+  await new Promise((r) => (site ? site.close(r) : r(undefined)));
 });
 
 async function adminSession(): Promise<string> {
@@ -108,8 +118,6 @@ async function run(withTotp: boolean) {
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(String(e)));
   page.on("console", (m) => { if (m.text().includes("Content Security Policy")) errors.push(m.text()); });
-  // the other site: its callback and signed-out pages (the browser never reaches a real server there)
-  await page.route(`${RP}/**`, (route) => route.fulfill({ status: 200, contentType: "text/html", body: "<!doctype html><title>Example site</title><p>back on the site</p>" }));
 
   const started = Date.now();
   const verifier = oidc.randomPKCECodeVerifier();
