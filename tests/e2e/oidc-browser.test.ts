@@ -8,13 +8,15 @@
  * tests/support/portcullis-server.ts), once (in the PGlite pass).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { existsSync } from "node:fs";
+import { existsSync, statSync, readdirSync } from "node:fs";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { join } from "node:path";
 import { createServer, type Server } from "node:http";
 import * as oidc from "openid-client";
 import { TOTP, Secret } from "otpauth";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { GOOD_PASSWORD, randomIp, uniqueEmail } from "../support/http";
-import { freePort, runsOnce, startPortcullis, type StartedServer } from "../support/portcullis-server";
+import { freePort, runsOnce, startPortcullis, stopChild, waitHealthy, type StartedServer } from "../support/portcullis-server";
 
 const CHROMIUM = "/usr/bin/chromium";
 let RP = "";
@@ -162,4 +164,75 @@ describe.skipIf(skip)("Sign in with Portcullis in Chromium, openid-client as the
   it("steps up to aal2 with a TOTP second step when the site asks acr_values=aal2", async () => {
     expect((await run(true)).elapsedMs).toBeLessThan(30_000);
   }, 90_000);
+});
+
+// --- a second Next.js 16 site with Auth.js (next-auth v5), Portcullis as its OIDC provider -----
+
+const SITE_DIR = join(process.cwd(), "tests", "second-site");
+const NEXT_BIN = join(process.cwd(), "node_modules", "next", "dist", "bin", "next");
+
+function newestMtime(path: string): number {
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  return readdirSync(path).filter((n) => n !== ".next" && n !== "node_modules").reduce((max, n) => Math.max(max, newestMtime(join(path, n))), st.mtimeMs);
+}
+
+function buildSiteIfStale(): void {
+  const stamp = join(SITE_DIR, ".next", "BUILD_ID");
+  if (existsSync(stamp) && statSync(stamp).mtimeMs > newestMtime(SITE_DIR)) return;
+  const result = spawnSync(process.execPath, [NEXT_BIN, "build", SITE_DIR], { stdio: "inherit", env: { ...process.env, NODE_ENV: "production", NEXT_DIST_DIR: "" } });
+  if (result.status !== 0) throw new Error("next build of tests/second-site failed");
+}
+
+describe.skipIf(skip)("a second Next.js site with Auth.js signs people in with Portcullis", () => {
+  let siteUrl = "";
+  let siteProcess: ChildProcess | undefined;
+
+  beforeAll(async () => {
+    buildSiteIfStale();
+    const port = await freePort();
+    siteUrl = `http://127.0.0.1:${port}`;
+    const admin = await adminSession();
+    const created = await api("/api/admin/oauth/clients", {
+      name: "Auth.js site", redirectUris: [`${siteUrl}/api/auth/callback/portcullis`], postLogoutRedirectUris: [`${siteUrl}/`],
+    }, { cookie: admin });
+    expect(created.status).toBe(201);
+    siteProcess = spawn(process.execPath, [NEXT_BIN, "start", SITE_DIR, "-p", String(port), "-H", "127.0.0.1"], {
+      env: {
+        PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NODE_ENV: "production",
+        AUTH_SECRET: randomIp() + Math.random().toString(36).repeat(4), AUTH_TRUST_HOST: "true", SITE_URL: siteUrl,
+        PORTCULLIS_ISSUER: server.url, PORTCULLIS_CLIENT_ID: created.body.client.id, PORTCULLIS_CLIENT_SECRET: created.body.clientSecret,
+      },
+      stdio: "inherit",
+    });
+    await waitHealthy(siteUrl, siteProcess, "/");
+  }, 600_000);
+
+  afterAll(async () => {
+    if (siteProcess) await stopChild(siteProcess);
+  });
+
+  it("a person clicks Sign in, signs in with TOTP on Portcullis, consents, lands back signed in, and signs out through RP-initiated logout", async () => {
+    const person = await account(true);
+    const context = await browser.newContext({ extraHTTPHeaders: { "x-real-ip": randomIp() } });
+    const page = await context.newPage();
+    await page.goto(`${siteUrl}/`);
+    expect(await page.getByText("Not signed in.").count()).toBe(1);
+    const started = Date.now();
+    await Promise.all([page.waitForURL(`${server.url}/sign-in?**`), page.getByRole("button", { name: "Sign in with Portcullis" }).click()]);
+    const returnTo = new URL(page.url()).searchParams.get("returnTo")!;
+    await signInInBrowser(page, person);
+    await page.goto(`${server.url}${returnTo}`);
+    await Promise.all([page.waitForURL(`${siteUrl}/`), page.getByRole("button", { name: "Allow Auth.js site" }).click()]);
+    await page.getByText(`Signed in as ${person.email}`).waitFor();
+    const elapsedMs = Date.now() - started;
+    console.info(`[oidc-browser] Auth.js site: full browser sign-in (click -> sign-in + TOTP -> consent -> signed in on the site) took ${elapsedMs} ms`);
+
+    await Promise.all([page.waitForURL(`${siteUrl}/`), page.getByRole("button", { name: "Sign out" }).click()]);
+    await page.getByText("Not signed in.").waitFor();
+    expect((await context.cookies(server.url)).filter((c) => c.name.includes("portcullis_session"))).toEqual([]);
+    const logouts = await server.sql("SELECT details FROM audit_logs WHERE event_type = 'oauth.logout' AND details->>'browserSessionEnded' = 'true'");
+    expect(logouts.length).toBeGreaterThan(0);
+    await context.close();
+  }, 120_000);
 });

@@ -1,10 +1,11 @@
 import { redirect } from "next/navigation";
+import type { Session } from "next-auth";
 import { auth, portcullisLogoutUrl, signIn, signOut } from "../auth";
 
 export const dynamic = "force-dynamic";
 
 export default async function Home() {
-  const session = (await auth()) as (Awaited<ReturnType<typeof auth>> & { idToken?: string }) | null;
+  const session = (await auth()) as (Session & { idToken?: string }) | null;
   if (!session?.user) {
     return (
       <main>
