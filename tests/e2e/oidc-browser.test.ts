@@ -61,7 +61,7 @@ beforeAll(async () => {
   config = await oidc.discovery(new URL(server.url), created.body.client.id, undefined, oidc.ClientSecretBasic(created.body.clientSecret), {
     execute: [oidc.allowInsecureRequests], // the one relaxation: this local issuer is plain http
   });
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   await browser?.close();

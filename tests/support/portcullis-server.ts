@@ -34,7 +34,7 @@ export interface StartedServer {
   sql<T = any>(text: string, values?: unknown[]): Promise<T[]>;
 }
 
-export async function waitHealthy(url: string, child: ChildProcess, path = "/api/health", timeoutMs = 90_000): Promise<void> {
+export async function waitHealthy(url: string, child: ChildProcess, path = "/api/health", timeoutMs = 240_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${url}: the server exited with ${child.exitCode}`);
