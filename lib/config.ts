@@ -92,6 +92,11 @@ const schema = z.object({
   MFA_CHALLENGE_TTL_SECONDS: int(60, 600).default(300),
   TRUSTED_DEVICE_TTL_SECONDS: int(3600, 90 * 86400).default(30 * 86400),
 
+  // OpenID Connect provider
+  OAUTH_CODE_TTL_SECONDS: int(10, 600).default(60),
+  OAUTH_RATE_LIMIT_PER_WINDOW: int(1, 100000).default(300),
+  OAUTH_RATE_LIMIT_WINDOW_SECONDS: int(1, 86400).default(300),
+
   // Second factor
   TOTP_ISSUER: z.string().min(1).max(100).regex(/^[^:]+$/).default("Portcullis"),
   MFA_MAX_FAILURES: int(3, 20).default(5),

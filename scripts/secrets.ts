@@ -32,11 +32,13 @@ async function main(): Promise<void> {
   const date = new Date().toISOString().slice(0, 10).replace(/-/g, "");
   const totpKey = Buffer.from(randomBytes(32)).toString("base64");
   const signingKey = await generateSigningJwk(alg);
+  // RS256: OpenID Connect ID tokens (the algorithm every OIDC client accepts by default)
+  const idTokenKey = await generateSigningJwk("RS256");
   const lines = [
     `# Generated ${new Date().toISOString()} by npm run secrets. Keep these out of version control.`,
     `CRON_SECRET=${newSecret(32)}`,
     `TOTP_ENCRYPTION_KEYS=k${date}:${totpKey}`,
-    `JWT_SIGNING_KEYS='${JSON.stringify([signingKey])}'`,
+    `JWT_SIGNING_KEYS='${JSON.stringify([signingKey, idTokenKey])}'`,
   ];
   process.stdout.write(`${lines.join("\n")}\n`);
 }

@@ -20,7 +20,12 @@ export type AuditEventType =
   | "role.changed" | "user.disabled" | "user.enabled" | "user.unlocked" | "admin.password_reset_sent"
   | "authz.denied" | "csrf.rejected" | "rate_limited" | "breach_check.unavailable"
   | "cron.cleanup" | "cron.daily" | "security.alerts"
-  | "profile.updated" | "user.deleted";
+  | "profile.updated" | "user.deleted"
+  // OpenID Connect provider (0016)
+  | "oauth.client.created" | "oauth.client.secret_rotated" | "oauth.client.disabled"
+  | "oauth.authorize.denied" | "oauth.code.issued" | "oauth.consent.granted" | "oauth.consent.denied"
+  | "oauth.consent.revoked" | "oauth.token.issued" | "oauth.token.failure" | "oauth.code.replayed"
+  | "oauth.token.revoked" | "oauth.logout";
 
 /**
  * An object-level refusal: `actorId` named an object (a session, a trusted device) that belongs

@@ -215,3 +215,8 @@ export const admin = {
   audit: (search: AuditSearch = {}) => call<AuditPage>("GET", `/api/admin/audit${query({ ...search })}`),
   alerts: () => call<SecurityAlerts>("GET", "/api/admin/security/alerts"),
 };
+
+export const oauth = {
+  /** The consent page's Allow / Deny: answers where to send the browser next (the client's redirect URI). */
+  decideConsent: (input: { query: string; decision: "allow" | "deny" }) => call<{ redirectTo: string }>("POST", "/api/oauth/consent", input),
+};

@@ -33,7 +33,7 @@ import { markSessionsForRotation, revokeUserSessions } from "../sessions/queries
 import { countOtherActiveHolders, deleteUserRole, findRoleForUpdate, findUserRoles, insertUserRole } from "./queries";
 
 /** Every permission a route checks. Roles may list others; nothing checks them. */
-export const PERMISSIONS = ["users:read", "users:write", "sessions:revoke", "roles:assign", "audit:read", "security:read"] as const;
+export const PERMISSIONS = ["users:read", "users:write", "sessions:revoke", "roles:assign", "audit:read", "security:read", "clients:manage"] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 export const WILDCARD = "*";

@@ -108,3 +108,22 @@ export async function touchFamilySession(q: Queryable, sessionId: string, now: D
     RETURNING idle_expires_at`);
   return rows[0]?.idle_expires_at ?? null;
 }
+
+/** The client a family was issued to (null: a first-party family) and its scopes. */
+export interface FamilyClient {
+  readonly oauthClientId: string | null;
+  readonly oauthScopes: readonly string[] | null;
+}
+
+/** lockSession, also reading which client the family belongs to. null: no such session. */
+export async function lockFamily(q: Queryable, sessionId: string): Promise<FamilyClient | null> {
+  const { rows } = await q.query<{ oauth_client_id: string | null; oauth_scopes: string[] | null }>(sql`
+    SELECT oauth_client_id, oauth_scopes FROM sessions WHERE id = ${sessionId} FOR NO KEY UPDATE`);
+  return rows[0] ? { oauthClientId: rows[0].oauth_client_id, oauthScopes: rows[0].oauth_scopes } : null;
+}
+
+export async function findFamilyClient(q: Queryable, sessionId: string): Promise<FamilyClient | null> {
+  const { rows } = await q.query<{ oauth_client_id: string | null; oauth_scopes: string[] | null }>(sql`
+    SELECT oauth_client_id, oauth_scopes FROM sessions WHERE id = ${sessionId}`);
+  return rows[0] ? { oauthClientId: rows[0].oauth_client_id, oauthScopes: rows[0].oauth_scopes } : null;
+}

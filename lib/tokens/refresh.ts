@@ -39,12 +39,14 @@ import { createSession, type SessionRecord, type SessionUser } from "../sessions
 import { findSessionWithUser, revokeSessionById } from "../sessions/queries";
 import { signAccessToken, signingKeys } from "./jwt";
 import {
+  findFamilyClient,
   findRefreshTokenByHash,
   findSuccessor,
   insertRefreshToken,
   lockRefreshTokenByHash,
-  lockSession,
+  lockFamily,
   markRefreshTokenUsed,
+  type FamilyClient,
   touchFamilySession,
   type RefreshTokenRecord,
 } from "./refresh-queries";
@@ -129,8 +131,9 @@ function idleTimeoutSeconds(aal: 1 | 2, cfg: TokenConfig): number {
   return aal === 2 ? cfg.SESSION_AAL2_IDLE_TIMEOUT_SECONDS : cfg.SESSION_IDLE_TIMEOUT_SECONDS;
 }
 
-async function accessTokenFor(session: SessionRecord, user: SessionUser, now: Date, cfg: TokenConfig) {
-  return signAccessToken(await signingKeys(cfg), { userId: user.id, sessionId: session.id, roles: user.roles, aal: session.aal, amr: session.amr }, now, cfg);
+export async function accessTokenFor(session: SessionRecord, user: SessionUser, now: Date, cfg: TokenConfig, family: FamilyClient | null = null) {
+  const oauth = family?.oauthClientId ? { clientId: family.oauthClientId, scope: (family.oauthScopes ?? []).join(" ") } : {};
+  return signAccessToken(await signingKeys(cfg), { userId: user.id, sessionId: session.id, roles: user.roles, aal: session.aal, amr: session.amr, ...oauth }, now, cfg);
 }
 
 export interface IssueTokenPairInput {
@@ -185,6 +188,12 @@ export interface RefreshInput {
   readonly token: string;
   readonly now: Date;
   readonly actor: Actor;
+  /**
+   * The authenticated OpenID Connect client presenting the token, or null/absent for the
+   * first-party token routes. A family is refreshed or revoked only by the client it was
+   * issued to: a token of client A fails at client B, and an OIDC family fails at the API routes.
+   */
+  readonly clientId?: string | null;
 }
 
 function rateRule(cfg: TokenConfig) {
@@ -218,10 +227,11 @@ export async function refreshTokenPair(db: Db, input: RefreshInput, cfg: TokenCo
 
     const seen = await findRefreshTokenByHash(tx, tokenHash);
     if (!seen) return fail("unknown_token", null);
-    await lockSession(tx, seen.sessionId);
+    const family = await lockFamily(tx, seen.sessionId);
     const row = await lockRefreshTokenByHash(tx, tokenHash);
     const found = row ? await findSessionWithUser(tx, row.sessionId) : null;
-    if (!row || !found) return fail("unknown_token", null);
+    if (!row || !found || !family) return fail("unknown_token", null);
+    if (family.oauthClientId !== (input.clientId ?? null)) return fail("wrong_client", row);
     const { session, user } = found;
     if (row.revokedAt !== null || session.revokedAt !== null) return fail("family_revoked", row);
     if (!user.active) return fail("user_inactive", row);
@@ -235,7 +245,7 @@ export async function refreshTokenPair(db: Db, input: RefreshInput, cfg: TokenCo
       }
       const idle = addSeconds(input.now, idleTimeoutSeconds(session.aal, cfg));
       const idleExpiresAt = (await touchFamilySession(tx, session.id, input.now, idle < session.absoluteExpiresAt ? idle : session.absoluteExpiresAt)) ?? session.idleExpiresAt;
-      const access = await accessTokenFor(session, user, input.now, cfg);
+      const access = await accessTokenFor(session, user, input.now, cfg, family);
       await recordAuditEvent(tx, {
         ...base, type: "refresh.rotated", result: "success", actorId: user.id, targetId: user.id, sessionId: session.id,
         details: { familyId: session.id, parentTokenId: row.id, tokenId: childId },
@@ -248,7 +258,7 @@ export async function refreshTokenPair(db: Db, input: RefreshInput, cfg: TokenCo
     if (withinGrace(row, input.now, cfg) && successorLive && row.successorSealed) {
       const child = await openSuccessor(input.token, row.id, row.successorSealed);
       if (!child) return fail("successor_unreadable", row);
-      const access = await accessTokenFor(session, user, input.now, cfg);
+      const access = await accessTokenFor(session, user, input.now, cfg, family);
       return ok({ accessToken: access.token, expiresInSeconds: access.expiresInSeconds, refreshToken: child, refreshExpiresAt: session.idleExpiresAt, sessionId: session.id });
     }
 
@@ -276,6 +286,8 @@ export async function revokeRefreshFamily(db: Db, input: RefreshInput, cfg: Toke
   return db.transaction(async (tx) => {
     const row = await findRefreshTokenByHash(tx, sha256Hex(input.token));
     if (!row) return ok({ revoked: false });
+    const family = await findFamilyClient(tx, row.sessionId);
+    if (family?.oauthClientId !== (input.clientId ?? null)) return ok({ revoked: false });
     const revoked = await revokeSessionById(tx, row.sessionId, "token_revoked", input.now);
     if (revoked) {
       await recordAuditEvent(tx, {

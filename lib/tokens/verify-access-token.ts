@@ -40,6 +40,9 @@ export interface AccessTokenClaims {
   readonly aal: 1 | 2;
   /** Authentication methods, e.g. ["pwd"] or ["pwd", "otp"]. */
   readonly amr: readonly string[];
+  /** Only on tokens issued to an OpenID Connect client: its id and the granted scopes (RFC 9068). */
+  readonly client_id?: string;
+  readonly scope?: string;
 }
 
 export type AccessTokenVerdict =
@@ -65,12 +68,14 @@ function isStringArray(value: unknown): value is string[] {
 }
 
 function claimsOf(payload: JWTPayload): AccessTokenClaims | null {
-  const { iss, aud, sub, sid, iat, exp, jti, roles, aal, amr } = payload as Record<string, unknown>;
+  const { iss, aud, sub, sid, iat, exp, jti, roles, aal, amr, client_id, scope } = payload as Record<string, unknown>;
   if (typeof iss !== "string" || typeof sub !== "string" || typeof sid !== "string" || typeof jti !== "string") return null;
   if (typeof iat !== "number" || typeof exp !== "number") return null;
   if (!(typeof aud === "string" || isStringArray(aud))) return null;
   if (!isStringArray(roles) || !isStringArray(amr) || (aal !== 1 && aal !== 2)) return null;
-  return { iss, aud, sub, sid, iat, exp, jti, roles, aal, amr };
+  if ((client_id !== undefined && typeof client_id !== "string") || (scope !== undefined && typeof scope !== "string")) return null;
+  const oauth = typeof client_id === "string" ? { client_id, scope: typeof scope === "string" ? scope : "" } : {};
+  return { iss, aud, sub, sid, iat, exp, jti, roles, aal, amr, ...oauth };
 }
 
 function verdictOf(error: unknown): AccessTokenVerdict {

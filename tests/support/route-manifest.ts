@@ -115,6 +115,29 @@ export const ROUTES: readonly RouteEntry[] = [
   { method: "GET", path: "/api/admin/roles", mutates: false, expect: admin(200), permission: "users:read" },
   { method: "GET", path: "/api/admin/audit", mutates: false, expect: admin(200), permission: "audit:read" },
   { method: "GET", path: "/api/admin/security/alerts", mutates: false, expect: admin(200), permission: "security:read" },
+
+  // OpenID Connect provider (docs/oidc.md): the OAuth endpoints are called by other sites'
+  // servers (form bodies, client authentication, no cookie), so the cookie CSRF check is not theirs
+  { method: "GET", path: "/.well-known/openid-configuration", mutates: false, expect: all(200) },
+  { method: "GET", path: "/api/oauth/authorize", mutates: false, expect: all(302) },
+  { method: "POST", path: "/api/oauth/consent", mutates: true, expect: all(400) },
+  { method: "POST", path: "/api/oauth/token", mutates: true, csrf: false, expect: all(400) },
+  { method: "GET", path: "/api/oauth/userinfo", mutates: false, csrf: false, expect: all(401) },
+  { method: "POST", path: "/api/oauth/userinfo", mutates: false, csrf: false, expect: all(401) },
+  { method: "POST", path: "/api/oauth/revoke", mutates: true, csrf: false, expect: all(400) },
+  { method: "GET", path: "/api/oauth/end-session", mutates: false, expect: all(302) },
+  { method: "GET", path: "/api/oauth/consents", mutates: false, expect: signedIn(200) },
+  { method: "DELETE", path: "/api/oauth/consents/[clientId]", mutates: true, expect: signedIn(404), params: { clientId: PARAM.randomId } },
+  { method: "GET", path: "/api/admin/oauth/clients", mutates: false, expect: admin(200), permission: "clients:manage" },
+  { method: "POST", path: "/api/admin/oauth/clients", mutates: true, expect: admin(400), permission: "clients:manage", reauth: true },
+  {
+    method: "POST", path: "/api/admin/oauth/clients/[id]/rotate-secret", mutates: true, expect: admin(404), permission: "clients:manage", reauth: true,
+    params: { id: PARAM.randomId },
+  },
+  {
+    method: "POST", path: "/api/admin/oauth/clients/[id]/disable", mutates: true, expect: admin(404), permission: "clients:manage", reauth: true,
+    params: { id: PARAM.randomId },
+  },
 ];
 
 export function routeKey(method: string, path: string): string {

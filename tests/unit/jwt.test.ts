@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServer, type Server } from "node:http";
 import { SignJWT, base64url, calculateJwkThumbprint, decodeProtectedHeader, exportJWK, exportSPKI, generateKeyPair, importJWK, type JWK } from "jose";
 import {
+  accessSigningKey,
   generateSigningJwk,
+  idTokenSigningKey,
   parseSigningKeys,
   publicJwks,
   signAccessToken,
@@ -89,8 +91,8 @@ describe("access tokens", () => {
     const publicJwk = publicJwks(ring).keys[0]!;
     const publicKey = await importJWK({ ...publicJwk }, "EdDSA");
     const secrets = [
-      base64url.decode(publicJwk.x),
-      new TextEncoder().encode(publicJwk.x),
+      base64url.decode(publicJwk.x!),
+      new TextEncoder().encode(publicJwk.x!),
       new TextEncoder().encode(JSON.stringify(publicJwk)),
       new TextEncoder().encode(await exportSPKI(publicKey as CryptoKey)),
     ];
@@ -200,12 +202,12 @@ describe("signing keys", () => {
     expect((await first).current.privateKey).toBe((await second).current.privateKey);
   });
 
-  it("generates one EdDSA key per process when unset outside production, and refuses to run without keys in production", async () => {
+  it("generates one EdDSA and one RS256 key per process when unset outside production, and refuses to run without keys in production", async () => {
     const a = await signingKeys({ JWT_SIGNING_KEYS: undefined, production: false });
     const b = await signingKeys({ JWT_SIGNING_KEYS: undefined, production: false });
     expect(a).toBe(b);
     expect(a.current.alg).toBe("EdDSA");
-    expect(a.keys).toHaveLength(1);
+    expect(a.keys.map((k) => k.alg)).toEqual(["EdDSA", "RS256"]);
     expect(() => signingKeys({ JWT_SIGNING_KEYS: undefined, production: true })).toThrow(/JWT_SIGNING_KEYS/);
   });
 
@@ -297,5 +299,38 @@ describe("createAccessTokenVerifier (the edge helper) against a JWKS server", ()
     expect(await missing.verify(token)).toEqual({ ok: false, reason: "unavailable" });
     const down = createAccessTokenVerifier({ jwksUrl: "http://127.0.0.1:1/.well-known/jwks.json", issuer: ISSUER, audience: AUDIENCE });
     expect(await down.verify(token)).toEqual({ ok: false, reason: "unavailable" });
+  });
+});
+
+describe("key rollover: the next key is published before it signs", () => {
+  it("publishes a key with a future activeFrom at once but signs with it only from that time", async () => {
+    const current = await generateSigningJwk("EdDSA");
+    const next = { ...(await generateSigningJwk("EdDSA")), activeFrom: "2026-03-01T12:05:00Z" };
+    const rsaNow = await generateSigningJwk("RS256");
+    const rsaNext = { ...(await generateSigningJwk("RS256")), activeFrom: "2026-03-01T12:05:00.000Z" };
+    const rolling = await ringFor(next, current, rsaNext, rsaNow);
+    expect(publicJwks(rolling).keys.map((k) => k.kid)).toEqual([next.kid, current.kid, rsaNext.kid, rsaNow.kid]);
+    expect(JSON.stringify(publicJwks(rolling))).not.toContain("activeFrom");
+    const before = new Date("2026-03-01T12:04:59Z");
+    const after = new Date("2026-03-01T12:05:00Z");
+    expect(accessSigningKey(rolling, before).kid).toBe(current.kid);
+    expect(accessSigningKey(rolling, after).kid).toBe(next.kid);
+    expect(idTokenSigningKey(rolling, before).kid).toBe(rsaNow.kid);
+    expect(idTokenSigningKey(rolling, after).kid).toBe(rsaNext.kid);
+    expect(decodeProtectedHeader((await signAccessToken(rolling, subject, before, settings)).token).kid).toBe(current.kid);
+    expect(decodeProtectedHeader((await signAccessToken(rolling, subject, after, settings)).token).kid).toBe(next.kid);
+    // a verifier holding the key set fetched before the switch accepts tokens from after it
+    const early = await ringFor(next, current);
+    expect((await verifyAccessToken(early, (await signAccessToken(rolling, subject, after, settings)).token, after, settings)).ok).toBe(true);
+  });
+
+  it("refuses a key set with no access-token key, an RSA key under 2048 bits, or a malformed activeFrom", async () => {
+    const rsa = await generateSigningJwk("RS256");
+    expect(() => parseSigningKeys(JSON.stringify([rsa]))).toThrow(/JWT_SIGNING_KEYS: .*EdDSA or ES256/);
+    expect(() => parseSigningKeys(JSON.stringify([newKey, { ...rsa, n: "AQAB" }]))).toThrow(/2048 bits/);
+    expect(() => parseSigningKeys(JSON.stringify([{ ...newKey, activeFrom: "tomorrow" }]))).toThrow(/JWT_SIGNING_KEYS: 0.activeFrom/);
+    const onlyFuture = await ringFor({ ...newKey, activeFrom: "2030-01-01T00:00:00Z" } as JWK);
+    expect(() => accessSigningKey(onlyFuture, NOW)).toThrow(/no EdDSA\/ES256 \(access-token\) key is active/);
+    expect(() => idTokenSigningKey(onlyFuture, NOW)).toThrow(/no RS256 key/);
   });
 });

@@ -1,0 +1,28 @@
+import { z } from "zod";
+import { route } from "@/app/_lib/route";
+import { readBodyWithSession, withAuthCookie } from "@/app/_lib/auth";
+import { oauthErrorPage } from "@/app/_lib/oauth";
+import { json } from "@/lib/http/response";
+import { SIGN_IN_PAGE_PATH, authorize } from "@/lib/oauth/authorize";
+
+const body = z.object({ query: z.string().min(1).max(8192), decision: z.enum(["allow", "deny"]) }).strict();
+
+/**
+ * The consent page's answer: the authorization request (its query string) and the person's
+ * decision. Runs the whole authorization decision again with the consent given or refused, and
+ * answers where the browser goes next: { redirectTo } (a code or access_denied at the client).
+ */
+export const POST = route(async (request, ctx) => {
+  const read = await readBodyWithSession(request, ctx, body);
+  if (!read.ok) return read.response;
+  const params = new URLSearchParams(read.input.query);
+  const outcome = await authorize(ctx.db, {
+    params, current: read.auth, now: ctx.now, actor: ctx.actor,
+    consentGiven: read.input.decision === "allow", consentRefused: read.input.decision === "deny",
+  }, ctx.config);
+  const redirectTo =
+    outcome.kind === "redirect" || outcome.kind === "consent" ? outcome.location
+    : outcome.kind === "sign_in" ? `${SIGN_IN_PAGE_PATH}?returnTo=${encodeURIComponent(outcome.returnTo)}`
+    : oauthErrorPage(outcome.error);
+  return withAuthCookie(json({ redirectTo }), read.auth);
+});

@@ -1,0 +1,78 @@
+/**
+ * A second Portcullis server for the tests that need their own configuration: the key
+ * rollover test (JWT_SIGNING_KEYS with a key that activates while a client runs) and the
+ * browser tests, whose issuer must be the address the browser and the other site really use
+ * (APP_URL = http://127.0.0.1:<port>, so cookies are not Secure-only and no host is faked).
+ * The same build as the main test server (`next start`), embedded PGlite in memory, test hooks on.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createServer } from "node:net";
+import { openSync } from "node:fs";
+import { join } from "node:path";
+import { inject } from "vitest";
+import { usingPglite } from "./env";
+
+const ROOT = process.cwd();
+
+/** The browser and second-site tests run once, in the PGlite pass (they start their own PGlite servers anyway). */
+export const runsOnce = usingPglite;
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface StartedServer {
+  readonly url: string;
+  readonly child: ChildProcess;
+  stop(): Promise<void>;
+  /** White-box SQL through the server's test hook. */
+  sql<T = any>(text: string, values?: unknown[]): Promise<T[]>;
+}
+
+export async function waitHealthy(url: string, child: ChildProcess, path = "/api/health", timeoutMs = 240_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${url}: the server exited with ${child.exitCode}`);
+    const status = await fetch(`${url}${path}`, { redirect: "manual" }).then((r) => r.status, () => 0);
+    if (status > 0 && status < 500) return;
+    if (Date.now() > deadline) throw new Error(`${url}: not healthy (last status ${status})`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+export function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve();
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  child.kill("SIGTERM");
+  return exited;
+}
+
+export async function startPortcullis(name: string, env: Record<string, string> = {}): Promise<StartedServer> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const log = openSync(join(ROOT, ".data", `test-server-${name}-${inject("runId")}.log`), "w");
+  const child = spawn(process.execPath, [join(ROOT, "node_modules", "next", "dist", "bin", "next"), "start", "-p", String(port), "-H", "127.0.0.1"], {
+    env: {
+      ...process.env, NODE_ENV: "production", PORTCULLIS_TEST_HOOKS: "1", PGLITE_DATA_DIR: "memory://", POSTGRES_URL: "", DATABASE_URL: "",
+      PORTCULLIS_DB_DRIVER: "pglite", APP_URL: url, MAIL_TRANSPORT: "outbox", BREACHED_PASSWORD_API_URL: inject("breachApiUrl"), ...env,
+    },
+    stdio: ["ignore", log, log],
+  });
+  await waitHealthy(url, child);
+  return {
+    url,
+    child,
+    stop: () => stopChild(child),
+    async sql<T>(text: string, values: unknown[] = []): Promise<T[]> {
+      const res = await fetch(`${url}/api/test/sql`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ text, values }) });
+      const body = (await res.json()) as { rows: T[] };
+      if (res.status !== 200) throw new Error(`test sql failed: ${JSON.stringify(body)}`);
+      return body.rows;
+    },
+  };
+}
