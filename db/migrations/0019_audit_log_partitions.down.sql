@@ -29,6 +29,7 @@ DROP FUNCTION audit_logs_create_partitions(timestamptz, integer);
 DROP FUNCTION audit_logs_create_partition(timestamp);
 DROP TABLE audit_logs;
 DROP FUNCTION audit_logs_adopt_partition(text);
+DROP FUNCTION audit_logs_require_privilege(text);
 
 ALTER TABLE audit_logs_plain RENAME TO audit_logs;
 ALTER SEQUENCE audit_logs_plain_id_seq RENAME TO audit_logs_id_seq;

@@ -18,7 +18,19 @@
 -- truncated by name). The primary key is (id, created_at): a partitioned table's unique keys must
 -- contain the partition key. Existing rows are copied over (a one-off for a small table: for a
 -- large log, see docs/scaling.md).
+-- Creating, detaching and dropping partitions needs the table's owner, while the application may
+-- run as a role with only DML on audit_logs: the three functions the cron calls run as their
+-- owner (SECURITY DEFINER, search_path fixed at creation) and first check that the calling login
+-- role may do what retention did before (DELETE on audit_logs) or what it writes (INSERT).
 BEGIN;
+
+CREATE FUNCTION audit_logs_require_privilege(p_privilege text) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  IF NOT has_table_privilege(session_user, 'audit_logs', p_privilege) THEN
+    RAISE EXCEPTION 'audit_logs maintenance needs % on audit_logs', p_privilege USING ERRCODE = 'insufficient_privilege';
+  END IF;
+END
+$$;
 
 ALTER TABLE audit_logs RENAME TO audit_logs_unpartitioned;
 ALTER SEQUENCE audit_logs_id_seq RENAME TO audit_logs_unpartitioned_id_seq;
@@ -107,10 +119,11 @@ $$;
 
 -- The month of p_now and the p_months_ahead after it; returns the partitions it created.
 CREATE FUNCTION audit_logs_create_partitions(p_now timestamptz DEFAULT now(), p_months_ahead integer DEFAULT 3)
-RETURNS SETOF text LANGUAGE plpgsql AS $$
+RETURNS SETOF text LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
 DECLARE
   part text;
 BEGIN
+  PERFORM audit_logs_require_privilege('INSERT');
   FOR i IN 0..p_months_ahead LOOP
     part := audit_logs_create_partition(date_trunc('month', p_now AT TIME ZONE 'UTC') + make_interval(months => i));
     IF part IS NOT NULL THEN
@@ -125,12 +138,13 @@ $$;
 -- is ever dropped). Returns each dropped partition and its row count. A partition whose lock is
 -- not granted within lock_timeout (a long query reading it) raises, and the next day retries.
 CREATE FUNCTION audit_logs_drop_partitions(p_before timestamptz)
-RETURNS TABLE (name text, rows bigint) LANGUAGE plpgsql
+RETURNS TABLE (name text, rows bigint) LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT
 SET lock_timeout = '2s' AS $$
 DECLARE
   cutoff timestamptz := least(p_before, now() - interval '30 days');
   part record;
 BEGIN
+  PERFORM audit_logs_require_privilege('DELETE');
   FOR part IN
     SELECT c.relname::text AS relname, (regexp_match(pg_get_expr(c.relpartbound, c.oid), 'TO \(''([^'']+)''\)'))[1]::timestamptz AS upper_bound
     FROM pg_inherits h JOIN pg_class c ON c.oid = h.inhrelid
@@ -149,12 +163,13 @@ $$;
 
 -- Rows older than the cutoff left in the default partition, in batches (as purge_audit_logs).
 CREATE FUNCTION purge_audit_logs_default(p_before timestamptz, p_batch_size integer DEFAULT 1000, p_max_batches integer DEFAULT 100)
-RETURNS integer LANGUAGE plpgsql AS $$
+RETURNS integer LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
 DECLARE
   total integer := 0;
   n integer;
   cutoff timestamptz := least(p_before, now() - interval '30 days');
 BEGIN
+  PERFORM audit_logs_require_privilege('DELETE');
   FOR i IN 1..p_max_batches LOOP
     DELETE FROM audit_logs_default WHERE id = ANY (ARRAY(
       SELECT id FROM audit_logs_default WHERE created_at < cutoff
@@ -187,5 +202,5 @@ INSERT INTO audit_logs (id, created_at, event_type, result, actor_id, target_id,
 SELECT setval(pg_get_serial_sequence('audit_logs', 'id'), greatest((SELECT max(id) FROM audit_logs), 1), (SELECT max(id) FROM audit_logs) IS NOT NULL);
 DROP TABLE audit_logs_unpartitioned;
 
-INSERT INTO schema_migrations (version, name, checksum) VALUES ('0019', 'audit_log_partitions', '57315c8a98d3de3f7b51a3a0a01a5f9a6129f832cf906602bed38ad233e7a0ab');
+INSERT INTO schema_migrations (version, name, checksum) VALUES ('0019', 'audit_log_partitions', 'e92fb2bf4aa509201c54163cd7f139f056d1d6e532a5eff714534145fb7dd762');
 COMMIT;
