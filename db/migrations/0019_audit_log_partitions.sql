@@ -42,15 +42,15 @@ CREATE TABLE audit_logs (
   id           bigint GENERATED ALWAYS AS IDENTITY,
   created_at   timestamptz NOT NULL DEFAULT now(),
   event_type   text NOT NULL CONSTRAINT audit_logs_event_type_fkey REFERENCES audit_event_types (name),
-  result       text NOT NULL CHECK (result IN ('success', 'failure')),
+  result       text NOT NULL CONSTRAINT audit_logs_result_check CHECK (result IN ('success', 'failure')),
   actor_id     uuid,
   target_id    uuid,
   session_id   text,
-  subject_hash text CHECK (subject_hash IS NULL OR subject_hash ~ '^[0-9a-f]{64}$'),
+  subject_hash text CONSTRAINT audit_logs_subject_hash_check CHECK (subject_hash IS NULL OR subject_hash ~ '^[0-9a-f]{64}$'),
   ip           inet,
-  user_agent   text CHECK (user_agent IS NULL OR length(user_agent) <= 512),
-  request_id   text CHECK (request_id IS NULL OR length(request_id) <= 64),
-  details      jsonb NOT NULL DEFAULT '{}'::jsonb CHECK (jsonb_typeof(details) = 'object'),
+  user_agent   text CONSTRAINT audit_logs_user_agent_check CHECK (user_agent IS NULL OR length(user_agent) <= 512),
+  request_id   text CONSTRAINT audit_logs_request_id_check CHECK (request_id IS NULL OR length(request_id) <= 64),
+  details      jsonb NOT NULL DEFAULT '{}'::jsonb CONSTRAINT audit_logs_details_check CHECK (jsonb_typeof(details) = 'object'),
   CONSTRAINT audit_logs_pkey PRIMARY KEY (id, created_at)
 ) PARTITION BY RANGE (created_at);
 
@@ -202,5 +202,5 @@ INSERT INTO audit_logs (id, created_at, event_type, result, actor_id, target_id,
 SELECT setval(pg_get_serial_sequence('audit_logs', 'id'), greatest((SELECT max(id) FROM audit_logs), 1), (SELECT max(id) FROM audit_logs) IS NOT NULL);
 DROP TABLE audit_logs_unpartitioned;
 
-INSERT INTO schema_migrations (version, name, checksum) VALUES ('0019', 'audit_log_partitions', 'e92fb2bf4aa509201c54163cd7f139f056d1d6e532a5eff714534145fb7dd762');
+INSERT INTO schema_migrations (version, name, checksum) VALUES ('0019', 'audit_log_partitions', '82c0444afc60ccd70654c06ebf29a66f9f728dbfc81ec1b58fd20af775bc9513');
 COMMIT;
