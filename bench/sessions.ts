@@ -32,6 +32,7 @@ import { createServer as createTcpServer, connect as tcpConnect, type Server as 
 import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg, totalmem, type as osType, release as osRelease } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import pg from "pg";
 import { exportJWK, generateKeyPair } from "jose";
@@ -43,13 +44,13 @@ import { createPgDb } from "../lib/db/pg";
 import { migrate } from "../lib/db/migrate";
 
 const ROOT = process.cwd();
-const DIST_DIR = ".next-bench";
+export const DIST_DIR = ".next-bench";
 const NEXT_BIN = join(ROOT, "node_modules", "next", "dist", "bin", "next");
 const RESULTS_DIR = join(ROOT, "bench", "results");
 const LOG_DIR = join(ROOT, ".data");
 const CLK_TCK = 100; // Linux USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s
-const PASSWORD = "bench: a long passphrase nobody would guess 7f3a";
-const USER_AGENT = "portcullis-bench";
+export const PASSWORD = "bench: a long passphrase nobody would guess 7f3a";
+export const USER_AGENT = "portcullis-bench";
 const SESSION_CHECK = "GET /api/auth/session";
 const STALE_SESSIONS = 10;
 
@@ -114,13 +115,13 @@ function options(): Options {
   };
 }
 
-function siblingUrl(url: string, database: string): string {
+export function siblingUrl(url: string, database: string): string {
   const u = new URL(url);
   u.pathname = `/${database}`;
   return u.toString();
 }
 
-function machine() {
+export function machine() {
   return {
     cpu: cpus()[0]?.model ?? "unknown",
     cores: availableParallelism(),
@@ -131,7 +132,7 @@ function machine() {
   };
 }
 
-function log(message: string): void {
+export function log(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
 }
 
@@ -170,8 +171,22 @@ function measureHashing(): Hashing {
 // ---------------------------------------------------------------------------------------------
 // Processes: build, next start, the bare-Node floor, CPU from /proc
 
-function build(): void {
+/**
+ * next build into DIST_DIR. Next.js adds its distDir type globs to tsconfig.json's include
+ * on every build with a new distDir; the file is restored, so a benchmark leaves the tree clean.
+ */
+export function build(): void {
   log(`next build (NEXT_DIST_DIR=${DIST_DIR})`);
+  const tsconfig = join(ROOT, "tsconfig.json");
+  const before = readFileSync(tsconfig, "utf8");
+  try {
+    buildInto();
+  } finally {
+    if (readFileSync(tsconfig, "utf8") !== before) writeFileSync(tsconfig, before);
+  }
+}
+
+function buildInto(): void {
   const result = spawnSync(process.execPath, [NEXT_BIN, "build"], {
     stdio: ["ignore", "inherit", "inherit"],
     env: { ...process.env, NODE_ENV: "production", NEXT_DIST_DIR: DIST_DIR, NEXT_TELEMETRY_DISABLED: "1" },
@@ -179,7 +194,7 @@ function build(): void {
   if (result.status !== 0) throw new Error("next build failed");
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createHttpServer().listen(0, "127.0.0.1", () => {
       const port = (s.address() as { port: number }).port;
@@ -206,9 +221,9 @@ async function waitFor(url: string, child: ChildProcess, timeoutMs: number): Pro
   throw new Error(`${url} did not answer 200: ${last}`);
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function stopProcess(child: ChildProcess): Promise<void> {
+export async function stopProcess(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   child.kill("SIGTERM");
@@ -217,11 +232,11 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-interface ServerEnv {
+export interface ServerEnv {
   readonly [key: string]: string;
 }
 
-async function serverSecrets(): Promise<ServerEnv> {
+export async function serverSecrets(): Promise<ServerEnv> {
   const { privateKey } = await generateKeyPair("EdDSA", { extractable: true });
   const jwk = { ...(await exportJWK(privateKey)), kid: `bench-${randomToken(6)}`, alg: "EdDSA" };
   return {
@@ -231,7 +246,7 @@ async function serverSecrets(): Promise<ServerEnv> {
   };
 }
 
-async function startNext(name: string, port: number, databaseUrl: string, secrets: ServerEnv, cpuProf: string | null): Promise<ChildProcess> {
+export async function startNext(name: string, port: number, databaseUrl: string, secrets: ServerEnv, cpuProf: string | null): Promise<ChildProcess> {
   mkdirSync(LOG_DIR, { recursive: true });
   const out = openSync(join(LOG_DIR, `bench-${name}.log`), "w");
   const env: NodeJS.ProcessEnv = {
@@ -267,7 +282,7 @@ async function startFloor(port: number, databaseUrl: string): Promise<ChildProce
 }
 
 /** utime + stime of a process (every thread of it), in CPU milliseconds. */
-function cpuMs(pid: number): number {
+export function cpuMs(pid: number): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
@@ -278,7 +293,7 @@ function cpuMs(pid: number): number {
 }
 
 /** A process and all its descendants (next start may fork the server it runs). */
-function processTree(root: number): number[] {
+export function processTree(root: number): number[] {
   const parents = new Map<number, number>();
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
@@ -407,7 +422,7 @@ function cstring(buffer: Buffer, start: number): { text: string; next: number } 
 // ---------------------------------------------------------------------------------------------
 // Load: autocannon, with exact (sub-millisecond) latencies from its response events
 
-interface CannonRequest {
+export interface CannonRequest {
   method?: string;
   path?: string;
   headers?: Record<string, string>;
@@ -442,7 +457,7 @@ type Autocannon = (opts: {
 
 const autocannon = createRequire(import.meta.url)("autocannon") as Autocannon;
 
-interface LoadResult {
+export interface LoadResult {
   readonly connections: number;
   readonly durationSeconds: number;
   readonly ok: number;
@@ -455,13 +470,13 @@ interface LoadResult {
   readonly max: number;
 }
 
-function percentile(sorted: number[], p: number): number {
+export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
 /** Closed loop (each connection sends its next request on response), or open loop at `overallRate` req/s. */
-function load(url: string, connections: number, duration: number, request: CannonRequest, overallRate?: number): { instance: CannonInstance; result: Promise<LoadResult> } {
+export function load(url: string, connections: number, duration: number, request: CannonRequest, overallRate?: number): { instance: CannonInstance; result: Promise<LoadResult> } {
   const latencies: number[] = [];
   const instance = autocannon({ url, connections, duration, timeout: 30, requests: [request], ...(overallRate ? { overallRate } : {}) });
   instance.on("response", (_client, status, _bytes, ms) => {
@@ -514,11 +529,11 @@ interface Bench {
   readonly refreshTokens: readonly string[];
 }
 
-function ipFor(n: number): string {
+export function ipFor(n: number): string {
   return `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
 }
 
-function sessionRequest(tokens: readonly string[], origin: string, path: string): CannonRequest {
+export function sessionRequest(tokens: readonly string[], origin: string, path: string): CannonRequest {
   let next = 0;
   return {
     method: "GET",
@@ -531,7 +546,7 @@ function sessionRequest(tokens: readonly string[], origin: string, path: string)
   };
 }
 
-function refreshRequest(tokens: readonly string[], origin: string): CannonRequest {
+export function refreshRequest(tokens: readonly string[], origin: string): CannonRequest {
   let next = 0;
   return {
     method: "POST",
@@ -547,7 +562,7 @@ function refreshRequest(tokens: readonly string[], origin: string): CannonReques
   };
 }
 
-function loginRequest(users: readonly string[], origin: string): CannonRequest {
+export function loginRequest(users: readonly string[], origin: string): CannonRequest {
   let next = 0;
   return {
     method: "POST",
@@ -594,7 +609,7 @@ async function freshenSessions(bench: Bench): Promise<void> {
  * requests in flight (queued password hashes take seconds), which would otherwise be charged
  * to the next scenario.
  */
-async function settle(pids: readonly number[], timeoutMs = 60_000): Promise<void> {
+export async function settle(pids: readonly number[], timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = pids.reduce((sum, pid) => sum + cpuMs(pid), 0);
   while (Date.now() < deadline) {
@@ -1088,7 +1103,10 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.stack ?? error.message : error);
-  process.exit(1);
-});
+// bench/scale.ts imports the harness above; only `npm run bench:sessions` runs this benchmark.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.stack ?? error.message : error);
+    process.exit(1);
+  });
+}

@@ -1,9 +1,14 @@
 /**
- * Maintenance jobs for Vercel Cron. Each calls the plpgsql cleanup functions (batched deletes
- * with FOR UPDATE SKIP LOCKED), records a cron audit row with the counts, and returns them.
+ * Maintenance jobs for Vercel Cron. Each works through its backlog one short batch at a time:
+ * every batch is one autocommitted statement (its own transaction, rows picked with FOR UPDATE
+ * SKIP LOCKED), so row locks are held for one batch only, a run cut short keeps what it did, and
+ * there is no batch cap: a run stops when the backlog is empty or its time budget is spent, and
+ * the next run continues. After a large delete the table is ANALYZEd, so the planner sees its
+ * new size. The job then records a cron audit row with the counts and returns them.
  *   frequent (every 5 minutes): expired, idle and long-revoked sessions
  *   daily: spent and expired one-time tokens, challenges, devices, rate-limit rows and
- *          throttles; old outbox rows; audit rows past AUDIT_RETENTION_DAYS
+ *          throttles; old outbox rows; audit partitions for the coming months; audit
+ *          retention past AUDIT_RETENTION_DAYS (whole monthly partitions dropped)
  *          (and a security.alerts audit row summarising lib/admin/alerts.ts)
  */
 import type { Config } from "../config";
@@ -14,29 +19,97 @@ import { recordAuditEvent } from "../audit/audit";
 import { recordAlertSummary } from "../admin/alerts";
 
 const DAY_SECONDS = 86400;
+/** Rows per batch: about 20-40 ms per session batch with its refresh tokens (bench:scale). */
+export const CLEANUP_BATCH_SIZE = 1000;
+/** Wall time one run may spend deleting; well inside a Vercel function's maximum duration. */
+export const CLEANUP_TIME_BUDGET_MS = 40_000;
+/** A run that deleted at least this many rows of a table refreshes its statistics. */
+export const ANALYZE_AFTER_DELETED_ROWS = 50_000;
+/** Monthly audit partitions kept created ahead of the current month. */
+export const AUDIT_PARTITIONS_AHEAD_MONTHS = 3;
 
-export async function runSessionCleanup(db: Db, now: Date, actor: Actor): Promise<{ sessions: number }> {
-  return db.transaction(async (tx) => {
-    const { rows } = await tx.query<{ n: number }>(sql`SELECT cleanup_expired_sessions(${now}) AS n`);
-    const counts = { sessions: rows[0]?.n ?? 0 };
-    await recordAuditEvent(tx, { type: "cron.cleanup", result: "success", actor, now, details: { job: "sessions", deleted: counts } });
-    return counts;
-  });
+export interface CleanupOptions {
+  readonly batchSize?: number;
+  readonly timeBudgetMs?: number;
+}
+
+/** Runs `batch` until it deletes less than a full batch or the budget is spent; returns the total. */
+async function drain(batch: () => Promise<number>, batchSize: number, deadline: number): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const n = await batch();
+    total += n;
+    if (n < batchSize || Date.now() >= deadline) return total;
+  }
+}
+
+/** Deletes expired and long-revoked sessions (their refresh tokens cascade), batch by batch. */
+export async function deleteExpiredSessions(db: Db, now: Date, options: CleanupOptions = {}): Promise<number> {
+  const batchSize = options.batchSize ?? CLEANUP_BATCH_SIZE;
+  const deadline = Date.now() + (options.timeBudgetMs ?? CLEANUP_TIME_BUDGET_MS);
+  const deleted = await drain(async () => {
+    const { rows } = await db.query<{ n: number }>(sql`SELECT cleanup_expired_sessions_batch(${now}, ${batchSize}) AS n`);
+    return rows[0]?.n ?? 0;
+  }, batchSize, deadline);
+  if (deleted >= ANALYZE_AFTER_DELETED_ROWS) {
+    await db.query(sql`ANALYZE sessions`);
+    await db.query(sql`ANALYZE refresh_tokens`);
+  }
+  return deleted;
+}
+
+export async function runSessionCleanup(db: Db, now: Date, actor: Actor, options: CleanupOptions = {}): Promise<{ sessions: number }> {
+  const counts = { sessions: await deleteExpiredSessions(db, now, options) };
+  await recordAuditEvent(db, { type: "cron.cleanup", result: "success", actor, now, details: { job: "sessions", deleted: counts } });
+  return counts;
 }
 
 export type DailyCounts = Record<string, number>;
 
-export async function runDailyMaintenance(db: Db, now: Date, actor: Actor, cfg: Config): Promise<DailyCounts> {
-  return db.transaction(async (tx) => {
-    const counts: DailyCounts = {};
-    const tokens = await tx.query<{ kind: string; deleted: number }>(sql`SELECT kind, deleted FROM cleanup_expired_tokens(${now})`);
-    for (const row of tokens.rows) counts[row.kind] = row.deleted;
-    const outbox = await tx.query<{ n: number }>(sql`SELECT purge_mail_outbox(${addSeconds(now, -cfg.OUTBOX_RETENTION_DAYS * DAY_SECONDS)}) AS n`);
-    counts.mail_outbox = outbox.rows[0]?.n ?? 0;
-    const audit = await tx.query<{ n: number }>(sql`SELECT purge_audit_logs(${addSeconds(now, -cfg.AUDIT_RETENTION_DAYS * DAY_SECONDS)}) AS n`);
-    counts.audit_logs = audit.rows[0]?.n ?? 0;
-    await recordAuditEvent(tx, { type: "cron.cleanup", result: "success", actor, now, details: { job: "daily", deleted: counts } });
+/** Spent and expired one-time tokens, challenges, devices, rate-limit rows and throttles, one batch of each kind per statement. */
+async function deleteExpiredTokens(db: Db, now: Date, batchSize: number, deadline: number): Promise<DailyCounts> {
+  const counts: DailyCounts = {};
+  for (;;) {
+    const { rows } = await db.query<{ kind: string; deleted: number }>(sql`SELECT kind, deleted FROM cleanup_expired_tokens(${now}, ${batchSize}, 1)`);
+    for (const row of rows) counts[row.kind] = (counts[row.kind] ?? 0) + row.deleted;
+    if (rows.every((row) => row.deleted < batchSize) || Date.now() >= deadline) break;
+  }
+  for (const [kind, n] of Object.entries(counts)) {
+    if (n >= ANALYZE_AFTER_DELETED_ROWS) await db.query({ text: `ANALYZE ${kind}`, values: [] });
+  }
+  return counts;
+}
+
+export interface AuditPartitionChanges {
+  readonly created: string[];
+  readonly dropped: string[];
+}
+
+export async function runDailyMaintenance(
+  db: Db, now: Date, actor: Actor, cfg: Config, options: CleanupOptions = {},
+): Promise<{ deleted: DailyCounts; auditPartitions: AuditPartitionChanges }> {
+  const batchSize = options.batchSize ?? CLEANUP_BATCH_SIZE;
+  const deadline = Date.now() + (options.timeBudgetMs ?? CLEANUP_TIME_BUDGET_MS);
+  const deleted = await deleteExpiredTokens(db, now, batchSize, deadline);
+  const outboxBefore = addSeconds(now, -cfg.OUTBOX_RETENTION_DAYS * DAY_SECONDS);
+  deleted.mail_outbox = await drain(async () => {
+    const { rows } = await db.query<{ n: number }>(sql`SELECT purge_mail_outbox(${outboxBefore}, ${batchSize}, 1) AS n`);
+    return rows[0]?.n ?? 0;
+  }, batchSize, deadline);
+
+  const created = await db.query<{ name: string }>(sql`SELECT audit_logs_create_partitions(${now}, ${AUDIT_PARTITIONS_AHEAD_MONTHS}) AS name`);
+  const auditBefore = addSeconds(now, -cfg.AUDIT_RETENTION_DAYS * DAY_SECONDS);
+  const dropped = await db.query<{ name: string; rows: number }>(sql`SELECT name, rows FROM audit_logs_drop_partitions(${auditBefore})`);
+  const rowsDeleted = await drain(async () => {
+    const { rows } = await db.query<{ n: number }>(sql`SELECT purge_audit_logs_default(${auditBefore}, ${batchSize}, 1) AS n`);
+    return rows[0]?.n ?? 0;
+  }, batchSize, deadline);
+  deleted.audit_logs = dropped.rows.reduce((sum, p) => sum + Number(p.rows), 0) + rowsDeleted;
+  const auditPartitions = { created: created.rows.map((r) => r.name), dropped: dropped.rows.map((r) => r.name) };
+
+  await db.transaction(async (tx) => {
+    await recordAuditEvent(tx, { type: "cron.cleanup", result: "success", actor, now, details: { job: "daily", deleted } });
     await recordAlertSummary(tx, now, actor, cfg);
-    return counts;
   });
+  return { deleted, auditPartitions };
 }

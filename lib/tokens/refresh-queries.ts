@@ -127,3 +127,96 @@ export async function findFamilyClient(q: Queryable, sessionId: string): Promise
     SELECT oauth_client_id, oauth_scopes FROM sessions WHERE id = ${sessionId}`);
   return rows[0] ? { oauthClientId: rows[0].oauth_client_id, oauthScopes: rows[0].oauth_scopes } : null;
 }
+
+export interface RotationInput {
+  readonly tokenHash: string;
+  readonly childHash: string;
+  /** The child sealed under the presented token (bound to its hash), stored on the spent row. */
+  readonly successorSealed: string;
+  readonly now: Date;
+  /** The idle timeouts of aal1 and aal2 sessions: the family's session slides by its own. */
+  readonly idleTimeoutSeconds: { readonly aal1: number; readonly aal2: number };
+  readonly ip: string | null;
+  readonly userAgent: string | null;
+  readonly requestId: string;
+  /** The OAuth client presenting the token (null: a first-party client); must be the family's. */
+  readonly clientId: string | null;
+}
+
+export interface Rotation {
+  readonly parentId: string;
+  readonly childId: string;
+  readonly sessionId: string;
+  readonly userId: string;
+  readonly aal: 1 | 2;
+  readonly amr: string[];
+  readonly roles: string[];
+  readonly idleExpiresAt: Date;
+  /** The client the family was issued to, and its scopes (null for first-party families). */
+  readonly family: FamilyClient;
+}
+
+/**
+ * The whole rotation of an unspent token in one statement (one round trip), or nothing:
+ *   s       the family's session, locked first (FOR NO KEY UPDATE, the lock order every writer of
+ *           a family keeps), only if it is live as of `now` and its user active. After waiting
+ *           for the lock, Postgres re-checks these conditions on the newest row version, so a
+ *           revocation committed meanwhile stops the rotation.
+ *   parent  spends the presented token, only if unspent and unrevoked; a concurrent rotation of
+ *           the same token that committed first makes this re-check fail (0 rows), and so every
+ *           CTE below, which all hang off `parent`, does nothing.
+ *   child   the successor (refresh_tokens_one_successor_key: at most one per parent, ever).
+ *   touched refresh activity slides the session's idle expiry (never backwards, never past the
+ *           absolute expiry).
+ *   audit   the refresh.rotated row, in the same statement, so the same transaction.
+ * No row back means "not this fast path": the caller runs the locked transaction of refresh.ts,
+ * which tells a retry inside the grace window from reuse, expiry or revocation.
+ */
+export async function rotateRefreshToken(q: Queryable, r: RotationInput): Promise<Rotation | null> {
+  const { rows } = await q.query<{
+    parent_id: string | number; child_id: string | number; session_id: string; user_id: string; aal: number; amr: string[];
+    roles: string[]; idle_expires_at: Date; oauth_client_id: string | null; oauth_scopes: string[] | null;
+  }>(sql`
+    WITH s AS (
+      SELECT s.id, s.user_id, s.aal, s.amr, s.absolute_expires_at, s.oauth_client_id, s.oauth_scopes
+      FROM refresh_tokens t0
+      JOIN sessions s ON s.id = t0.session_id
+      JOIN users u ON u.id = s.user_id
+      WHERE t0.token_hash = ${r.tokenHash}
+        AND s.revoked_at IS NULL AND s.idle_expires_at > ${r.now} AND s.absolute_expires_at > ${r.now}
+        AND u.status = 'active' AND u.deleted_at IS NULL
+        AND s.oauth_client_id IS NOT DISTINCT FROM ${r.clientId}::text
+      FOR NO KEY UPDATE OF s
+    ), parent AS (
+      UPDATE refresh_tokens t SET used_at = ${r.now}, successor_sealed = ${r.successorSealed}
+      FROM s
+      WHERE t.token_hash = ${r.tokenHash} AND t.session_id = s.id AND t.used_at IS NULL AND t.revoked_at IS NULL
+      RETURNING t.id, t.session_id, t.user_id
+    ), child AS (
+      INSERT INTO refresh_tokens (session_id, user_id, parent_id, token_hash, created_at)
+      SELECT p.session_id, p.user_id, p.id, ${r.childHash}, ${r.now} FROM parent p
+      RETURNING id, parent_id
+    ), touched AS (
+      UPDATE sessions ss SET last_activity_at = GREATEST(ss.last_activity_at, ${r.now}),
+             idle_expires_at = GREATEST(ss.idle_expires_at, LEAST(ss.absolute_expires_at,
+               ${r.now}::timestamptz + make_interval(secs => CASE WHEN ss.aal = 2 THEN ${r.idleTimeoutSeconds.aal2}::int ELSE ${r.idleTimeoutSeconds.aal1}::int END)))
+      FROM parent p
+      WHERE ss.id = p.session_id AND ss.revoked_at IS NULL
+      RETURNING ss.idle_expires_at
+    ), audit AS (
+      INSERT INTO audit_logs (created_at, event_type, result, actor_id, target_id, session_id, ip, user_agent, request_id, details)
+      SELECT ${r.now}, 'refresh.rotated', 'success', p.user_id, p.user_id, p.session_id, ${r.ip}::inet, ${r.userAgent}, ${r.requestId},
+             jsonb_build_object('familyId', p.session_id, 'parentTokenId', p.id::text, 'tokenId', c.id::text)
+      FROM parent p JOIN child c ON c.parent_id = p.id
+    )
+    SELECT p.id AS parent_id, c.id AS child_id, p.session_id, p.user_id, s.aal, s.amr, tch.idle_expires_at, s.oauth_client_id, s.oauth_scopes,
+           ARRAY(SELECT ro.name FROM user_roles ur JOIN roles ro ON ro.id = ur.role_id WHERE ur.user_id = p.user_id ORDER BY ro.name) AS roles
+    FROM parent p JOIN child c ON c.parent_id = p.id JOIN s ON s.id = p.session_id CROSS JOIN touched tch`);
+  const row = rows[0];
+  if (!row) return null;
+  return {
+    parentId: String(row.parent_id), childId: String(row.child_id), sessionId: row.session_id, userId: row.user_id,
+    aal: row.aal === 2 ? 2 : 1, amr: row.amr, roles: row.roles, idleExpiresAt: row.idle_expires_at,
+    family: { oauthClientId: row.oauth_client_id, oauthScopes: row.oauth_scopes },
+  };
+}

@@ -10,7 +10,11 @@
  * revocation (sign-out everywhere, revoke by id, password change) and the user's status are
  * checked on every refresh, and a refresh counts as session activity.
  *
- * Rotation is one transaction: lock the session row, lock the presented token's row, then
+ * Rotation of an unspent token on a live family is one statement (rotateRefreshToken: lock the
+ * session, spend the token, insert the child, slide the session, audit), so a refresh costs two
+ * round trips with the rate limit. Anything else (a token already spent, revoked, unknown, or
+ * its session ended) goes to one transaction: lock the session row, lock the presented token's
+ * row, then
  *  - unused: mint the child (the unique index on parent_id means a token has at most one child),
  *    mark the parent used and store the child sealed (AES-256-GCM) under a key derived from the
  *    PARENT token, which the server never stores;
@@ -47,6 +51,7 @@ import {
   lockFamily,
   markRefreshTokenUsed,
   type FamilyClient,
+  rotateRefreshToken,
   touchFamilySession,
   type RefreshTokenRecord,
 } from "./refresh-queries";
@@ -101,28 +106,38 @@ function successorKey(parentToken: string): Promise<CryptoKey> {
   return crypto.subtle.importKey("raw", raw, { name: "AES-GCM" }, false, ["encrypt", "decrypt"]);
 }
 
-/** The row the sealed value belongs to is authenticated too: a sealed child moved to another row does not open. */
+/**
+ * The row the sealed value belongs to is authenticated too: a sealed child moved to another row
+ * does not open. The row is named by its token hash (unique), which is known before the row is
+ * read, so the single-statement rotation can store the sealed child; successors sealed before
+ * that change name the row by id, and open as such for the few seconds of their grace window.
+ */
 const encoder = new TextEncoder();
-const sealContext = (parentId: string) => encoder.encode(`refresh_tokens:${parentId}`);
+const sealContext = (tokenHash: string) => encoder.encode(`refresh_tokens:hash:${tokenHash}`);
+const legacySealContext = (parentId: string) => encoder.encode(`refresh_tokens:${parentId}`);
 
-async function sealSuccessor(parentToken: string, parentId: string, child: string): Promise<string> {
+async function sealSuccessor(parentToken: string, parentHash: string, child: string): Promise<string> {
   const iv = crypto.getRandomValues(new Uint8Array(SEAL_IV_BYTES));
-  const ciphertext = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: sealContext(parentId) }, await successorKey(parentToken), encoder.encode(child));
+  const ciphertext = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: sealContext(parentHash) }, await successorKey(parentToken), encoder.encode(child));
   return `v1.${base64url(iv)}.${base64url(new Uint8Array(ciphertext))}`;
 }
 
-async function openSuccessor(parentToken: string, parentId: string, sealed: string): Promise<string | null> {
+async function openSuccessor(parentToken: string, parent: { id: string; hash: string }, sealed: string): Promise<string | null> {
   const match = SEALED_PATTERN.exec(sealed);
   const iv = match ? fromBase64url(match[1]!) : null;
   const ciphertext = match ? fromBase64url(match[2]!) : null;
   if (!iv || !ciphertext) return null;
-  try {
-    const plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: new Uint8Array(iv), additionalData: sealContext(parentId) }, await successorKey(parentToken), new Uint8Array(ciphertext));
-    const child = new TextDecoder().decode(plain);
-    return REFRESH_TOKEN_PATTERN.test(child) ? child : null;
-  } catch {
-    return null;
+  const key = await successorKey(parentToken);
+  for (const additionalData of [sealContext(parent.hash), legacySealContext(parent.id)]) {
+    try {
+      const plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: new Uint8Array(iv), additionalData }, key, new Uint8Array(ciphertext));
+      const child = new TextDecoder().decode(plain);
+      return REFRESH_TOKEN_PATTERN.test(child) ? child : null;
+    } catch {
+      // not sealed under this binding
+    }
   }
+  return null;
 }
 
 // --- issuing ------------------------------------------------------------------------------------
@@ -216,6 +231,18 @@ export async function refreshTokenPair(db: Db, input: RefreshInput, cfg: TokenCo
   const tokenHash = sha256Hex(input.token);
   const base = { actor: input.actor, now: input.now };
 
+  const fresh = randomToken(REFRESH_TOKEN_BYTES);
+  const rotated = await rotateRefreshToken(db, {
+    tokenHash, childHash: sha256Hex(fresh), successorSealed: await sealSuccessor(input.token, tokenHash, fresh), now: input.now,
+    idleTimeoutSeconds: { aal1: idleTimeoutSeconds(1, cfg), aal2: idleTimeoutSeconds(2, cfg) },
+    ip: input.actor.ip, userAgent: input.actor.userAgent, requestId: input.actor.requestId, clientId: input.clientId ?? null,
+  });
+  if (rotated) {
+    const oauth = rotated.family.oauthClientId ? { clientId: rotated.family.oauthClientId, scope: (rotated.family.oauthScopes ?? []).join(" ") } : {};
+    const access = await signAccessToken(await signingKeys(cfg), { userId: rotated.userId, sessionId: rotated.sessionId, roles: rotated.roles, aal: rotated.aal, amr: rotated.amr, ...oauth }, input.now, cfg);
+    return ok({ accessToken: access.token, expiresInSeconds: access.expiresInSeconds, refreshToken: fresh, refreshExpiresAt: rotated.idleExpiresAt, sessionId: rotated.sessionId });
+  }
+
   return db.transaction(async (tx): Promise<Result<IssuedTokenPair>> => {
     const fail = async (reason: string, row: RefreshTokenRecord | null) => {
       await recordAuditEvent(tx, {
@@ -240,7 +267,7 @@ export async function refreshTokenPair(db: Db, input: RefreshInput, cfg: TokenCo
     if (row.usedAt === null) {
       const child = randomToken(REFRESH_TOKEN_BYTES);
       const childId = await insertRefreshToken(tx, { sessionId: session.id, userId: user.id, parentId: row.id, tokenHash: sha256Hex(child), now: input.now });
-      if (!(await markRefreshTokenUsed(tx, row.id, input.now, await sealSuccessor(input.token, row.id, child)))) {
+      if (!(await markRefreshTokenUsed(tx, row.id, input.now, await sealSuccessor(input.token, tokenHash, child)))) {
         throw new Error("refresh rotation lost its row lock");
       }
       const idle = addSeconds(input.now, idleTimeoutSeconds(session.aal, cfg));
@@ -256,7 +283,7 @@ export async function refreshTokenPair(db: Db, input: RefreshInput, cfg: TokenCo
     const successor = await findSuccessor(tx, row.id);
     const successorLive = successor !== null && successor.usedAt === null && successor.revokedAt === null;
     if (withinGrace(row, input.now, cfg) && successorLive && row.successorSealed) {
-      const child = await openSuccessor(input.token, row.id, row.successorSealed);
+      const child = await openSuccessor(input.token, { id: row.id, hash: tokenHash }, row.successorSealed);
       if (!child) return fail("successor_unreadable", row);
       const access = await accessTokenFor(session, user, input.now, cfg, family);
       return ok({ accessToken: access.token, expiresInSeconds: access.expiresInSeconds, refreshToken: child, refreshExpiresAt: session.idleExpiresAt, sessionId: session.id });
