@@ -59,6 +59,18 @@ function logError(requestId: string, error: unknown): void {
   console.error(JSON.stringify({ level: "error", requestId, name: e?.name, message: String(e?.message ?? error).slice(0, 500) }));
 }
 
+/**
+ * Runs `work` after the response has been sent (Next.js after()), then delivers queued mail when
+ * the SMTP transport is on; a failure is logged with the request id. For work that must not
+ * change how long the response takes, such as the account-specific part of a request whose
+ * answer must not reveal whether an account exists (issue 10 item 11).
+ */
+export function afterResponse(ctx: RequestContext, work: () => Promise<void>): void {
+  after(() => work()
+    .then(() => deliverConfiguredMail(ctx.db, ctx.config, ctx.now))
+    .then(() => undefined, (e: unknown) => logError(ctx.requestId, e)));
+}
+
 export function route<P extends Params = Params>(handler: Handler<P>, options: RouteOptions = {}) {
   return async (request: Request, segment?: { params: Promise<P> }): Promise<Response> => {
     // generated here, never taken from the client: it is written into audit rows

@@ -5,7 +5,8 @@
  * single use, EMAIL_VERIFICATION_TTL_SECONDS, default 24 h) is bound to one user AND one
  * address: it verifies only while the account still has the address it was sent to. It is
  * issued at registration and by the resend route (rate limited per address and per IP, the
- * same answer for every address). An email_change token is bound to the user and the new
+ * same answer for every address, in the same time: the token and the mail are made after the
+ * response). An email_change token is bound to the user and the new
  * address. Both arrive at the verify page in the URL fragment and come back here by POST.
  *
  * Confirming spends the token with one guarded UPDATE, marks the address verified (or moves
@@ -37,28 +38,47 @@ export interface VerificationRequest {
   readonly actor: Actor;
 }
 
-/** Sends a fresh link if an active, unverified account has this address. Always ok (or 429 for the IP). */
-export async function requestEmailVerification(db: Db, input: VerificationRequest, cfg: Config): Promise<Result<void>> {
+/** A request that passed the IP limit: what the work after the response needs. */
+export interface RequestedVerification extends VerificationRequest {
+  /** Whether the per-address limits let a message go to this address now. */
+  readonly allowed: boolean;
+}
+
+/**
+ * The part of a resend request done before the response: the same work for every address (the
+ * per-IP limit, then the per-address limits keyed by the address hash whether or not an account
+ * has it). Always ok (or 429 for the IP); the caller runs sendRequestedVerification() after the
+ * response, so known and unknown addresses cost the request the same (issue 10 item 11).
+ */
+export async function requestEmailVerification(db: Db, input: VerificationRequest, cfg: Config): Promise<Result<RequestedVerification>> {
   const ipLimit = await consumeMailIpLimit(db, input.actor.ip, input.now, cfg);
   if (!ipLimit.allowed) return err("too_many_requests", ipLimit.retryAfterSeconds);
+  const allowed = await allowMailToAddress(db, "email-verification", input.email, input.now, cfg);
+  return ok({ ...input, allowed });
+}
+
+/**
+ * The account-specific part, run after the response: sends a fresh link if an active, unverified
+ * account has the address and the limits allowed; the audit row in the same transaction either way.
+ */
+export async function sendRequestedVerification(db: Db, request: RequestedVerification, cfg: Config): Promise<void> {
+  const { allowed } = request;
   await db.transaction(async (tx) => {
-    const allowed = await allowMailToAddress(tx, "email-verification", input.email, input.now, cfg);
-    const user = await findUserByEmail(tx, input.email);
+    const user = await findUserByEmail(tx, request.email);
     const eligible = user !== null && user.status === "active" && user.emailVerifiedAt === null;
     if (allowed && eligible) {
       const token = await issueOneTimeToken(tx, {
-        userId: user.id, purpose: "email_verification", email: user.email, ttlSeconds: cfg.EMAIL_VERIFICATION_TTL_SECONDS, now: input.now,
+        userId: user.id, purpose: "email_verification", email: user.email, ttlSeconds: cfg.EMAIL_VERIFICATION_TTL_SECONDS, now: request.now,
       });
       const hours = Math.round(cfg.EMAIL_VERIFICATION_TTL_SECONDS / 3600);
-      await queueMail(tx, templates.verifyEmail(user.email, link(cfg.APP_URL, VERIFY_PAGE, token), hours), cfg.mailTransport, input.now);
+      await queueMail(tx, templates.verifyEmail(user.email, link(cfg.APP_URL, VERIFY_PAGE, token), hours), cfg.mailTransport, request.now);
     }
     await recordAuditEvent(tx, {
-      type: "email.verification.requested", result: eligible ? "success" : "failure", actor: input.actor,
-      targetId: user?.id ?? null, subjectHash: subjectHash(input.email), now: input.now,
+      type: "email.verification.requested", result: eligible ? "success" : "failure", actor: request.actor,
+      targetId: user?.id ?? null, subjectHash: subjectHash(request.email), now: request.now,
       details: { sent: allowed && eligible, ...(eligible ? {} : { reason: "no_unverified_account" }), ...(allowed ? {} : { limited: "address" }) },
     });
   });
-  return ok(undefined);
 }
 
 export interface ConfirmInput {

@@ -1,8 +1,10 @@
 /**
  * Forgot password and password reset (checklist #18, #21, #53-#58).
  *
- * Model: POST forgot with an email answers the same whatever the address; if an active
- * account has it (and the address limits allow), a reset token is issued through
+ * Model: POST forgot with an email answers the same whatever the address, in the same time: the
+ * request does only the work that does not depend on the account (limits per IP and per address
+ * hash); after the response, if an active account has the address (and the address limits
+ * allowed), a reset token is issued through
  * lib/tokens/one-time.ts (256 random bits, only SHA-256 stored, bound to the user and the
  * address, PASSWORD_RESET_TTL_SECONDS, a newer token voids the older) and mailed as a link built
  * from APP_URL (the token in the URL fragment, never the Host header). Requesting a reset changes
@@ -48,28 +50,48 @@ export interface ForgotInput {
   readonly actor: Actor;
 }
 
-/** Always ok (or 429 for the IP): the caller answers the same for every address. */
-export async function requestPasswordReset(db: Db, input: ForgotInput, cfg: Config): Promise<Result<void>> {
+/** A request that passed the IP limit: what the work after the response needs. */
+export interface ResetRequest extends ForgotInput {
+  /** Whether the per-address limits let a message go to this address now. */
+  readonly allowed: boolean;
+}
+
+/**
+ * The part of a forgot-password request done before the response: the same work for every
+ * address (the per-IP limit, then the per-address limits keyed by the address hash whether or
+ * not an account has it). Always ok (or 429 for the IP): the caller answers the same for every
+ * address and runs sendRequestedPasswordReset() after the response (issue 10 item 11).
+ */
+export async function requestPasswordReset(db: Db, input: ForgotInput, cfg: Config): Promise<Result<ResetRequest>> {
   const ipLimit = await consumeMailIpLimit(db, input.actor.ip, input.now, cfg);
   if (!ipLimit.allowed) return err("too_many_requests", ipLimit.retryAfterSeconds);
+  const allowed = await allowMailToAddress(db, "password-reset", input.email, input.now, cfg);
+  return ok({ ...input, allowed });
+}
+
+/**
+ * The account-specific part, run after the response: looks the address up and, if an active
+ * account has it and the limits allowed, issues the token and queues the mail; the audit row in
+ * the same transaction either way.
+ */
+export async function sendRequestedPasswordReset(db: Db, request: ResetRequest, cfg: Config): Promise<void> {
+  const { allowed } = request;
   await db.transaction(async (tx) => {
-    const allowed = await allowMailToAddress(tx, "password-reset", input.email, input.now, cfg);
-    const user = await findUserByEmail(tx, input.email);
+    const user = await findUserByEmail(tx, request.email);
     const eligible = user !== null && user.status === "active";
     if (allowed && eligible) {
       const token = await issueOneTimeToken(tx, {
-        userId: user.id, purpose: "password_reset", email: user.email, ttlSeconds: cfg.PASSWORD_RESET_TTL_SECONDS, now: input.now,
+        userId: user.id, purpose: "password_reset", email: user.email, ttlSeconds: cfg.PASSWORD_RESET_TTL_SECONDS, now: request.now,
       });
       const minutes = Math.round(cfg.PASSWORD_RESET_TTL_SECONDS / 60);
-      await queueMail(tx, templates.passwordReset(user.email, link(cfg.APP_URL, RESET_PAGE, token), minutes), cfg.mailTransport, input.now);
+      await queueMail(tx, templates.passwordReset(user.email, link(cfg.APP_URL, RESET_PAGE, token), minutes), cfg.mailTransport, request.now);
     }
     await recordAuditEvent(tx, {
-      type: "password.reset.requested", result: eligible ? "success" : "failure", actor: input.actor,
-      targetId: user?.id ?? null, subjectHash: subjectHash(input.email), now: input.now,
+      type: "password.reset.requested", result: eligible ? "success" : "failure", actor: request.actor,
+      targetId: user?.id ?? null, subjectHash: subjectHash(request.email), now: request.now,
       details: { sent: allowed && eligible, ...(eligible ? {} : { reason: "no_active_account" }), ...(allowed ? {} : { limited: "address" }) },
     });
   });
-  return ok(undefined);
 }
 
 export interface ResetInput {

@@ -15,6 +15,7 @@ import { existsSync } from "node:fs";
 import { chromium, type Browser, type BrowserContext, type Page, type Response } from "playwright-core";
 import { TEST_APP_URL } from "../support/env";
 import { Client, GOOD_PASSWORD, baseUrl, latestMail, randomIp, serverSql, tokenFromMail, uniqueEmail } from "../support/http";
+import { settled } from "../support/polling";
 
 const CHROMIUM = "/usr/bin/chromium";
 const NEW_PASSWORD = "a brand new passphrase from the browser";
@@ -150,7 +151,7 @@ describe.skipIf(skipBrowser)("browser: /reset-password", () => {
   it("completes a reset from the emailed link: the fragment token leaves the address bar and every URL and Referer, the new password signs in and the old one does not (#56, #57)", async () => {
     const email = uniqueEmail("e2e-reset");
     await register(email);
-    expect((await new Client().post("/api/auth/password/forgot", { email })).status).toBe(202);
+    expect((await settled("password.reset.requested", email, () => new Client().post("/api/auth/password/forgot", { email }))).status).toBe(202);
     const { url, token } = await mailedLink(email, "password_reset", "/reset-password");
 
     const tab = await openTab();

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createHash, randomBytes } from "node:crypto";
-import { Client, GOOD_PASSWORD, latestMail, serverSql, tokenFromMail, uniqueEmail } from "../support/http";
+import { Client, GOOD_PASSWORD, latestMail, serverSql, tokenFromMail, uniqueEmail, type RequestOptions } from "../support/http";
+import { requestsSettled, settled } from "../support/polling";
 
 const VERIFY = "/api/auth/email/verify";
 const RESEND = "/api/auth/email/verify/resend";
@@ -25,6 +26,11 @@ async function signIn(email: string, now?: number): Promise<Client> {
 async function verifiedAt(userId: string): Promise<string | null> {
   const [row] = await serverSql<{ email_verified_at: string | null }>(`SELECT email_verified_at FROM users WHERE id = $1`, [userId]);
   return row!.email_verified_at;
+}
+
+/** POST resend (signed out, or signed in for `email` when no body is given), waiting for the work after the 202. */
+function resend(client: Client, email: string, body: { email?: string } | undefined = { email }, options: RequestOptions = {}) {
+  return settled("email.verification.requested", email, () => client.post(RESEND, body, options));
 }
 
 async function mailCount(to: string, template: string): Promise<number> {
@@ -141,7 +147,7 @@ describe("POST /api/auth/email/verify/resend", () => {
     const email = uniqueEmail();
     const { userId, token: older } = await register(email);
     const client = await signIn(email);
-    const res = await client.post(RESEND);
+    const res = await resend(client, email, undefined);
     expect(res.status).toBe(202);
     const newer = tokenFromMail((await latestMail(email, "verify_email"))!.text_body);
     expect(newer).not.toBe(older);
@@ -163,6 +169,7 @@ describe("POST /api/auth/email/verify/resend", () => {
 
     const answers = await Promise.all([unverified, verified, unknown].map((email) => new Client().post(RESEND, { email })));
     expect(answers[0]!.status).toBe(202);
+    for (const email of [unverified, verified, unknown]) await requestsSettled("email.verification.requested", email);
     for (const res of answers) expect([res.status, res.body]).toEqual([answers[0]!.status, answers[0]!.body]);
     expect(await mailCount(unverified, "verify_email")).toBe(1);
     expect(await mailCount(verified, "verify_email")).toBe(0);
@@ -174,11 +181,11 @@ describe("POST /api/auth/email/verify/resend", () => {
     await register(email);
     const t0 = Date.now();
     const client = new Client();
-    const first = await client.post(RESEND, { email }, { now: t0 });
-    const second = await client.post(RESEND, { email }, { now: t0 + 10_000 });
+    const first = await resend(client, email, { email }, { now: t0 });
+    const second = await resend(client, email, { email }, { now: t0 + 10_000 });
     expect([second.status, second.body]).toEqual([first.status, first.body]);
     expect(await mailCount(email, "verify_email")).toBe(1);
-    expect((await client.post(RESEND, { email }, { now: t0 + 61_000 })).status).toBe(202);
+    expect((await resend(client, email, { email }, { now: t0 + 61_000 })).status).toBe(202);
     expect(await mailCount(email, "verify_email")).toBe(2);
 
     for (let i = 3; i < 20; i++) expect((await client.post(RESEND, { email: uniqueEmail("spray") }, { now: t0 + 62_000 })).status).toBe(202);

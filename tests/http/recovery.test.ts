@@ -7,6 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { Secret, TOTP } from "otpauth";
 import { Client, GOOD_PASSWORD, latestMail, serverSql, tokenFromMail, uniqueEmail } from "../support/http";
+import { settled } from "../support/polling";
 
 const STEP_MS = 30_000;
 const NEW_PASSWORD = "a brand new passphrase after recovery";
@@ -59,7 +60,7 @@ async function pendingChallenge(user: MfaAccount, at: number): Promise<string> {
 
 async function resetPassword(email: string, at: number): Promise<void> {
   const client = new Client();
-  expect((await client.post("/api/auth/password/forgot", { email }, { now: at })).status).toBe(202);
+  expect((await settled("password.reset.requested", email, () => client.post("/api/auth/password/forgot", { email }, { now: at }))).status).toBe(202);
   const mail = await latestMail(email, "password_reset");
   const reset = await client.post("/api/auth/password/reset", { token: tokenFromMail(mail!.text_body), password: NEW_PASSWORD }, { now: at });
   expect(reset.status).toBe(200);

@@ -1,15 +1,17 @@
 import { z } from "zod";
-import { route } from "@/app/_lib/route";
+import { afterResponse, route } from "@/app/_lib/route";
 import { readBody } from "@/app/_lib/parse";
 import { json, resultError } from "@/lib/http/response";
 import { emailSchema } from "@/lib/users/email";
-import { requestPasswordReset } from "@/lib/accounts/password-reset";
+import { requestPasswordReset, sendRequestedPasswordReset } from "@/lib/accounts/password-reset";
 
 const body = z.object({ email: emailSchema });
 
 /**
  * Starts a password reset. 202 with the same body whether or not the address has an account
  * (a link is mailed only if it does); 429 with Retry-After when this IP asked too often.
+ * The account lookup, the token and the mail happen after the response, so it takes the same
+ * time for every address.
  */
 export const POST = route(async (request, ctx) => {
   const input = await readBody(request, body);
@@ -17,5 +19,7 @@ export const POST = route(async (request, ctx) => {
   const actor = ctx.actor;
   const result = await requestPasswordReset(ctx.db, { email: input.value.email, now: ctx.now, actor }, ctx.config);
   if (!result.ok) return resultError(result);
+  const requested = result.value;
+  afterResponse(ctx, () => sendRequestedPasswordReset(ctx.db, requested, ctx.config));
   return json({ status: "requested", message: "If an account uses this address, a link to reset its password is on its way." }, { status: 202 });
 });

@@ -1,16 +1,17 @@
 import { z } from "zod";
-import { route } from "@/app/_lib/route";
+import { afterResponse, route } from "@/app/_lib/route";
 import { readBody } from "@/app/_lib/parse";
 import { authenticate, withAuthCookie } from "@/app/_lib/auth";
 import { json, jsonError, resultError } from "@/lib/http/response";
 import { emailSchema } from "@/lib/users/email";
-import { requestEmailVerification } from "@/lib/accounts/email-verification";
+import { requestEmailVerification, sendRequestedVerification } from "@/lib/accounts/email-verification";
 
 const body = z.object({ email: emailSchema.optional() }).strict();
 
 /**
  * Sends a new verification link: to the signed-in user's address, or (signed out) to `email`.
  * 202 with the same body whatever the address; 429 with Retry-After when this IP asked too often.
+ * The account lookup, the token and the mail happen after the response (the same time for every address).
  */
 export const POST = route(async (request, ctx) => {
   const hasBody = request.headers.get("content-type") !== null;
@@ -22,6 +23,8 @@ export const POST = route(async (request, ctx) => {
   const actor = ctx.actor;
   const result = await requestEmailVerification(ctx.db, { email, now: ctx.now, actor }, ctx.config);
   if (!result.ok) return resultError(result);
+  const requested = result.value;
+  afterResponse(ctx, () => sendRequestedVerification(ctx.db, requested, ctx.config));
   const response = json({ status: "requested", message: "If this address needs confirming, a new link is on its way." }, { status: 202 });
   return auth.ok ? withAuthCookie(response, auth.value) : response;
 });
