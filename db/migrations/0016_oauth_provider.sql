@@ -63,6 +63,8 @@ ALTER TABLE sessions ADD COLUMN oauth_client_id text REFERENCES oauth_clients (i
 ALTER TABLE sessions ADD COLUMN oauth_scopes text[];
 ALTER TABLE sessions ADD CONSTRAINT sessions_oauth_scopes_with_client CHECK ((oauth_client_id IS NULL) = (oauth_scopes IS NULL));
 CREATE INDEX sessions_oauth_client_live_idx ON sessions (oauth_client_id, user_id) WHERE oauth_client_id IS NOT NULL AND revoked_at IS NULL;
+-- Serves the ON DELETE CASCADE from oauth_clients (the live index above skips revoked rows).
+CREATE INDEX sessions_oauth_client_idx ON sessions (oauth_client_id) WHERE oauth_client_id IS NOT NULL;
 
 -- Managing clients is its own permission, held by the admin role.
 UPDATE roles SET permissions = permissions || '["clients:manage"]'::jsonb WHERE name = 'admin' AND NOT permissions ? 'clients:manage';
@@ -73,5 +75,5 @@ INSERT INTO audit_event_types (name) VALUES
   ('oauth.consent.revoked'), ('oauth.token.issued'), ('oauth.token.failure'), ('oauth.code.replayed'),
   ('oauth.token.revoked'), ('oauth.logout');
 
-INSERT INTO schema_migrations (version, name, checksum) VALUES ('0016', 'oauth_provider', '79868b414f2b5ec21ffe56abc319f0471d2d7fd252e70980570e3237ebb32671');
+INSERT INTO schema_migrations (version, name, checksum) VALUES ('0016', 'oauth_provider', 'febb3d2b6ce075ad4b19b3574a2bb87832d40c341db5f0e86a1cdd9c7016c731');
 COMMIT;

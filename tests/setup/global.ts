@@ -108,6 +108,9 @@ export default async function setup(project: TestProject) {
     MAIL_TRANSPORT: "outbox",
     // the header a reverse proxy in front of the app would overwrite (tests/support/http.ts sends it)
     CLIENT_IP_HEADER: "x-real-ip",
+    // PGlite serves one statement at a time: a burst of parallel test requests queues behind it,
+    // and that wait counts toward the per-statement bound (5 s in production).
+    DB_QUERY_TIMEOUT_MS: "30000",
   };
   if (usingPglite) {
     serverEnv.PGLITE_DATA_DIR = "memory://";

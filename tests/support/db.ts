@@ -15,6 +15,9 @@ import { databaseUrl, siblingUrl, usingPglite, usingVercelDriver } from "./env";
 
 let shared: Promise<Db> | null = null;
 
+/** Seeding and plan tests move 100k+ rows in one statement: far past the app's 5 s statement bound. */
+const TEST_DB_TIMEOUTS = { queryTimeoutMs: 300_000, connectTimeoutMs: 30_000 } as const;
+
 async function open(): Promise<Db> {
   if (usingPglite) {
     const db = createPgliteDb(openPglite("memory://"));
@@ -29,8 +32,8 @@ async function open(): Promise<Db> {
   await admin.end();
   const url = siblingUrl(databaseUrl!, name);
   const db = usingVercelDriver
-    ? createVercelDb(url.replace("127.0.0.1", "localhost"), "POSTGRES_URL", 5, inject("wsProxy") ?? undefined)
-    : createPgDb(url, "POSTGRES_URL", 5);
+    ? createVercelDb(url.replace("127.0.0.1", "localhost"), "POSTGRES_URL", 5, inject("wsProxy") ?? undefined, TEST_DB_TIMEOUTS)
+    : createPgDb(url, "POSTGRES_URL", 5, TEST_DB_TIMEOUTS);
   await migrate(db);
   return db;
 }
