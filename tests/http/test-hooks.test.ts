@@ -113,7 +113,7 @@ describe("the production build with a bad configuration", () => {
       });
       expect(exitCode, "next start kept running with an invalid production configuration").not.toBeNull();
       expect(exitCode).not.toBe(0);
-      expect(readFileSync(log, "utf8")).toContain("CRON_SECRET is required in production");
+      expect(readFileSync(log, "utf8")).toContain("refusing to start: CRON_SECRET is required in production");
       expect(await fetch(`${base}/api/health`).then((r) => r.status, () => 0)).toBe(0);
     } finally {
       await stop(child);
