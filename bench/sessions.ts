@@ -1,7 +1,7 @@
 /**
  * npm run bench:sessions [-- options]: the session benchmark of issue 3 (bench/README.md).
  *
- * Builds the production server (next build into NEXT_DIST_DIR=.next-bench), creates and migrates
+ * Builds the bench server (the production build plus the floor route: PORTCULLIS_BUILD=bench, next build into NEXT_DIST_DIR=.next-bench), creates and migrates
  * a throwaway database portcullis_bench_<id> on the local Postgres, starts `next start` on it,
  * seeds users (over HTTP) and sessions (SQL, with known secrets), then drives load over
  * 127.0.0.1 with autocannon, bounded in time:
@@ -189,7 +189,8 @@ export function build(): void {
 function buildInto(): void {
   const result = spawnSync(process.execPath, [NEXT_BIN, "build"], {
     stdio: ["ignore", "inherit", "inherit"],
-    env: { ...process.env, NODE_ENV: "production", NEXT_DIST_DIR: DIST_DIR, NEXT_TELEMETRY_DISABLED: "1" },
+    // the bench build: the production build plus the floor route (next.config.ts)
+    env: { ...process.env, NODE_ENV: "production", PORTCULLIS_BUILD: "bench", NEXT_DIST_DIR: DIST_DIR, NEXT_TELEMETRY_DISABLED: "1" },
   });
   if (result.status !== 0) throw new Error("next build failed");
 }

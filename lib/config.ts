@@ -117,9 +117,8 @@ const schema = z.object({
   ALERT_MANY_IPS: int(2, 10000).default(5),
   ALERT_WINDOW_MINUTES: int(1, 10080).default(60),
 
-  // Tests only: refused on Vercel
-  PORTCULLIS_TEST_HOOKS: bool.default(false),
-  // Benchmarks only (npm run bench:sessions): enables /api/test/floor; refused on Vercel
+  // Benchmarks only (npm run bench:sessions): enables /api/test/floor, which only the bench and
+  // test builds contain (next.config.ts); refused on Vercel
   PORTCULLIS_BENCH_FLOOR: bool.default(false),
   PORTCULLIS_PRODUCT_NAME: z.string().min(1).default("portcullis"),
 });
@@ -211,10 +210,12 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
   if (!parsed.success) throw new ConfigError(`Invalid configuration: ${describe(parsed.error.issues)}`);
   const env = parsed.data;
   const onVercel = env.VERCEL === "1" || env.VERCEL_ENV !== undefined;
-  const production = env.NODE_ENV === "production" && !env.PORTCULLIS_TEST_HOOKS;
-  if (env.PORTCULLIS_TEST_HOOKS && onVercel) {
-    throw new ConfigError("PORTCULLIS_TEST_HOOKS: test hooks cannot be enabled on Vercel");
-  }
+  // PORTCULLIS_TEST_BUILD is inlined by `next build` (next.config.ts): "1" only in the test
+  // build, which runs as production but with development's generated secrets and PGlite. In a
+  // production build this is the constant false; no variable set at run time can change it.
+  const testBuild = process.env.PORTCULLIS_TEST_BUILD === "1";
+  const production = env.NODE_ENV === "production" && !testBuild;
+  if (testBuild && onVercel) throw new ConfigError("PORTCULLIS_BUILD=test: a test build cannot run on Vercel");
   if (env.PORTCULLIS_BENCH_FLOOR && onVercel) {
     throw new ConfigError("PORTCULLIS_BENCH_FLOOR: the benchmark floor route cannot be enabled on Vercel");
   }
@@ -278,7 +279,7 @@ export function config(): Config {
   if (!current) {
     current = parseConfig(process.env);
     const made = Object.entries(generated);
-    if (made.length > 0 && !current.PORTCULLIS_TEST_HOOKS) {
+    if (made.length > 0 && process.env.PORTCULLIS_TEST_BUILD !== "1") {
       // Development only (production refuses to start without them): print once, so that a
       // developer can pin them in .env.local and keep TOTP secrets readable across restarts.
       console.info(`[config] generated development secrets (put them in .env.local to keep them):\n${made.map(([k, v]) => `${k}=${v}`).join("\n")}`);

@@ -27,13 +27,13 @@ export type Handler<P extends Params> = (request: Request, ctx: RequestContext, 
 const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 const DATABASE_RETRY_AFTER_SECONDS = 5;
 
-// Test hooks only: counts the password hashes each request started, reported in the
+// Test build only (PORTCULLIS_TEST_BUILD is inlined by `next build`; the production build has
+// none of this): counts the password hashes each request started, reported in the
 // x-test-password-hashes response header (a spy that proves a request hashed nothing).
 const hashesOfRequest = new AsyncLocalStorage<{ count: number }>();
 let observing = false;
 
-function withHashCount(enabled: boolean, run: () => Promise<Response>): Promise<Response> {
-  if (!enabled) return run();
+function withHashCount(run: () => Promise<Response>): Promise<Response> {
   if (!observing) {
     observeHashes(() => {
       const store = hashesOfRequest.getStore();
@@ -83,7 +83,7 @@ export function route<P extends Params = Params>(handler: Handler<P>, options: R
     try {
       const ctx = await contextFor(request, requestId);
       const params = segment ? await segment.params : ({} as P);
-      const response = await withHashCount(ctx.config.PORTCULLIS_TEST_HOOKS, () => handler(request, ctx, params));
+      const response = process.env.PORTCULLIS_TEST_BUILD === "1" ? await withHashCount(() => handler(request, ctx, params)) : await handler(request, ctx, params);
       response.headers.set("X-Request-Id", ctx.requestId);
       if (ctx.config.mailTransport === "smtp") {
         after(() => deliverConfiguredMail(ctx.db, ctx.config, ctx.now).then(() => undefined, (e: unknown) => logError(ctx.requestId, e)));

@@ -2,8 +2,9 @@
  * What every route handler knows about its request: the database, the time, the client's IP
  * and user agent, and a request id that ties the response, the logs and the audit rows together.
  *
- * Test hooks (PORTCULLIS_TEST_HOOKS=1, refused on Vercel): the `x-test-now` header sets the
- * request's clock (milliseconds since the epoch), so tests move time without sleeping.
+ * Test build only (PORTCULLIS_BUILD=test, docs/security/test-hooks.md): the `x-test-now` header
+ * sets the request's clock (milliseconds since the epoch), so tests move time without sleeping.
+ * `next build` inlines PORTCULLIS_TEST_BUILD, so a production build holds no trace of it.
  */
 import { config, type Config } from "../config";
 import { getDb, type Db } from "../db";
@@ -30,8 +31,8 @@ export interface Actor {
 
 const USER_AGENT_MAX = 512;
 
-export function requestNow(request: Request, cfg: Config): Date {
-  if (cfg.PORTCULLIS_TEST_HOOKS) {
+export function requestNow(request: Request): Date {
+  if (process.env.PORTCULLIS_TEST_BUILD === "1") {
     const header = request.headers.get("x-test-now");
     if (header && /^\d{1,15}$/.test(header)) return new Date(Number(header));
   }
@@ -46,5 +47,5 @@ export async function contextFor(request: Request, requestId: string = randomTok
     userAgent: request.headers.get("user-agent")?.slice(0, USER_AGENT_MAX) ?? null,
     requestId,
   };
-  return { db: await getDb(), config: cfg, now: requestNow(request, cfg), ...actor, actor };
+  return { db: await getDb(), config: cfg, now: requestNow(request), ...actor, actor };
 }

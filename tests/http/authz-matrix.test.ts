@@ -18,7 +18,8 @@ function routeFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((d) => {
     const full = join(dir, d.name);
     if (d.isDirectory()) return d.name.startsWith("_") ? [] : routeFiles(full);
-    return d.name === "route.ts" ? [full] : [];
+    // the suite's server runs the test build, which also routes the test-only and bench-only files
+    return /^route\.(ts|test-route\.ts|bench-route\.ts)$/.test(d.name) ? [full] : [];
   });
 }
 

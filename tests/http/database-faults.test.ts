@@ -16,6 +16,7 @@ import { createServer, connect, type Server, type Socket } from "node:net";
 import { openSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";
+import { buildEnv } from "../support/build";
 import { exportJWK, generateKeyPair } from "jose";
 import { databaseUrl, siblingUrl, TEST_APP_URL, usingPglite } from "../support/env";
 import { createPgDb } from "../../lib/db/pg";
@@ -166,7 +167,7 @@ describe.skipIf(usingPglite)("database faults: a server behind a TCP proxy to Po
       PATH: process.env.PATH ?? "",
       HOME: process.env.HOME ?? "",
       NODE_ENV: "production",
-      NEXT_DIST_DIR: process.env.NEXT_DIST_DIR || ".next",
+      ...buildEnv("test"),
       APP_URL: TEST_APP_URL,
       CRON_SECRET: newSecret(),
       TOTP_ENCRYPTION_KEYS: `k1:${Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64")}`,

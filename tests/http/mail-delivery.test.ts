@@ -15,6 +15,7 @@ import { createServer } from "node:net";
 import { openSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";
+import { buildEnv } from "../support/build";
 import { SMTPServer } from "smtp-server";
 import { databaseUrl, siblingUrl, TEST_APP_URL, TEST_CRON_SECRET, TEST_ORIGIN, usingPglite, usingVercelDriver } from "../support/env";
 import { GOOD_PASSWORD, randomIp, uniqueEmail } from "../support/http";
@@ -82,8 +83,7 @@ describe("mail over SMTP: retried until accepted, no usable token at rest", () =
       PATH: process.env.PATH ?? "",
       HOME: process.env.HOME ?? "",
       NODE_ENV: "production",
-      NEXT_DIST_DIR: process.env.NEXT_DIST_DIR || ".next",
-      PORTCULLIS_TEST_HOOKS: "1",
+      ...buildEnv("test"),
       APP_URL: TEST_APP_URL,
       ALLOWED_ORIGINS: base,
       CRON_SECRET: TEST_CRON_SECRET,

@@ -9,6 +9,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import { openSync } from "node:fs";
 import { join } from "node:path";
+import { buildEnv } from "../support/build";
 import { GOOD_PASSWORD, uniqueEmail } from "../support/http";
 import { TEST_APP_URL, TEST_CRON_SECRET, TEST_ORIGIN } from "../support/env";
 
@@ -32,7 +33,7 @@ describe("welcome mail with EMAIL_VERIFICATION_TTL_SECONDS=5400", () => {
     base = `http://127.0.0.1:${port}`;
     const log = openSync(join(ROOT, ".data", `test-server-ttl-${inject("runId")}.log`), "w");
     const env: Record<string, string | undefined> = {
-      ...process.env, NODE_ENV: "production", PORTCULLIS_TEST_HOOKS: "1", APP_URL: TEST_APP_URL, CRON_SECRET: TEST_CRON_SECRET,
+      ...process.env, ...buildEnv("test"), NODE_ENV: "production", APP_URL: TEST_APP_URL, CRON_SECRET: TEST_CRON_SECRET,
       BREACHED_PASSWORD_API_URL: inject("breachApiUrl"), MAIL_TRANSPORT: "outbox", PGLITE_DATA_DIR: "memory://",
       EMAIL_VERIFICATION_TTL_SECONDS: "5400", POSTGRES_URL: undefined, DATABASE_URL: undefined, PORTCULLIS_DB_DRIVER: undefined,
     };

@@ -1,16 +1,17 @@
 /**
- * Global setup: a real Next.js production server (`next build` + `next start`) for the HTTP
- * tests, on the database the environment names (PGlite in memory when none), with test hooks
- * on; plus, for the @vercel/postgres driver, the local WebSocket-to-TCP bridge, and a fake
+ * Global setup: a real Next.js server (`next build` + `next start`, NODE_ENV=production) of the
+ * test build (tests/support/build.ts: test routes and headers compiled in) for the HTTP tests,
+ * on the database the environment names (PGlite in memory when none); plus, for the @vercel/postgres driver, the local WebSocket-to-TCP bridge, and a fake
  * Pwned Passwords range server. Provides the base URL and run id to the tests.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { createServer, type Server } from "node:http";
-import { existsSync, mkdirSync, openSync, readdirSync, statSync } from "node:fs";
+import { mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
 import { createHash, randomBytes } from "node:crypto";
 import type { TestProject } from "vitest/node";
 import pg from "pg";
+import { NEXT_BIN, buildEnv, buildIfStale } from "../support/build";
 import { BREACHED_PASSWORDS, TEST_APP_URL, TEST_CRON_SECRET, databaseUrl, siblingUrl, usingPglite, usingVercelDriver } from "../support/env";
 
 declare module "vitest" {
@@ -24,21 +25,6 @@ declare module "vitest" {
 }
 
 const ROOT = process.cwd();
-
-function newestMtime(path: string): number {
-  const st = statSync(path);
-  if (!st.isDirectory()) return st.mtimeMs;
-  return readdirSync(path).reduce((max, name) => Math.max(max, newestMtime(join(path, name))), st.mtimeMs);
-}
-
-function buildIfStale(): void {
-  const stamp = join(ROOT, process.env.NEXT_DIST_DIR || ".next", "BUILD_ID");
-  const sources = ["app", "lib", "next.config.ts", "package.json"].map((p) => join(ROOT, p)).filter(existsSync);
-  if (process.env.PORTCULLIS_PREBUILT === "1" && existsSync(stamp)) return;
-  if (existsSync(stamp) && statSync(stamp).mtimeMs > Math.max(...sources.map(newestMtime))) return;
-  const result = spawnSync(process.execPath, [join(ROOT, "node_modules", "next", "dist", "bin", "next"), "build"], { stdio: "inherit", env: { ...process.env, NODE_ENV: "production" } });
-  if (result.status !== 0) throw new Error("next build failed");
-}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -101,7 +87,6 @@ export default async function setup(project: TestProject) {
   project.provide("breachApiUrl", breach.url);
 
   const serverEnv: Record<string, string> = {
-    PORTCULLIS_TEST_HOOKS: "1",
     APP_URL: TEST_APP_URL,
     CRON_SECRET: TEST_CRON_SECRET,
     BREACHED_PASSWORD_API_URL: breach.url,
@@ -132,7 +117,7 @@ export default async function setup(project: TestProject) {
     });
   }
 
-  buildIfStale();
+  buildIfStale("test");
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   // The server is reached at baseUrl, not at APP_URL: a real browser (tests/e2e) sends that as
@@ -142,8 +127,8 @@ export default async function setup(project: TestProject) {
   const serverLog = join(ROOT, ".data", `test-server-${runId}.log`);
   project.provide("serverLog", serverLog);
   const log = openSync(serverLog, "w");
-  const child = spawn(process.execPath, [join(ROOT, "node_modules", "next", "dist", "bin", "next"), "start", "-p", String(port), "-H", "127.0.0.1"], {
-    env: { ...process.env, ...serverEnv, NODE_ENV: "production" },
+  const child = spawn(process.execPath, [NEXT_BIN, "start", "-p", String(port), "-H", "127.0.0.1"], {
+    env: { ...process.env, ...serverEnv, ...buildEnv("test"), NODE_ENV: "production" },
     stdio: ["ignore", log, log],
   });
   cleanups.push(() => {

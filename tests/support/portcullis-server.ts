@@ -3,7 +3,7 @@
  * rollover test (JWT_SIGNING_KEYS with a key that activates while a client runs) and the
  * browser tests, whose issuer must be the address the browser and the other site really use
  * (APP_URL = http://127.0.0.1:<port>, so cookies are not Secure-only and no host is faked).
- * The same build as the main test server (`next start`), embedded PGlite in memory, test hooks on.
+ * The same test build as the main test server (`next start`), embedded PGlite in memory.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
@@ -11,6 +11,7 @@ import { openSync } from "node:fs";
 import { join } from "node:path";
 import { inject } from "vitest";
 import { usingPglite } from "./env";
+import { buildEnv } from "./build";
 
 const ROOT = process.cwd();
 
@@ -58,7 +59,7 @@ export async function startPortcullis(name: string, env: Record<string, string> 
   const log = openSync(join(ROOT, ".data", `test-server-${name}-${inject("runId")}.log`), "w");
   const child = spawn(process.execPath, [join(ROOT, "node_modules", "next", "dist", "bin", "next"), "start", "-p", String(port), "-H", "127.0.0.1"], {
     env: {
-      ...process.env, NODE_ENV: "production", PORTCULLIS_TEST_HOOKS: "1", PGLITE_DATA_DIR: "memory://", POSTGRES_URL: "", DATABASE_URL: "",
+      ...process.env, ...buildEnv("test"), NODE_ENV: "production", PGLITE_DATA_DIR: "memory://", POSTGRES_URL: "", DATABASE_URL: "",
       PORTCULLIS_DB_DRIVER: "pglite", APP_URL: url, MAIL_TRANSPORT: "outbox", BREACHED_PASSWORD_API_URL: inject("breachApiUrl"), ...env,
     },
     stdio: ["ignore", log, log],

@@ -9,7 +9,8 @@
  * `mutates`: the route changes state (it must refuse cross-site requests, #61) unless
  * `csrf` is false because it is authenticated by a bearer secret or is a test hook, not a cookie.
  *
- * tests/http/authz-matrix.test.ts walks app/**\/route.ts and fails if a route on disk is
+ * tests/http/authz-matrix.test.ts walks app/**\/route.ts (and the test build's route.test-route.ts
+ * and route.bench-route.ts) and fails if a route on disk is
  * missing here (or listed here but gone), so no route can be added without deciding who may
  * call it. Admins have no "set password" route (#64): the manifest test checks that too.
  */

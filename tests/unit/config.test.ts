@@ -43,7 +43,6 @@ describe("lib/config.ts: malformed values", () => {
     ["APP_URL", "not a url"],
     ["POSTGRES_URL", "the database"],
     ["MAIL_TRANSPORT", "pigeon"],
-    ["PORTCULLIS_TEST_HOOKS", "yes"],
     ["PORTCULLIS_DB_DRIVER", "mysql"],
     ["CRON_SECRET", "short"],
     ["BREACHED_PASSWORD_FAIL_MODE", "sometimes"],
@@ -89,7 +88,6 @@ describe("lib/config.ts: production", () => {
     expect(cfg.cronSecret).toBe(PRODUCTION.CRON_SECRET);
     expect(cfg.totpCurrentKeyId).toBe("k2");
     expect(cfg.databaseUrl).toBe(PRODUCTION.POSTGRES_URL);
-    expect(cfg.PORTCULLIS_TEST_HOOKS).toBe(false);
   });
 
   it.each(["CRON_SECRET", "TOTP_ENCRYPTION_KEYS", "JWT_SIGNING_KEYS", "POSTGRES_URL"])(
@@ -121,25 +119,17 @@ describe("lib/config.ts: production", () => {
   });
 });
 
-describe("lib/config.ts: test hooks", () => {
-  it("are off unless PORTCULLIS_TEST_HOOKS is set", () => {
-    expect(parseConfig({}).PORTCULLIS_TEST_HOOKS).toBe(false);
-    expect(parseConfig(PRODUCTION).PORTCULLIS_TEST_HOOKS).toBe(false);
-    expect(parseConfig({ PORTCULLIS_TEST_HOOKS: "1" }).PORTCULLIS_TEST_HOOKS).toBe(true);
-    expect(parseConfig({ PORTCULLIS_TEST_HOOKS: "" }).PORTCULLIS_TEST_HOOKS).toBe(false);
-  });
-
-  it.each([{ VERCEL: "1" }, { VERCEL_ENV: "production" }, { VERCEL_ENV: "preview" }])(
-    "are refused on Vercel (%j)",
-    (vercel) => {
-      expect(failure({ ...PRODUCTION, ...vercel, PORTCULLIS_TEST_HOOKS: "1" })).toContain("PORTCULLIS_TEST_HOOKS");
-      expect(failure({ ...vercel, PORTCULLIS_TEST_HOOKS: "true" })).toContain("PORTCULLIS_TEST_HOOKS");
+describe("lib/config.ts: no variable switches production off (docs/security/test-hooks.md)", () => {
+  it.each([{ PORTCULLIS_TEST_HOOKS: "1" }, { PORTCULLIS_TEST_BUILD: "1" }, { PORTCULLIS_BUILD: "test" }])(
+    "%j leaves a production configuration in production, and a missing secret still refused",
+    (extra) => {
+      expect(parseConfig({ ...PRODUCTION, ...extra }).production).toBe(true);
+      expect(failure({ ...without(PRODUCTION, "CRON_SECRET"), ...extra })).toContain("CRON_SECRET");
     },
   );
 
-  it("leave a Vercel deployment without hooks alone", () => {
+  it("leaves a Vercel deployment's client IP header to the platform", () => {
     const cfg = parseConfig({ ...without(PRODUCTION, "CLIENT_IP_HEADER"), VERCEL: "1", VERCEL_ENV: "production" });
-    expect(cfg.PORTCULLIS_TEST_HOOKS).toBe(false);
     expect(cfg.clientIpHeader).toBe("x-vercel-forwarded-for");
   });
 });

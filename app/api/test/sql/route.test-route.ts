@@ -1,8 +1,8 @@
 /**
- * TEST HOOK, off unless PORTCULLIS_TEST_HOOKS=1 (which config refuses on Vercel): runs one
+ * TEST HOOK, in the test build only: the `.test-route.ts` extension is a page extension only
+ * when PORTCULLIS_BUILD=test (next.config.ts), so no other build contains this file. Runs one
  * parameterised statement against the server's database, so HTTP tests can make white-box
  * checks (hashes stored, families revoked, audit rows, the mail outbox) whatever the driver.
- * Without the flag it answers 404 like any unknown route.
  */
 import { z } from "zod";
 import { route } from "@/app/_lib/route";
@@ -12,7 +12,7 @@ import { json, jsonError } from "@/lib/http/response";
 const body = z.object({ text: z.string().min(1).max(20000), values: z.array(z.unknown()).max(100).default([]) });
 
 export const POST = route(async (request, ctx) => {
-  if (!ctx.config.PORTCULLIS_TEST_HOOKS) return jsonError("not_found");
+  if (process.env.PORTCULLIS_TEST_BUILD !== "1") return jsonError("not_found");
   const input = await readBody(request, body);
   if (!input.ok) return input.response;
   const result = await ctx.db.query({ text: input.value.text, values: input.value.values });

@@ -1,5 +1,7 @@
 /**
- * BENCHMARK FLOOR, off unless PORTCULLIS_BENCH_FLOOR=1 (which config refuses on Vercel): the
+ * BENCHMARK FLOOR, only in the bench and test builds (the `.bench-route.ts` extension is a page
+ * extension only there, next.config.ts), and off unless PORTCULLIS_BENCH_FLOOR=1 (which config
+ * refuses on Vercel): the
  * least a Next.js route handler can do for a session check, so `npm run bench:sessions` can
  * measure what GET /api/auth/session costs above Next.js itself. One primary-key SELECT on
  * sessions by the id part of the session cookie, on the app's own pool, and a small JSON body;
