@@ -50,7 +50,15 @@ const nextConfig: NextConfig = {
   // NEXT_DIST_DIR lets parallel runs build into separate folders (default: the build's own).
   distDir: process.env.NEXT_DIST_DIR || build.distDir,
   pageExtensions: ["tsx", "ts", "jsx", "js", ...build.routeExtensions],
-  serverExternalPackages: ["@electric-sql/pglite", "pg", "@vercel/postgres", "@neondatabase/serverless", "ws", "nodemailer", "@noble/hashes"],
+  serverExternalPackages: [
+    "@electric-sql/pglite",
+    "pg",
+    "@vercel/postgres",
+    "@neondatabase/serverless",
+    "ws",
+    "nodemailer",
+    "@noble/hashes",
+  ],
   outputFileTracingIncludes: { "/api/**": ["./lib/passwords/hash-worker.mjs", "./db/migrations/*.sql"] },
   poweredByHeader: false,
   // forbidden() from next/navigation: /admin answers a non-admin with app/forbidden.tsx and a real 403.
@@ -61,11 +69,16 @@ const nextConfig: NextConfig = {
   async headers() {
     // Pages get their Content-Security-Policy (with a per-request nonce) from proxy.ts; API
     // responses carry a strict one from lib/http/response.ts.
-    return [{ source: "/:path*", headers: [
-      { key: "Strict-Transport-Security", value: "max-age=63072000; includeSubDomains" },
-      { key: "X-Content-Type-Options", value: "nosniff" },
-      { key: "Referrer-Policy", value: "no-referrer" },
-    ] }];
+    return [
+      {
+        source: "/:path*",
+        headers: [
+          { key: "Strict-Transport-Security", value: "max-age=63072000; includeSubDomains" },
+          { key: "X-Content-Type-Options", value: "nosniff" },
+          { key: "Referrer-Policy", value: "no-referrer" },
+        ],
+      },
+    ];
   },
 };
 

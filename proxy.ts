@@ -70,8 +70,26 @@ export function proxy(request: NextRequest): Response {
 export const config = {
   matcher: [
     { source: "/((?!api|_next/static|_next/image|favicon.ico|\\.well-known).*)" },
-    { source: "/api/:path*", missing: [{ type: "header", key: "transfer-encoding" }, { type: "header", key: "content-length", value: "\\d{6,}" }] },
-    { source: "/api", missing: [{ type: "header", key: "transfer-encoding" }, { type: "header", key: "content-length", value: "\\d{6,}" }] },
-    { source: "/.well-known/:path*", missing: [{ type: "header", key: "transfer-encoding" }, { type: "header", key: "content-length", value: "\\d{6,}" }] },
+    {
+      source: "/api/:path*",
+      missing: [
+        { type: "header", key: "transfer-encoding" },
+        { type: "header", key: "content-length", value: "\\d{6,}" },
+      ],
+    },
+    {
+      source: "/api",
+      missing: [
+        { type: "header", key: "transfer-encoding" },
+        { type: "header", key: "content-length", value: "\\d{6,}" },
+      ],
+    },
+    {
+      source: "/.well-known/:path*",
+      missing: [
+        { type: "header", key: "transfer-encoding" },
+        { type: "header", key: "content-length", value: "\\d{6,}" },
+      ],
+    },
   ],
 };

@@ -4,7 +4,9 @@ export default function Forbidden() {
     <main id="main" className="narrow">
       <h1>You do not have access to this page</h1>
       <p>Your account does not have the permission this page needs. If you think it should, ask an administrator.</p>
-      <p><a href="/account">Go to your account</a></p>
+      <p>
+        <a href="/account">Go to your account</a>
+      </p>
     </main>
   );
 }

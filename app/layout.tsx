@@ -14,10 +14,15 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
   return (
     <html lang="en">
       <body>
-        <a className="skip-link" href="#main">Skip to content</a>
+        <a className="skip-link" href="#main">
+          Skip to content
+        </a>
         <header className="site-header">
           <div className="site-header-inner">
-            <a className="brand" href="/"><img src="/icon.svg" alt="" />Portcullis</a>
+            <a className="brand" href="/">
+              <img src="/icon.svg" alt="" />
+              Portcullis
+            </a>
             <nav className="site-nav" aria-label="Main">
               {current ? (
                 <>

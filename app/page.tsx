@@ -7,37 +7,57 @@ export default async function Home({ searchParams }: { searchParams: Promise<Rec
   const deleted = (await searchParams).deleted === "1" && !current;
   return (
     <main id="main">
-      {deleted && <p className="notice notice-success" role="status">Your account was deleted.</p>}
+      {deleted && (
+        <p className="notice notice-success" role="status">
+          Your account was deleted.
+        </p>
+      )}
       <section className="hero">
         <h1>Portcullis</h1>
         <p className="lead">Sign-in, sessions and two-step verification for Next.js sites, as route handlers on Postgres.</p>
         {current ? (
           <>
-            <p>Signed in as <strong>{current.user.email}</strong>.</p>
+            <p>
+              Signed in as <strong>{current.user.email}</strong>.
+            </p>
             <div className="actions">
-              <a className="button" href="/account">Your account</a>
-              <a className="button secondary" href="/account/security">Security</a>
+              <a className="button" href="/account">
+                Your account
+              </a>
+              <a className="button secondary" href="/account/security">
+                Security
+              </a>
             </div>
           </>
         ) : (
           <div className="actions">
-            <a className="button" href="/sign-in">Sign in</a>
-            <a className="button secondary" href="/sign-up">Create an account</a>
+            <a className="button" href="/sign-in">
+              Sign in
+            </a>
+            <a className="button secondary" href="/sign-up">
+              Create an account
+            </a>
           </div>
         )}
       </section>
       <div className="grid">
         <section className="card">
           <h2>Your account</h2>
-          <p>Name, email address, password, and deleting the account: <a href="/account">account</a>.</p>
+          <p>
+            Name, email address, password, and deleting the account: <a href="/account">account</a>.
+          </p>
         </section>
         <section className="card">
           <h2>Security</h2>
-          <p>Where you are signed in, two-step verification and trusted devices: <a href="/account/security">security</a>.</p>
+          <p>
+            Where you are signed in, two-step verification and trusted devices: <a href="/account/security">security</a>.
+          </p>
         </section>
         <section className="card">
           <h2>For developers</h2>
-          <p>The JSON API is under <code>/api/auth</code>; these pages use its typed browser client, <code>lib/client</code>.</p>
+          <p>
+            The JSON API is under <code>/api/auth</code>; these pages use its typed browser client, <code>lib/client</code>.
+          </p>
         </section>
       </div>
     </main>

@@ -25,8 +25,17 @@ function median(values: readonly number[]): number {
 
 async function edgeHasher(): Promise<() => Promise<number>> {
   const result = await build({
-    stdin: { contents: `import { argon2id } from "@noble/hashes/argon2.js"; export function run(p) { const t0 = performance.now(); argon2id("correct horse battery staple", "0123456789abcdef", p); return performance.now() - t0; }`, resolveDir: process.cwd() },
-    bundle: true, write: false, format: "iife", globalName: "bench", platform: "browser", target: "es2022", logLevel: "silent",
+    stdin: {
+      contents: `import { argon2id } from "@noble/hashes/argon2.js"; export function run(p) { const t0 = performance.now(); argon2id("correct horse battery staple", "0123456789abcdef", p); return performance.now() - t0; }`,
+      resolveDir: process.cwd(),
+    },
+    bundle: true,
+    write: false,
+    format: "iife",
+    globalName: "bench",
+    platform: "browser",
+    target: "es2022",
+    logLevel: "silent",
   });
   const vm = new EdgeVM();
   vm.evaluate(result.outputFiles[0]!.text);
@@ -53,7 +62,10 @@ async function main(): Promise<void> {
   console.log("| runtime | median ms | min ms | × Node |\n|---|---|---|---|");
   for (const r of rows) console.log(`| ${r.runtime} | ${r.medianMs.toFixed(0)} | ${r.minMs.toFixed(0)} | ${r.ratio.toFixed(2)} |`);
   mkdirSync(join(process.cwd(), "bench", "results"), { recursive: true });
-  writeFileSync(RESULTS_FILE, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, params: PARAMS, runs, rows, samples: { node, edge } }, null, 2)}\n`);
+  writeFileSync(
+    RESULTS_FILE,
+    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, params: PARAMS, runs, rows, samples: { node, edge } }, null, 2)}\n`,
+  );
   console.log(`wrote ${RESULTS_FILE}`);
 }
 

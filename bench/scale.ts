@@ -37,8 +37,25 @@ import { randomBytes } from "../lib/crypto/random";
 import { createPgDb } from "../lib/db/pg";
 import { migrate } from "../lib/db/migrate";
 import {
-  DIST_DIR, PASSWORD, build, freePort, ipFor, load, log, loginRequest, machine, processTree, refreshRequest,
-  serverSecrets, sessionRequest, settle, siblingUrl, sleep, startNext, stopProcess, type LoadResult,
+  DIST_DIR,
+  PASSWORD,
+  build,
+  freePort,
+  ipFor,
+  load,
+  log,
+  loginRequest,
+  machine,
+  processTree,
+  refreshRequest,
+  serverSecrets,
+  sessionRequest,
+  settle,
+  siblingUrl,
+  sleep,
+  startNext,
+  stopProcess,
+  type LoadResult,
 } from "./sessions";
 
 const ROOT = process.cwd();
@@ -91,7 +108,8 @@ function options(): Options {
   const sessions = Math.round(num("sessions", values.sessions, 1000));
   const refreshTokens = Math.round(num("refresh-tokens", values["refresh-tokens"], 0));
   const live = Math.floor(sessions * (1 - expiredShare - revokedShare));
-  if (refreshTokens > live) throw new Error(`--refresh-tokens (${refreshTokens}) exceeds the live sessions (${live}): one token per live session`);
+  if (refreshTokens > live)
+    throw new Error(`--refresh-tokens (${refreshTokens}) exceeds the live sessions (${live}): one token per live session`);
   return {
     users: Math.round(num("users", values.users, 100)),
     sessions,
@@ -101,7 +119,9 @@ function options(): Options {
     audit: Math.round(num("audit", values.audit, 0)),
     auditMonths: Math.round(num("audit-months", values["audit-months"], 1, 120)),
     duration: num("duration", values.duration, 1),
-    connections: String(values.connections).split(",").map((c) => Math.round(num("connections", c, 1))),
+    connections: String(values.connections)
+      .split(",")
+      .map((c) => Math.round(num("connections", c, 1))),
     loginConnections: Math.round(num("login-connections", values["login-connections"], 1)),
     chunk: Math.round(num("chunk", values.chunk, 1000)),
     build: !values["no-build"],
@@ -130,14 +150,22 @@ interface SeedStep {
   readonly seconds: number;
 }
 
-async function chunked(db: pg.Pool, label: string, total: number, chunk: number, statement: (from: number, to: number) => [string, unknown[]]): Promise<SeedStep> {
+async function chunked(
+  db: pg.Pool,
+  label: string,
+  total: number,
+  chunk: number,
+  statement: (from: number, to: number) => [string, unknown[]],
+): Promise<SeedStep> {
   const started = Date.now();
   for (let from = 1; from <= total; from += chunk) {
     const to = Math.min(total, from + chunk - 1);
     const [text, params] = statement(from, to);
     await db.query(text, params);
     const seconds = (Date.now() - started) / 1000;
-    log(`seed ${label}: ${to.toLocaleString("en")} / ${total.toLocaleString("en")} rows, ${seconds.toFixed(1)} s (${Math.round(to / seconds).toLocaleString("en")} rows/s)`);
+    log(
+      `seed ${label}: ${to.toLocaleString("en")} / ${total.toLocaleString("en")} rows, ${seconds.toFixed(1)} s (${Math.round(to / seconds).toLocaleString("en")} rows/s)`,
+    );
   }
   return { table: label, rows: total, seconds: (Date.now() - started) / 1000 };
 }
@@ -153,14 +181,21 @@ async function seed(db: pg.Pool, opts: Options): Promise<SeedStep[]> {
   // foreign keys are consistent by construction: skip their per-row triggers, as pg_restore does
   const replica = "SET session_replication_role = replica; ";
 
-  steps.push(await chunked(db, "users", opts.users, opts.chunk, (from, to) => [`${replica}
+  steps.push(
+    await chunked(db, "users", opts.users, opts.chunk, (from, to) => [
+      `${replica}
     INSERT INTO users (id, email, password_hash, password_changed_at, email_verified_at, created_at)
     SELECT md5('user' || g)::uuid, 'scale-' || g || '@example.com', '${passwordHash}', now() - interval '400 days', now() - interval '400 days',
            now() - interval '400 days' + g * interval '1 second'
-    FROM generate_series(${from}, ${to}) AS g`, []]));
+    FROM generate_series(${from}, ${to}) AS g`,
+      [],
+    ]),
+  );
 
   // expired: idle expiry 1 s .. ~11 days ago; revoked: within the last 14 days; live: activity in the last hour
-  steps.push(await chunked(db, "sessions", opts.sessions, opts.chunk, (from, to) => [`${replica}
+  steps.push(
+    await chunked(db, "sessions", opts.sessions, opts.chunk, (from, to) => [
+      `${replica}
     INSERT INTO sessions (id, secret_hash, user_id, created_at, last_activity_at, idle_expires_at, absolute_expires_at,
                           reauthenticated_at, revoked_at, revoked_reason, ip, user_agent)
     SELECT lpad(g::text, 22, 's'), encode(sha256(convert_to(lpad(g::text, 43, 'k'), 'UTF8')), 'hex'),
@@ -173,24 +208,35 @@ async function seed(db: pg.Pool, opts: Options): Promise<SeedStep[]> {
       CASE k.kind WHEN 'expired' THEN now() - interval '20 days' ELSE now() - (g % 3600) * interval '1 second' END AS active,
       CASE k.kind WHEN 'expired' THEN now() - interval '1 second' - (g % 1000000) * interval '1 second'
                   ELSE now() + interval '7 days' - (g % 3600) * interval '1 second' END AS idle,
-      CASE k.kind WHEN 'revoked' THEN now() - (g % 1209600) * interval '1 second' ELSE NULL END AS revoked) t`, []]));
+      CASE k.kind WHEN 'revoked' THEN now() - (g % 1209600) * interval '1 second' ELSE NULL END AS revoked) t`,
+      [],
+    ]),
+  );
 
   // one refresh token on each of the first N live sessions
   const livePerMille = 1000 - expiredPerMille - revokedPerMille;
-  const liveSession = (n: string) => `((${n} - 1) / ${livePerMille}) * 1000 + ${expiredPerMille + revokedPerMille} + (${n} - 1) % ${livePerMille}`;
+  const liveSession = (n: string) =>
+    `((${n} - 1) / ${livePerMille}) * 1000 + ${expiredPerMille + revokedPerMille} + (${n} - 1) % ${livePerMille}`;
   if (opts.refreshTokens > 0) {
-    steps.push(await chunked(db, "refresh_tokens", opts.refreshTokens, opts.chunk, (from, to) => [`${replica}
+    steps.push(
+      await chunked(db, "refresh_tokens", opts.refreshTokens, opts.chunk, (from, to) => [
+        `${replica}
       INSERT INTO refresh_tokens (session_id, user_id, token_hash, created_at)
       SELECT lpad(s::text, 22, 's'), md5('user' || (1 + s % ${opts.users}))::uuid,
              encode(sha256(convert_to(lpad(s::text, 43, 'r'), 'UTF8')), 'hex'), now() - interval '1 day'
       FROM generate_series(${from}, ${to}) AS n, LATERAL (SELECT ${liveSession("n")} AS s) x
-      WHERE s BETWEEN 1 AND ${opts.sessions}`, []]));
+      WHERE s BETWEEN 1 AND ${opts.sessions}`,
+        [],
+      ]),
+    );
   }
 
   await db.query(`SELECT audit_logs_create_partitions(now() - make_interval(months => $1::int), $1::int + 3)`, [opts.auditMonths]);
   const spanSeconds = opts.auditMonths * 30 * 86400;
   if (opts.audit > 0) {
-    steps.push(await chunked(db, "audit_logs", opts.audit, opts.chunk, (from, to) => [`
+    steps.push(
+      await chunked(db, "audit_logs", opts.audit, opts.chunk, (from, to) => [
+        `
       INSERT INTO audit_logs (created_at, event_type, result, actor_id, target_id, session_id, subject_hash, ip, user_agent, details)
       SELECT now() - (g::float8 * ${spanSeconds} / ${opts.audit}) * interval '1 second',
              (ARRAY['login.success','login.failure','logout','session.rotated','token.issued','refresh.rotated',
@@ -200,7 +246,10 @@ async function seed(db: pg.Pool, opts: Options): Promise<SeedStep[]> {
              md5('user' || (1 + (g * 7) % ${opts.users}))::uuid, NULL,
              md5('subject' || (g % ${opts.users})) || md5('subject2' || (g % ${opts.users})),
              ('10.' || (g % 200) || '.' || ((g / 200) % 250) || '.1')::inet, 'portcullis-bench', '{}'::jsonb
-      FROM generate_series(${from}, ${to}) AS g`, []]));
+      FROM generate_series(${from}, ${to}) AS g`,
+        [],
+      ]),
+    );
   }
   const started = Date.now();
   log("VACUUM ANALYZE");
@@ -225,7 +274,9 @@ function liveSample(opts: Options, count: number, limit: number): number[] {
 // ---------------------------------------------------------------------------------------------
 // Sizes and maintenance observation
 
-async function sizes(db: pg.Pool): Promise<{ databaseBytes: number; tables: { table: string; rows: number; tableBytes: number; indexBytes: number }[] }> {
+async function sizes(
+  db: pg.Pool,
+): Promise<{ databaseBytes: number; tables: { table: string; rows: number; tableBytes: number; indexBytes: number }[] }> {
   const { rows: d } = await db.query<{ bytes: string }>("SELECT pg_database_size(current_database())::text AS bytes");
   const { rows } = await db.query<{ table: string; rows: string; table_bytes: string; index_bytes: string }>(`
     SELECT t.relname AS table, coalesce(sum(c.reltuples), 0)::bigint::text AS rows,
@@ -237,7 +288,12 @@ async function sizes(db: pg.Pool): Promise<{ databaseBytes: number; tables: { ta
     GROUP BY t.relname ORDER BY sum(pg_total_relation_size(c.oid)) DESC`);
   return {
     databaseBytes: Number(d[0]!.bytes),
-    tables: rows.map((r) => ({ table: r.table, rows: Number(r.rows), tableBytes: Number(r.table_bytes), indexBytes: Number(r.index_bytes) })),
+    tables: rows.map((r) => ({
+      table: r.table,
+      rows: Number(r.rows),
+      tableBytes: Number(r.table_bytes),
+      indexBytes: Number(r.index_bytes),
+    })),
   };
 }
 
@@ -246,17 +302,23 @@ async function sizes(db: pg.Pool): Promise<{ databaseBytes: number; tables: { ta
  * cleanup batch, token cleanup, partition create/drop), the longest it was seen open, which is
  * how long it held the row locks it took. A lower bound by up to one sampling interval.
  */
-function watchMaintenance(admin: pg.Pool, database: string): { stop: () => Promise<{ statement: string; maxOpenMs: number; samples: number }[]> } {
+function watchMaintenance(
+  admin: pg.Pool,
+  database: string,
+): { stop: () => Promise<{ statement: string; maxOpenMs: number; samples: number }[]> } {
   const longest = new Map<string, { maxOpenMs: number; samples: number }>();
   let running = true;
   const loop = (async () => {
     while (running) {
-      const { rows } = await admin.query<{ query: string; open_ms: number }>(`
+      const { rows } = await admin.query<{ query: string; open_ms: number }>(
+        `
         SELECT query, extract(epoch FROM clock_timestamp() - xact_start) * 1000 AS open_ms FROM pg_stat_activity
         WHERE datname = $1 AND state <> 'idle' AND xact_start IS NOT NULL
-          AND query ~ '(cleanup_expired|purge_|audit_logs_(create|drop)_partitions|ANALYZE)'`, [database]);
+          AND query ~ '(cleanup_expired|purge_|audit_logs_(create|drop)_partitions|ANALYZE)'`,
+        [database],
+      );
       for (const r of rows) {
-        const key = (/(cleanup_expired_\w+|purge_\w+|audit_logs_\w+_partitions|ANALYZE \w+)/.exec(r.query)?.[1]) ?? r.query.slice(0, 60);
+        const key = /(cleanup_expired_\w+|purge_\w+|audit_logs_\w+_partitions|ANALYZE \w+)/.exec(r.query)?.[1] ?? r.query.slice(0, 60);
         const seen = longest.get(key) ?? { maxOpenMs: 0, samples: 0 };
         longest.set(key, { maxOpenMs: Math.max(seen.maxOpenMs, Number(r.open_ms)), samples: seen.samples + 1 });
       }
@@ -307,7 +369,8 @@ async function main(): Promise<void> {
   const cleanup = async () => {
     if (server) await stopProcess(server);
     await db?.end().catch(() => undefined);
-    if (created && !opts.keep) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch((e: unknown) => log(`drop failed: ${String(e)}`));
+    if (created && !opts.keep)
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch((e: unknown) => log(`drop failed: ${String(e)}`));
     else if (created) log(`kept database ${name}`);
     await admin.end().catch(() => undefined);
   };
@@ -341,7 +404,7 @@ async function main(): Promise<void> {
     const live = liveSample(opts, LIVE_SAMPLE, Math.floor(opts.sessions * (1 - opts.expiredShare - opts.revokedShare)));
     const tokens = live.map(sessionToken);
     const refreshPool = liveSample(opts, 200_000, opts.refreshTokens).map(refreshToken);
-    const emails = Array.from({ length: 1000 }, (_, i) => `scale-${1 + Math.floor(Math.random() * opts.users)}@example.com`);
+    const emails = Array.from({ length: 1000 }, (_, _i) => `scale-${1 + Math.floor(Math.random() * opts.users)}@example.com`);
     for (const t of tokens.slice(0, 3)) {
       const res = await fetch(`${origin}/api/auth/session`, { headers: { cookie: `portcullis_session=${t}`, "x-real-ip": ipFor(1) } });
       if (res.status !== 200) throw new Error(`a seeded live session did not validate: ${res.status} ${await res.text()}`);
@@ -355,10 +418,18 @@ async function main(): Promise<void> {
       refreshUsed += n;
       return slice;
     };
-    const run = async (phase: Row["phase"], scenario: string, connections: number, request: Parameters<typeof load>[3], duration = opts.duration) => {
+    const run = async (
+      phase: Row["phase"],
+      scenario: string,
+      connections: number,
+      request: Parameters<typeof load>[3],
+      duration = opts.duration,
+    ) => {
       const result = await load(origin, connections, duration, request).result;
       rows.push({ scenario, phase, ...result });
-      log(`[${phase}] ${scenario} @${connections}: ${result.reqPerSec.toFixed(1)} req/s, p50 ${fmt(result.p50, 2)} ms, p99 ${fmt(result.p99, 2)} ms${result.errors ? `, ${result.errors} errors ${JSON.stringify(result.statusCodes)}` : ""}`);
+      log(
+        `[${phase}] ${scenario} @${connections}: ${result.reqPerSec.toFixed(1)} req/s, p50 ${fmt(result.p50, 2)} ms, p99 ${fmt(result.p99, 2)} ms${result.errors ? `, ${result.errors} errors ${JSON.stringify(result.statusCodes)}` : ""}`,
+      );
       return result;
     };
     const sessionPhase = async (phase: Row["phase"]) => {
@@ -378,7 +449,13 @@ async function main(): Promise<void> {
     await settle(pids);
 
     // five-minute cleanup, called back to back until the backlog is gone, under load
-    const expiredBefore = Number((await db.query<{ n: string }>("SELECT count(*)::text AS n FROM sessions WHERE idle_expires_at <= now() OR revoked_at <= now() - interval '7 days'")).rows[0]!.n);
+    const expiredBefore = Number(
+      (
+        await db.query<{ n: string }>(
+          "SELECT count(*)::text AS n FROM sessions WHERE idle_expires_at <= now() OR revoked_at <= now() - interval '7 days'",
+        )
+      ).rows[0]!.n,
+    );
     const watch = watchMaintenance(admin, name);
     const cleanupRuns: { ms: number; deleted: number }[] = [];
     let draining = true;
@@ -415,17 +492,30 @@ async function main(): Promise<void> {
       ...rows.map((r) => {
         const floor = idle("Next.js floor", r.connections);
         const base = idle(r.scenario, r.connections);
-        const vsFloor = floor && r.scenario === "session check" ? `${fmt(r.reqPerSec / floor.reqPerSec, 2)}x`.padEnd(16) + `${fmt(r.p99 / floor.p99, 2)}x` : "".padEnd(16) + "-";
+        const vsFloor =
+          floor && r.scenario === "session check"
+            ? `${`${fmt(r.reqPerSec / floor.reqPerSec, 2)}x`.padEnd(16)}${fmt(r.p99 / floor.p99, 2)}x`
+            : `${"".padEnd(16)}-`;
         const vsIdle = r.phase !== "idle" && base ? `${fmt(r.p99 / base.p99, 2)}x` : "-";
         return `${r.phase.padEnd(8)} ${r.scenario.padEnd(16)} ${String(r.connections).padStart(4)} ${fmt(r.reqPerSec).padStart(8)} ${fmt(r.p50, 2).padStart(9)} ${fmt(r.p99, 2).padStart(8)}   ${vsFloor.padEnd(21)} ${vsIdle}`;
       }),
     ];
     const out = [
-      `Portcullis scale benchmark, ${startedAt.toISOString()}: ${host.cores} x ${host.cpu}, ${host.memoryGiB} GiB, Node ${host.node}, PostgreSQL ${version[0]?.server_version}; load average at start ${host.loadAverageAtStart.join(" ")}, at end ${loadavg().map((l) => l.toFixed(2)).join(" ")}`,
+      `Portcullis scale benchmark, ${startedAt.toISOString()}: ${host.cores} x ${host.cpu}, ${host.memoryGiB} GiB, Node ${host.node}, PostgreSQL ${version[0]?.server_version}; load average at start ${host.loadAverageAtStart.join(" ")}, at end ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(" ")}`,
       `Seeded ${opts.users.toLocaleString("en")} users, ${opts.sessions.toLocaleString("en")} sessions (${opts.expiredShare * 100}% expired, ${opts.revokedShare * 100}% revoked), ${opts.refreshTokens.toLocaleString("en")} refresh tokens, ${opts.audit.toLocaleString("en")} audit rows over ${opts.auditMonths} months in ${fmt(seedSeconds)} s:`,
-      ...seeding.map((s) => `  ${s.table.padEnd(16)} ${s.rows.toLocaleString("en").padStart(12)} rows ${fmt(s.seconds).padStart(8)} s${s.rows ? ` (${Math.round(s.rows / s.seconds).toLocaleString("en")} rows/s)` : ""}`),
+      ...seeding.map(
+        (s) =>
+          `  ${s.table.padEnd(16)} ${s.rows.toLocaleString("en").padStart(12)} rows ${fmt(s.seconds).padStart(8)} s${s.rows ? ` (${Math.round(s.rows / s.seconds).toLocaleString("en")} rows/s)` : ""}`,
+      ),
       `Database ${mib(sized.databaseBytes)} (after maintenance ${mib(after.databaseBytes)}):`,
-      ...sized.tables.filter((t) => t.tableBytes + t.indexBytes > 2 ** 20).map((t) => `  ${t.table.padEnd(16)} ${t.rows.toLocaleString("en").padStart(12)} rows  table ${mib(t.tableBytes).padStart(9)}  indexes ${mib(t.indexBytes).padStart(9)}`),
+      ...sized.tables
+        .filter((t) => t.tableBytes + t.indexBytes > 2 ** 20)
+        .map(
+          (t) =>
+            `  ${t.table.padEnd(16)} ${t.rows.toLocaleString("en").padStart(12)} rows  table ${mib(t.tableBytes).padStart(9)}  indexes ${mib(t.indexBytes).padStart(9)}`,
+        ),
       "",
       ...table,
       "",
@@ -437,11 +527,29 @@ async function main(): Promise<void> {
     console.log(out.join("\n"));
 
     mkdirSync(RESULTS_DIR, { recursive: true });
-    const file = join(RESULTS_DIR, `scale-${startedAt.toISOString().replace(/:/g, "-").replace(/\.\d+Z$/, "Z")}.json`);
+    const file = join(
+      RESULTS_DIR,
+      `scale-${startedAt
+        .toISOString()
+        .replace(/:/g, "-")
+        .replace(/\.\d+Z$/, "Z")}.json`,
+    );
     const report = {
-      startedAt, machine: { ...host, postgres: version[0]?.server_version, loadAverageAtEnd: loadavg() }, options: opts,
-      seeding: { seconds: seedSeconds, steps: seeding }, sizes: { beforeMaintenance: sized, afterMaintenance: after }, scenarios: rows,
-      cleanup: { expiredBefore, deleted, seconds: cleanupMs / 1000, rowsPerSecond: deleted / (cleanupMs / 1000), loadSeconds: loadEndedMs / 1000, runs: cleanupRuns, longestTransactions: cleanupLocks },
+      startedAt,
+      machine: { ...host, postgres: version[0]?.server_version, loadAverageAtEnd: loadavg() },
+      options: opts,
+      seeding: { seconds: seedSeconds, steps: seeding },
+      sizes: { beforeMaintenance: sized, afterMaintenance: after },
+      scenarios: rows,
+      cleanup: {
+        expiredBefore,
+        deleted,
+        seconds: cleanupMs / 1000,
+        rowsPerSecond: deleted / (cleanupMs / 1000),
+        loadSeconds: loadEndedMs / 1000,
+        runs: cleanupRuns,
+        longestTransactions: cleanupLocks,
+      },
       daily: { auditRetentionDays: retentionDays, seconds: daily.ms / 1000, response: daily.body, longestTransactions: dailyLocks },
     };
     writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
@@ -453,6 +561,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.stack ?? error.message : error);
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
   process.exit(1);
 });

@@ -96,13 +96,20 @@ function options(): Options {
     return n;
   };
   const duration = positive("duration", values.duration);
-  const only = new Set(String(values.only).split(",").map((g) => g.trim()));
-  for (const g of only) if (!(SCENARIO_GROUPS as readonly string[]).includes(g)) throw new Error(`--only: unknown group ${g} (${SCENARIO_GROUPS.join(", ")})`);
+  const only = new Set(
+    String(values.only)
+      .split(",")
+      .map((g) => g.trim()),
+  );
+  for (const g of only)
+    if (!(SCENARIO_GROUPS as readonly string[]).includes(g)) throw new Error(`--only: unknown group ${g} (${SCENARIO_GROUPS.join(", ")})`);
   return {
     duration,
     // a login waits ~connections / hashing-limit seconds in the queue: short runs would count none
     loginDuration: values["login-duration"] === undefined ? Math.max(duration, 10) : positive("login-duration", values["login-duration"]),
-    connections: String(values.connections).split(",").map((c) => Math.round(positive("connections", c))),
+    connections: String(values.connections)
+      .split(",")
+      .map((c) => Math.round(positive("connections", c))),
     loginConnections: Math.round(positive("login-connections", values["login-connections"])),
     sessions: Math.max(100, Math.round(positive("sessions", values.sessions))),
     users: Math.round(positive("users", values.users)),
@@ -165,7 +172,14 @@ function measureHashing(): Hashing {
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[1]!;
   const secondsPerHash = median(samples.map((s) => s.wall));
   const cores = availableParallelism();
-  return { secondsPerHash, cpuSecondsPerHash: median(samples.map((s) => s.cpu)), cores, limitPerSecond: cores / secondsPerHash, params: ARGON2_PARAMS, samples };
+  return {
+    secondsPerHash,
+    cpuSecondsPerHash: median(samples.map((s) => s.cpu)),
+    cores,
+    limitPerSecond: cores / secondsPerHash,
+    params: ARGON2_PARAMS,
+    samples,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -247,7 +261,13 @@ export async function serverSecrets(): Promise<ServerEnv> {
   };
 }
 
-export async function startNext(name: string, port: number, databaseUrl: string, secrets: ServerEnv, cpuProf: string | null): Promise<ChildProcess> {
+export async function startNext(
+  name: string,
+  port: number,
+  databaseUrl: string,
+  secrets: ServerEnv,
+  cpuProf: string | null,
+): Promise<ChildProcess> {
   mkdirSync(LOG_DIR, { recursive: true });
   const out = openSync(join(LOG_DIR, `bench-${name}.log`), "w");
   const env: NodeJS.ProcessEnv = {
@@ -268,14 +288,23 @@ export async function startNext(name: string, port: number, databaseUrl: string,
     mkdirSync(cpuProf, { recursive: true });
     nodeFlags.push("--cpu-prof", `--cpu-prof-dir=${cpuProf}`); // not allowed in NODE_OPTIONS
   }
-  const child = spawn(process.execPath, [...nodeFlags, NEXT_BIN, "start", "-p", String(port), "-H", "127.0.0.1"], { env, stdio: ["ignore", out, out] });
+  const child = spawn(process.execPath, [...nodeFlags, NEXT_BIN, "start", "-p", String(port), "-H", "127.0.0.1"], {
+    env,
+    stdio: ["ignore", out, out],
+  });
   await waitFor(`http://127.0.0.1:${port}/api/health`, child, 60_000);
   return child;
 }
 
 async function startFloor(port: number, databaseUrl: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, [join(ROOT, "bench", "floor-server.mjs")], {
-    env: { PATH: process.env.PATH ?? "", NODE_ENV: "production", FLOOR_DATABASE_URL: databaseUrl, FLOOR_PORT: String(port), FLOOR_POOL_MAX: "10" },
+    env: {
+      PATH: process.env.PATH ?? "",
+      NODE_ENV: "production",
+      FLOOR_DATABASE_URL: databaseUrl,
+      FLOOR_PORT: String(port),
+      FLOOR_POOL_MAX: "10",
+    },
     stdio: ["ignore", "inherit", "inherit"],
   });
   await waitFor(`http://127.0.0.1:${port}/`, child, 20_000);
@@ -477,7 +506,13 @@ export function percentile(sorted: number[], p: number): number {
 }
 
 /** Closed loop (each connection sends its next request on response), or open loop at `overallRate` req/s. */
-export function load(url: string, connections: number, duration: number, request: CannonRequest, overallRate?: number): { instance: CannonInstance; result: Promise<LoadResult> } {
+export function load(
+  url: string,
+  connections: number,
+  duration: number,
+  request: CannonRequest,
+  overallRate?: number,
+): { instance: CannonInstance; result: Promise<LoadResult> } {
   const latencies: number[] = [];
   const instance = autocannon({ url, connections, duration, timeout: 30, requests: [request], ...(overallRate ? { overallRate } : {}) });
   instance.on("response", (_client, status, _bytes, ms) => {
@@ -541,7 +576,13 @@ export function sessionRequest(tokens: readonly string[], origin: string, path: 
     path,
     setupRequest: (req) => {
       const i = next++;
-      req.headers = { ...req.headers, cookie: `portcullis_session=${tokens[i % tokens.length]}`, origin, "x-real-ip": ipFor(i % 5000), "user-agent": USER_AGENT };
+      req.headers = {
+        ...req.headers,
+        cookie: `portcullis_session=${tokens[i % tokens.length]}`,
+        origin,
+        "x-real-ip": ipFor(i % 5000),
+        "user-agent": USER_AGENT,
+      };
       return req;
     },
   };
@@ -556,7 +597,13 @@ export function refreshRequest(tokens: readonly string[], origin: string): Canno
       const i = next++;
       if (i >= tokens.length) throw new Error(`bench: only ${tokens.length} refresh tokens were seeded; raise REFRESH_FAMILIES`);
       // many IPs: the refresh endpoint allows 150 per IP per 5 minutes
-      req.headers = { ...req.headers, "content-type": "application/json", origin, "x-real-ip": ipFor(300_000 + (i % 50_000)), "user-agent": USER_AGENT };
+      req.headers = {
+        ...req.headers,
+        "content-type": "application/json",
+        origin,
+        "x-real-ip": ipFor(300_000 + (i % 50_000)),
+        "user-agent": USER_AGENT,
+      };
       req.body = JSON.stringify({ refreshToken: tokens[i] });
       return req;
     },
@@ -570,7 +617,13 @@ export function loginRequest(users: readonly string[], origin: string): CannonRe
     path: "/api/auth/login",
     setupRequest: (req) => {
       const i = next++;
-      req.headers = { ...req.headers, "content-type": "application/json", origin, "x-real-ip": ipFor(100_000 + (i % 1000)), "user-agent": USER_AGENT };
+      req.headers = {
+        ...req.headers,
+        "content-type": "application/json",
+        origin,
+        "x-real-ip": ipFor(100_000 + (i % 1000)),
+        "user-agent": USER_AGENT,
+      };
       req.body = JSON.stringify({ email: users[i % users.length], password: PASSWORD });
       return req;
     },
@@ -585,7 +638,13 @@ function registerRequest(runId: string, origin: string, offset: number): CannonR
     setupRequest: (req) => {
       const i = next++;
       // a fresh IP per request: registration allows 20 an hour per IP
-      req.headers = { ...req.headers, "content-type": "application/json", origin, "x-real-ip": ipFor(200_000 + i), "user-agent": USER_AGENT };
+      req.headers = {
+        ...req.headers,
+        "content-type": "application/json",
+        origin,
+        "x-real-ip": ipFor(200_000 + i),
+        "user-agent": USER_AGENT,
+      };
       req.body = JSON.stringify({ email: `bench-${runId}-${i}@example.com`, password: PASSWORD });
       return req;
     },
@@ -593,7 +652,10 @@ function registerRequest(runId: string, origin: string, offset: number): CannonR
 }
 
 async function pgBackends(bench: Bench): Promise<number[]> {
-  const { rows } = await bench.admin.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend'`, [bench.database]);
+  const { rows } = await bench.admin.query<{ pid: number }>(
+    `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend'`,
+    [bench.database],
+  );
   return rows.map((r) => r.pid);
 }
 
@@ -622,7 +684,14 @@ export async function settle(pids: readonly number[], timeoutMs = 60_000): Promi
   log("server did not settle within a minute");
 }
 
-async function measured(bench: Bench, scenario: string, target: Target, run: () => Promise<LoadResult>, notes: string[] = [], idleFirst = true): Promise<Scenario> {
+async function measured(
+  bench: Bench,
+  scenario: string,
+  target: Target,
+  run: () => Promise<LoadResult>,
+  notes: string[] = [],
+  idleFirst = true,
+): Promise<Scenario> {
   const pids = target.pids();
   if (idleFirst) await settle(pids);
   const pgBefore = new Map((await pgBackends(bench)).map((pid) => [pid, cpuMs(pid)]));
@@ -641,7 +710,9 @@ async function measured(bench: Bench, scenario: string, target: Target, run: () 
     notes: [...notes],
   };
   if (result.errors > 0) row.notes.push(`non-2xx/errors: ${JSON.stringify(result.statusCodes)} (+${result.errors} total)`);
-  log(`${scenario} @${result.connections}: ${result.reqPerSec.toFixed(1)} req/s, p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms`);
+  log(
+    `${scenario} @${result.connections}: ${result.reqPerSec.toFixed(1)} req/s, p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms`,
+  );
   return row;
 }
 
@@ -758,7 +829,9 @@ async function countRoundTrips(bench: Bench, secrets: ServerEnv, databaseUrl: st
   const server = await startNext("round-trips", port, proxied.toString(), secrets, null);
   const phases: RoundTripPhase[] = [];
   const get = (path: string, token: string) =>
-    fetch(`${origin}${path}`, { headers: { cookie: `portcullis_session=${token}`, origin, "x-real-ip": "10.9.9.9", "user-agent": USER_AGENT } }).then(async (r) => {
+    fetch(`${origin}${path}`, {
+      headers: { cookie: `portcullis_session=${token}`, origin, "x-real-ip": "10.9.9.9", "user-agent": USER_AGENT },
+    }).then(async (r) => {
       const body = await r.text();
       if (r.status !== 200) throw new Error(`GET ${path}: ${r.status}`);
       // the floor must really find the session, or it would be measuring an empty lookup
@@ -795,14 +868,25 @@ async function countRoundTrips(bench: Bench, secrets: ServerEnv, databaseUrl: st
     // activity write due: last activity 2 minutes ago; 5 concurrent checks per session
     const staleIds = stale.map((t) => t.split(".")[0]);
     await bench.seed.query(`UPDATE sessions SET last_activity_at = now() - interval '2 minutes' WHERE id = ANY($1::text[])`, [staleIds]);
-    const { rows: beforeRows } = await bench.seed.query<{ id: string; last_activity_at: Date }>(`SELECT id, last_activity_at FROM sessions WHERE id = ANY($1::text[])`, [staleIds]);
-    await phase(`GET /api/auth/session, activity write due (${stale.length} sessions x 5 concurrent)`, stale.length * 5, async () => {
-      await Promise.all(stale.flatMap((token) => Array.from({ length: 5 }, () => get("/api/auth/session", token))));
-    }, (c) => {
-      const written = [...c.completions].filter(([k]) => k === "UPDATE >=1 row").reduce((s, [, v]) => s + v, 0);
-      return `${written} session row(s) written for ${stale.length} sessions (target: exactly one write per session per minute)`;
-    });
-    const { rows: afterRows } = await bench.seed.query<{ id: string; last_activity_at: Date }>(`SELECT id, last_activity_at FROM sessions WHERE id = ANY($1::text[])`, [staleIds]);
+    const { rows: beforeRows } = await bench.seed.query<{ id: string; last_activity_at: Date }>(
+      `SELECT id, last_activity_at FROM sessions WHERE id = ANY($1::text[])`,
+      [staleIds],
+    );
+    await phase(
+      `GET /api/auth/session, activity write due (${stale.length} sessions x 5 concurrent)`,
+      stale.length * 5,
+      async () => {
+        await Promise.all(stale.flatMap((token) => Array.from({ length: 5 }, () => get("/api/auth/session", token))));
+      },
+      (c) => {
+        const written = [...c.completions].filter(([k]) => k === "UPDATE >=1 row").reduce((s, [, v]) => s + v, 0);
+        return `${written} session row(s) written for ${stale.length} sessions (target: exactly one write per session per minute)`;
+      },
+    );
+    const { rows: afterRows } = await bench.seed.query<{ id: string; last_activity_at: Date }>(
+      `SELECT id, last_activity_at FROM sessions WHERE id = ANY($1::text[])`,
+      [staleIds],
+    );
     const moved = afterRows.filter((r) => r.last_activity_at > beforeRows.find((b) => b.id === r.id)!.last_activity_at).length;
     phases.at(-1)!.check! += `; last_activity_at advanced on ${moved}/${stale.length}`;
     await phase(`GET /api/auth/session, same ${stale.length} sessions again within the minute`, stale.length * 2, async () => {
@@ -848,12 +932,31 @@ function ratioCell(row: Scenario, floor: Scenario | undefined): string {
 }
 
 function table(rows: Scenario[], floors: (row: Scenario) => { node?: Scenario; next?: Scenario }): string {
-  const header = ["scenario", "conns", "req/s", "p50 ms", "p99 ms", "CPU ms/req", "PG ms/req", "vs node floor (req/s / p99)", "vs Next floor (req/s / p99)", "notes"];
+  const header = [
+    "scenario",
+    "conns",
+    "req/s",
+    "p50 ms",
+    "p99 ms",
+    "CPU ms/req",
+    "PG ms/req",
+    "vs node floor (req/s / p99)",
+    "vs Next floor (req/s / p99)",
+    "notes",
+  ];
   const body = rows.map((r) => {
     const f = floors(r);
     return [
-      r.scenario, String(r.connections), fmt(r.reqPerSec), fmt(r.p50, 2), fmt(r.p99, 2), fmt(r.serverCpuMsPerReq, 2), fmt(r.pgCpuMsPerReq, 2),
-      r.scenario === SESSION_CHECK ? ratioCell(r, f.node) : "-", r.scenario === SESSION_CHECK ? ratioCell(r, f.next) : "-", r.notes.join("; "),
+      r.scenario,
+      String(r.connections),
+      fmt(r.reqPerSec),
+      fmt(r.p50, 2),
+      fmt(r.p99, 2),
+      fmt(r.serverCpuMsPerReq, 2),
+      fmt(r.pgCpuMsPerReq, 2),
+      r.scenario === SESSION_CHECK ? ratioCell(r, f.node) : "-",
+      r.scenario === SESSION_CHECK ? ratioCell(r, f.next) : "-",
+      r.notes.join("; "),
     ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
@@ -888,7 +991,9 @@ async function besideLoginBurst(bench: Bench, servers: Servers, connections: num
   const { opts, tokens, users } = bench;
   const origin = servers.session.origin;
   const label = rate === null ? `${SESSION_CHECK}, closed loop` : `${SESSION_CHECK} at ${rate} req/s`;
-  const checks = () => load(`${origin}/api/auth/session`, connections, opts.duration, sessionRequest(tokens, origin, "/api/auth/session"), rate ?? undefined).result;
+  const checks = () =>
+    load(`${origin}/api/auth/session`, connections, opts.duration, sessionRequest(tokens, origin, "/api/auth/session"), rate ?? undefined)
+      .result;
   await freshenSessions(bench);
   const unloaded = await measured(bench, `${label}, no login load`, servers.session, checks);
   await freshenSessions(bench);
@@ -898,7 +1003,9 @@ async function besideLoginBurst(bench: Bench, servers: Servers, connections: num
   burst.instance.stop();
   const logins = await burst.result;
   await settle(servers.session.pids());
-  during.notes.push(`p99 ${fmt(during.p99 / unloaded.p99, 2)}x unloaded; ${fmt(logins.reqPerSec, 2)} logins/s beside it (p50 ${fmt(logins.p50, 0)} ms)`);
+  during.notes.push(
+    `p99 ${fmt(during.p99 / unloaded.p99, 2)}x unloaded; ${fmt(logins.reqPerSec, 2)} logins/s beside it (p50 ${fmt(logins.p50, 0)} ms)`,
+  );
   return { unloaded, during, logins };
 }
 
@@ -910,20 +1017,31 @@ async function besideLoginBurst(bench: Bench, servers: Servers, connections: num
 function hashingNotes(row: Scenario, hashing: Hashing): void {
   row.notes.push(`${fmt(row.reqPerSec / hashing.limitPerSecond, 2)}x of hashing limit ${fmt(hashing.limitPerSecond, 2)}/s`);
   const cpu = (row.serverCpuMsPerReq ?? NaN) + (row.pgCpuMsPerReq ?? 0);
-  if (Number.isFinite(cpu) && cpu > 0) row.notes.push(`hashing is ${fmt(((hashing.cpuSecondsPerHash * 1000) / cpu) * 100, 0)}% of its CPU (${fmt(cpu, 0)} ms/req)`);
+  if (Number.isFinite(cpu) && cpu > 0)
+    row.notes.push(`hashing is ${fmt(((hashing.cpuSecondsPerHash * 1000) / cpu) * 100, 0)}% of its CPU (${fmt(cpu, 0)} ms/req)`);
 }
 
-async function runScenarios(bench: Bench, servers: Servers, hashing: Hashing, runId: string): Promise<{ rows: Scenario[]; login: Scenario | null; bursts: BurstComparison[] }> {
+async function runScenarios(
+  bench: Bench,
+  servers: Servers,
+  hashing: Hashing,
+  runId: string,
+): Promise<{ rows: Scenario[]; login: Scenario | null; bursts: BurstComparison[] }> {
   const { opts, tokens, users } = bench;
   const getTargets: (readonly [Target, string, string])[] = [];
-  if (opts.only.has("floors")) getTargets.push([servers.nodeFloor, "/", "floor: bare node:http + pg"], [servers.nextFloor, "/api/test/floor", "floor: Next.js route, one SELECT"]);
+  if (opts.only.has("floors"))
+    getTargets.push(
+      [servers.nodeFloor, "/", "floor: bare node:http + pg"],
+      [servers.nextFloor, "/api/test/floor", "floor: Next.js route, one SELECT"],
+    );
   if (opts.only.has("session")) getTargets.push([servers.session, "/api/auth/session", SESSION_CHECK]);
   const nextOrigin = servers.session.origin;
 
   if (opts.warmup > 0) {
     log(`warm-up, ${opts.warmup} s per target`);
     await freshenSessions(bench);
-    for (const [t, path] of getTargets) await load(`${t.origin}${path}`, Math.max(...opts.connections), opts.warmup, sessionRequest(tokens, t.origin, path)).result;
+    for (const [t, path] of getTargets)
+      await load(`${t.origin}${path}`, Math.max(...opts.connections), opts.warmup, sessionRequest(tokens, t.origin, path)).result;
     await load(`${nextOrigin}/api/auth/login`, 2, opts.warmup, loginRequest(users, nextOrigin)).result;
   }
 
@@ -931,27 +1049,53 @@ async function runScenarios(bench: Bench, servers: Servers, hashing: Hashing, ru
   for (const connections of opts.connections) {
     for (const [t, path, label] of getTargets) {
       if (t === servers.session) await freshenSessions(bench);
-      rows.push(await measured(bench, label, t, () => load(`${t.origin}${path}`, connections, opts.duration, sessionRequest(tokens, t.origin, path)).result));
+      rows.push(
+        await measured(
+          bench,
+          label,
+          t,
+          () => load(`${t.origin}${path}`, connections, opts.duration, sessionRequest(tokens, t.origin, path)).result,
+        ),
+      );
     }
   }
 
   let login: Scenario | null = null;
   if (opts.only.has("login")) {
-    login = await measured(bench, "POST /api/auth/login", servers.login, () =>
-      load(`${nextOrigin}/api/auth/login`, opts.loginConnections, opts.loginDuration, loginRequest(users, nextOrigin)).result);
+    login = await measured(
+      bench,
+      "POST /api/auth/login",
+      servers.login,
+      () => load(`${nextOrigin}/api/auth/login`, opts.loginConnections, opts.loginDuration, loginRequest(users, nextOrigin)).result,
+    );
     hashingNotes(login, hashing);
     rows.push(login);
   }
   if (opts.only.has("register")) {
-    const register = await measured(bench, "POST /api/auth/register", servers.register, () =>
-      load(`${nextOrigin}/api/auth/register`, opts.loginConnections, opts.loginDuration, registerRequest(runId, nextOrigin, 0)).result);
+    const register = await measured(
+      bench,
+      "POST /api/auth/register",
+      servers.register,
+      () =>
+        load(`${nextOrigin}/api/auth/register`, opts.loginConnections, opts.loginDuration, registerRequest(runId, nextOrigin, 0)).result,
+    );
     hashingNotes(register, hashing);
     rows.push(register);
   }
 
   if (opts.only.has("refresh")) {
-    const refresh = await measured(bench, "POST /api/auth/token/refresh", servers.session, () =>
-      load(`${nextOrigin}/api/auth/token/refresh`, Math.min(...opts.connections), opts.duration, refreshRequest(bench.refreshTokens, nextOrigin)).result);
+    const refresh = await measured(
+      bench,
+      "POST /api/auth/token/refresh",
+      servers.session,
+      () =>
+        load(
+          `${nextOrigin}/api/auth/token/refresh`,
+          Math.min(...opts.connections),
+          opts.duration,
+          refreshRequest(bench.refreshTokens, nextOrigin),
+        ).result,
+    );
     refresh.notes.push("each request rotates a distinct family: new refresh token + EdDSA access token, in one transaction");
     rows.push(refresh);
   }
@@ -970,18 +1114,36 @@ async function runScenarios(bench: Bench, servers: Servers, hashing: Hashing, ru
   return { rows, login, bursts };
 }
 
-function checkTargets(rows: Scenario[], login: Scenario | null, bursts: BurstComparison[], roundTrips: RoundTripPhase[], hashingLimit: number): TargetCheck[] {
+function checkTargets(
+  rows: Scenario[],
+  login: Scenario | null,
+  bursts: BurstComparison[],
+  roundTrips: RoundTripPhase[],
+  hashingLimit: number,
+): TargetCheck[] {
   const targets: TargetCheck[] = [];
   for (const row of rows.filter((r) => r.scenario === SESSION_CHECK)) {
     const f = floorsFor(rows, row).next;
     if (!f) continue;
     const tput = row.reqPerSec / f.reqPerSec;
     const p99 = row.p99 / f.p99;
-    targets.push({ target: `session check @${row.connections}: throughput >= 0.8x Next.js floor`, value: `${fmt(tput, 2)}x (${fmt(row.reqPerSec)} vs ${fmt(f.reqPerSec)} req/s)`, met: tput >= 0.8 });
-    targets.push({ target: `session check @${row.connections}: p99 <= 1.3x Next.js floor`, value: `${fmt(p99, 2)}x (${fmt(row.p99, 2)} vs ${fmt(f.p99, 2)} ms)`, met: p99 <= 1.3 });
+    targets.push({
+      target: `session check @${row.connections}: throughput >= 0.8x Next.js floor`,
+      value: `${fmt(tput, 2)}x (${fmt(row.reqPerSec)} vs ${fmt(f.reqPerSec)} req/s)`,
+      met: tput >= 0.8,
+    });
+    targets.push({
+      target: `session check @${row.connections}: p99 <= 1.3x Next.js floor`,
+      value: `${fmt(p99, 2)}x (${fmt(row.p99, 2)} vs ${fmt(f.p99, 2)} ms)`,
+      met: p99 <= 1.3,
+    });
   }
   const noWrite = roundTrips[0]!;
-  targets.push({ target: "one SQL round trip per session check (no activity write due)", value: `${noWrite.roundTripsPerRequest} round trips/check`, met: noWrite.roundTripsPerRequest === 1 });
+  targets.push({
+    target: "one SQL round trip per session check (no activity write due)",
+    value: `${noWrite.roundTripsPerRequest} round trips/check`,
+    met: noWrite.roundTripsPerRequest === 1,
+  });
   const writeDue = roundTrips.find((p) => p.phase.includes("activity write due ("))!;
   const written = Number(/^(\d+)/.exec(writeDue.check ?? "")?.[1] ?? NaN);
   targets.push({
@@ -991,7 +1153,11 @@ function checkTargets(rows: Scenario[], login: Scenario | null, bursts: BurstCom
   });
   if (login) {
     const ratio = login.reqPerSec / hashingLimit;
-    targets.push({ target: "sign-in throughput >= 0.8x hashing limit", value: `${fmt(ratio, 2)}x (${fmt(login.reqPerSec, 2)} vs ${fmt(hashingLimit, 2)}/s)`, met: ratio >= 0.8 });
+    targets.push({
+      target: "sign-in throughput >= 0.8x hashing limit",
+      value: `${fmt(ratio, 2)}x (${fmt(login.reqPerSec, 2)} vs ${fmt(hashingLimit, 2)}/s)`,
+      met: ratio >= 0.8,
+    });
   }
   for (const b of bursts) {
     const ratio = b.during.p99 / b.unloaded.p99;
@@ -1022,8 +1188,11 @@ async function main(): Promise<void> {
   log("measuring argon2id in-process (seconds per hash)");
   const hashing = measureHashing();
   const limit = hashing.limitPerSecond;
-  log(`argon2id m=${hashing.params.m} t=${hashing.params.t} p=${hashing.params.p}: ${hashing.secondsPerHash.toFixed(3)} s/hash (${hashing.cpuSecondsPerHash.toFixed(3)} s CPU), limit ${limit.toFixed(2)} hashes/s on ${hashing.cores} cores`);
-  if (hashing.secondsPerHash > hashing.cpuSecondsPerHash * 1.15) log("WARNING: a hash took more wall time than CPU time: the machine is busy, numbers will be noisy");
+  log(
+    `argon2id m=${hashing.params.m} t=${hashing.params.t} p=${hashing.params.p}: ${hashing.secondsPerHash.toFixed(3)} s/hash (${hashing.cpuSecondsPerHash.toFixed(3)} s CPU), limit ${limit.toFixed(2)} hashes/s on ${hashing.cores} cores`,
+  );
+  if (hashing.secondsPerHash > hashing.cpuSecondsPerHash * 1.15)
+    log("WARNING: a hash took more wall time than CPU time: the machine is busy, numbers will be noisy");
 
   const runId = `${Date.now().toString(36)}${Buffer.from(randomBytes(3)).toString("hex")}`;
   const admin = new pg.Pool({ connectionString: opts.baseUrl, max: 2 });
@@ -1033,7 +1202,8 @@ async function main(): Promise<void> {
   const cleanup = async () => {
     for (const child of children.reverse()) await stopProcess(child);
     await seed?.end().catch(() => undefined);
-    if (database && !opts.keepDb) await admin.query(`DROP DATABASE IF EXISTS ${database.name} WITH (FORCE)`).catch((e: unknown) => log(`drop failed: ${String(e)}`));
+    if (database && !opts.keepDb)
+      await admin.query(`DROP DATABASE IF EXISTS ${database.name} WITH (FORCE)`).catch((e: unknown) => log(`drop failed: ${String(e)}`));
     else if (database) log(`kept database ${database.name}`);
     await admin.end().catch(() => undefined);
   };
@@ -1076,10 +1246,15 @@ async function main(): Promise<void> {
     const { rows, login, bursts } = await runScenarios(bench, servers, hashing, runId);
     const targets = checkTargets(rows, login, bursts, roundTrips, limit);
 
-    const title = `Portcullis session benchmark, ${startedAt.toISOString()}: ${host.cores} x ${host.cpu}, ${host.memoryGiB} GiB, ${host.os}, Node ${host.node}, PostgreSQL ${version[0]?.server_version}; load average at start ${host.loadAverageAtStart.join(" ")}, at end ${loadavg().map((l) => l.toFixed(2)).join(" ")}; ${opts.duration} s per scenario (${opts.loginDuration} s for login/register)`;
+    const title = `Portcullis session benchmark, ${startedAt.toISOString()}: ${host.cores} x ${host.cpu}, ${host.memoryGiB} GiB, ${host.os}, Node ${host.node}, PostgreSQL ${version[0]?.server_version}; load average at start ${host.loadAverageAtStart.join(" ")}, at end ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}; ${opts.duration} s per scenario (${opts.loginDuration} s for login/register)`;
     const out: string[] = [title, "", table(rows, (row) => floorsFor(rows, row)), ""];
-    out.push(`Hashing limit: argon2id m=${hashing.params.m} t=${hashing.params.t} p=${hashing.params.p}, ${fmt(hashing.secondsPerHash, 3)} s/hash in-process (${fmt(hashing.cpuSecondsPerHash, 3)} s of CPU) -> ${hashing.cores} cores / ${fmt(hashing.secondsPerHash, 3)} s = ${fmt(limit, 2)} hashes/s`);
-    if (hashing.secondsPerHash > hashing.cpuSecondsPerHash * 1.15) out.push("WARNING: the machine was busy (a hash took more wall time than CPU time): rerun on a quiet machine.");
+    out.push(
+      `Hashing limit: argon2id m=${hashing.params.m} t=${hashing.params.t} p=${hashing.params.p}, ${fmt(hashing.secondsPerHash, 3)} s/hash in-process (${fmt(hashing.cpuSecondsPerHash, 3)} s of CPU) -> ${hashing.cores} cores / ${fmt(hashing.secondsPerHash, 3)} s = ${fmt(limit, 2)} hashes/s`,
+    );
+    if (hashing.secondsPerHash > hashing.cpuSecondsPerHash * 1.15)
+      out.push("WARNING: the machine was busy (a hash took more wall time than CPU time): rerun on a quiet machine.");
     out.push("");
     out.push("SQL round trips (counted on the wire: Sync + simple Query messages; second server behind a counting proxy):");
     for (const p of roundTrips) {
@@ -1091,10 +1266,23 @@ async function main(): Promise<void> {
     console.log(out.join("\n"));
 
     mkdirSync(RESULTS_DIR, { recursive: true });
-    const file = join(RESULTS_DIR, `sessions-${startedAt.toISOString().replace(/:/g, "-").replace(/\.\d+Z$/, "Z")}.json`);
+    const file = join(
+      RESULTS_DIR,
+      `sessions-${startedAt
+        .toISOString()
+        .replace(/:/g, "-")
+        .replace(/\.\d+Z$/, "Z")}.json`,
+    );
     const report = {
-      startedAt, machine: { ...host, postgres: version[0]?.server_version, loadAverageAtEnd: loadavg() }, options: opts, serverPids: nextTree,
-      hashing, roundTrips, scenarios: rows, burstLogins: bursts.map((b) => ({ beside: b.during.scenario, ...b.logins })), targets,
+      startedAt,
+      machine: { ...host, postgres: version[0]?.server_version, loadAverageAtEnd: loadavg() },
+      options: opts,
+      serverPids: nextTree,
+      hashing,
+      roundTrips,
+      scenarios: rows,
+      burstLogins: bursts.map((b) => ({ beside: b.during.scenario, ...b.logins })),
+      targets,
     };
     writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
     log(`wrote ${file}`);
@@ -1107,7 +1295,7 @@ async function main(): Promise<void> {
 // bench/scale.ts imports the harness above; only `npm run bench:sessions` runs this benchmark.
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   main().catch((error: unknown) => {
-    console.error(error instanceof Error ? error.stack ?? error.message : error);
+    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
     process.exit(1);
   });
 }

@@ -53,12 +53,21 @@ async function measure(algorithm: SigningAlgorithm, iterations: number, warmup: 
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   try {
     const port = (server.address() as { port: number }).port;
-    const verifier = createAccessTokenVerifier({ jwksUrl: `http://127.0.0.1:${port}/.well-known/jwks.json`, issuer: ISSUER, audience: AUDIENCE });
+    const verifier = createAccessTokenVerifier({
+      jwksUrl: `http://127.0.0.1:${port}/.well-known/jwks.json`,
+      issuer: ISSUER,
+      audience: AUDIENCE,
+    });
     const now = new Date();
     const cfg = { issuer: ISSUER, JWT_AUDIENCE: AUDIENCE, ACCESS_TOKEN_TTL_SECONDS: 3600 };
     const tokens: string[] = [];
     for (let i = 0; i < TOKEN_POOL; i++) {
-      const signed = await signAccessToken(ring, { userId: crypto.randomUUID(), sessionId: `bench-session-${i}`, roles: ["user"], aal: 1, amr: ["pwd"] }, now, cfg);
+      const signed = await signAccessToken(
+        ring,
+        { userId: crypto.randomUUID(), sessionId: `bench-session-${i}`, roles: ["user"], aal: 1, amr: ["pwd"] },
+        now,
+        cfg,
+      );
       tokens.push(signed.token);
     }
     for (let i = 0; i < warmup; i++) {
@@ -93,14 +102,25 @@ async function measure(algorithm: SigningAlgorithm, iterations: number, warmup: 
 
 function table(rows: readonly Row[]): string {
   const header = ["algorithm", "verifications", "median µs", "p90 µs", "p99 µs", "mean µs", "verifications/s", "JWKS fetches"];
-  const lines = rows.map((r) => [r.algorithm, String(r.verifications), String(r.medianMicros), String(r.p90Micros), String(r.p99Micros), String(r.meanMicros), String(r.verificationsPerSecond), String(r.jwksFetches)]);
+  const lines = rows.map((r) => [
+    r.algorithm,
+    String(r.verifications),
+    String(r.medianMicros),
+    String(r.p90Micros),
+    String(r.p99Micros),
+    String(r.meanMicros),
+    String(r.verificationsPerSecond),
+    String(r.jwksFetches),
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const fmt = (cells: readonly string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
   return [fmt(header), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...lines.map(fmt)].join("\n");
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { iterations: { type: "string", default: "20000" }, warmup: { type: "string", default: "2000" } } });
+  const { values } = parseArgs({
+    options: { iterations: { type: "string", default: "20000" }, warmup: { type: "string", default: "2000" } },
+  });
   const iterations = Number(values.iterations);
   const warmup = Number(values.warmup);
   if (!Number.isInteger(iterations) || iterations < MIN_ITERATIONS) throw new Error(`--iterations must be an integer >= ${MIN_ITERATIONS}`);
@@ -112,10 +132,15 @@ async function main(): Promise<void> {
 
   const machine = { node: process.version, os: `${osType()} ${osRelease()}`, cpu: cpus()[0]?.model ?? "unknown", cores: cpus().length };
   console.log(`Access-token verification with createAccessTokenVerifier (key set fetched once, then cached)`);
-  console.log(`${machine.node} on ${machine.cpu} (${machine.cores} cores); ${iterations} verifications per algorithm after ${warmup} warm-up\n`);
+  console.log(
+    `${machine.node} on ${machine.cpu} (${machine.cores} cores); ${iterations} verifications per algorithm after ${warmup} warm-up\n`,
+  );
   console.log(table(rows));
   mkdirSync(join(process.cwd(), "bench", "results"), { recursive: true });
-  writeFileSync(RESULTS_FILE, `${JSON.stringify({ startedAt, machine, iterations, warmup, tokenPool: TOKEN_POOL, results: rows }, null, 2)}\n`);
+  writeFileSync(
+    RESULTS_FILE,
+    `${JSON.stringify({ startedAt, machine, iterations, warmup, tokenPool: TOKEN_POOL, results: rows }, null, 2)}\n`,
+  );
   console.log(`\nwritten to ${RESULTS_FILE}`);
 }
 

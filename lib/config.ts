@@ -14,7 +14,12 @@ const MIN_SECRET_CHARS = 32;
 
 const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-const list = z.string().transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean));
+const list = z.string().transform((s) =>
+  s
+    .split(",")
+    .map((x) => x.trim())
+    .filter(Boolean),
+);
 
 const schema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -35,7 +40,10 @@ const schema = z.object({
   // Origins and network
   APP_URL: z.string().url().default("http://localhost:3000"),
   ALLOWED_ORIGINS: list.default([]),
-  CLIENT_IP_HEADER: z.string().regex(/^[a-z0-9-]+$/).optional(),
+  CLIENT_IP_HEADER: z
+    .string()
+    .regex(/^[a-z0-9-]+$/)
+    .optional(),
   CLIENT_IP_PROXY_HOPS: int(1, 16).optional(),
 
   // Secrets
@@ -98,7 +106,12 @@ const schema = z.object({
   OAUTH_RATE_LIMIT_WINDOW_SECONDS: int(1, 86400).default(300),
 
   // Second factor
-  TOTP_ISSUER: z.string().min(1).max(100).regex(/^[^:]+$/).default("Portcullis"),
+  TOTP_ISSUER: z
+    .string()
+    .min(1)
+    .max(100)
+    .regex(/^[^:]+$/)
+    .default("Portcullis"),
   MFA_MAX_FAILURES: int(3, 20).default(5),
   MFA_LOCK_SECONDS: int(60, 86400).default(900),
   // Each further consecutive block doubles, up to this (a day by default): escalation, not a 15-minute loop
@@ -160,11 +173,15 @@ function describe(issues: z.core.$ZodIssue[]): string {
 function chooseClientIpSource(env: Env, onVercel: boolean, production: boolean): ClientIpSource {
   const header = env.CLIENT_IP_HEADER ?? (onVercel ? "x-vercel-forwarded-for" : null);
   if (!header && production) {
-    throw new ConfigError("CLIENT_IP_HEADER is required in production outside Vercel: the header your reverse proxy overwrites with the client address (e.g. x-real-ip), x-forwarded-for with CLIENT_IP_PROXY_HOPS, or none (see docs/security/client-ip.md)");
+    throw new ConfigError(
+      "CLIENT_IP_HEADER is required in production outside Vercel: the header your reverse proxy overwrites with the client address (e.g. x-real-ip), x-forwarded-for with CLIENT_IP_PROXY_HOPS, or none (see docs/security/client-ip.md)",
+    );
   }
   const name = header ?? "x-real-ip";
   if (name === "x-forwarded-for" && env.CLIENT_IP_PROXY_HOPS === undefined) {
-    throw new ConfigError("CLIENT_IP_PROXY_HOPS is required with CLIENT_IP_HEADER=x-forwarded-for: the number of trusted proxies that append to it (its leftmost entries are chosen by the client)");
+    throw new ConfigError(
+      "CLIENT_IP_PROXY_HOPS is required with CLIENT_IP_HEADER=x-forwarded-for: the number of trusted proxies that append to it (its leftmost entries are chosen by the client)",
+    );
   }
   if (name !== "x-forwarded-for" && env.CLIENT_IP_PROXY_HOPS !== undefined) {
     throw new ConfigError("CLIENT_IP_PROXY_HOPS applies only to CLIENT_IP_HEADER=x-forwarded-for");
@@ -184,9 +201,12 @@ function chooseDriver(env: Env, url: string | null): Config["driver"] {
 }
 
 /** Parses `kid:base64key,kid2:base64key` into an ordered map; the first entry encrypts. */
-function parseKeyRing(name: string, value: string): Map<string, string> {
+function parseKeyRing(_name: string, value: string): Map<string, string> {
   const ring = new Map<string, string>();
-  for (const entry of value.split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of value
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [kid, key] = entry.split(":");
     if (!kid || !key || Buffer.from(key, "base64").length !== 32) {
       throw new ConfigError(`TOTP_ENCRYPTION_KEYS: each entry must be "kid:<32 bytes base64>"`);
@@ -222,7 +242,7 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
   const databaseUrl = env.POSTGRES_URL ?? env.DATABASE_URL ?? null;
   const missing = (name: string) => new ConfigError(`${name} is required in production (run \`npm run secrets\`)`);
 
-  let cronSecret = env.CRON_SECRET ?? null;
+  const cronSecret = env.CRON_SECRET ?? null;
   if (!cronSecret && production) throw missing("CRON_SECRET");
 
   let totpRaw = env.TOTP_ENCRYPTION_KEYS;
@@ -235,7 +255,9 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
   if (production && !databaseUrl) throw missing("POSTGRES_URL");
   // Without SMTP, mail is only written to mail_outbox: in production that must be a choice.
   if (production && !env.MAIL_TRANSPORT && !env.SMTP_URL) {
-    throw new ConfigError("MAIL_TRANSPORT is required in production: smtp (with SMTP_URL), or outbox if you deliver mail_outbox rows yourself");
+    throw new ConfigError(
+      "MAIL_TRANSPORT is required in production: smtp (with SMTP_URL), or outbox if you deliver mail_outbox rows yourself",
+    );
   }
 
   const appOrigin = new URL(env.APP_URL).origin;
@@ -282,7 +304,9 @@ export function config(): Config {
     if (made.length > 0 && process.env.PORTCULLIS_TEST_BUILD !== "1") {
       // Development only (production refuses to start without them): print once, so that a
       // developer can pin them in .env.local and keep TOTP secrets readable across restarts.
-      console.info(`[config] generated development secrets (put them in .env.local to keep them):\n${made.map(([k, v]) => `${k}=${v}`).join("\n")}`);
+      console.info(
+        `[config] generated development secrets (put them in .env.local to keep them):\n${made.map(([k, v]) => `${k}=${v}`).join("\n")}`,
+      );
     }
   }
   return current;

@@ -32,7 +32,8 @@ async function main(): Promise<void> {
       console.log(done.length ? `applied to ${where}:\n  ${done.join("\n  ")}` : `${where} is up to date`);
     } else if (command === "status") {
       const status = await migrationStatus(db, loadMigrations());
-      for (const a of status.applied) console.log(`applied  ${a.version} ${a.name}  ${a.appliedAt.toISOString()}${a.checksumMatches ? "" : "  CHECKSUM CHANGED"}`);
+      for (const a of status.applied)
+        console.log(`applied  ${a.version} ${a.name}  ${a.appliedAt.toISOString()}${a.checksumMatches ? "" : "  CHECKSUM CHANGED"}`);
       for (const p of status.pending) console.log(`pending  ${p.version} ${p.name}`);
       if (status.pending.length > 0 || status.applied.some((a) => !a.checksumMatches)) process.exitCode = 3;
     } else if (command === "rollback") {

@@ -55,7 +55,12 @@ function parseCreate(argv: string[]): unknown {
 
 async function run(db: Db, argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  const by = { actor: { ip: null, userAgent: "portcullis oauth:client", requestId: randomToken(12) }, actorId: null, sessionId: null, now: new Date() };
+  const by = {
+    actor: { ip: null, userAgent: "portcullis oauth:client", requestId: randomToken(12) },
+    actorId: null,
+    sessionId: null,
+    now: new Date(),
+  };
   if (command === "create") {
     const parsed = newClientSchema.safeParse(parseCreate(rest));
     if (!parsed.success) {
@@ -75,7 +80,9 @@ async function run(db: Db, argv: string[]): Promise<number> {
   if ((command === "rotate-secret" || command === "disable") && rest.length === 1) {
     const result = command === "rotate-secret" ? await rotateClientSecret(db, rest[0]!, by) : await disableClient(db, rest[0]!, by);
     if (!result.ok) {
-      console.error(`oauth:client ${command}: ${result.error} (${result.error === "conflict" ? "the client is public or disabled" : messageOf(result.error)})`);
+      console.error(
+        `oauth:client ${command}: ${result.error} (${result.error === "conflict" ? "the client is public or disabled" : messageOf(result.error)})`,
+      );
       return 1;
     }
     console.log(describe(result.value.client));
@@ -104,7 +111,10 @@ async function main(): Promise<number> {
   }
 }
 
-main().then((code) => process.exit(code), (error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  },
+);

@@ -23,7 +23,14 @@ export function describeError(error: ApiError): string {
 export function fieldOf(error: ApiError, fields: Readonly<Record<string, string>>): string | null {
   if (error.code.startsWith("password_") && fields.password) return fields.password;
   if (error.code === "invalid_credentials" && fields.password) return fields.password;
-  if ((error.code === "invalid_mfa_code" || error.code === "otp_already_used" || error.code === "code_already_used" || error.code === "invalid_setup_code") && fields.code) return fields.code;
+  if (
+    (error.code === "invalid_mfa_code" ||
+      error.code === "otp_already_used" ||
+      error.code === "code_already_used" ||
+      error.code === "invalid_setup_code") &&
+    fields.code
+  )
+    return fields.code;
   if (error.code === "email_unchanged" && fields.email) return fields.email;
   const issues = Array.isArray(error.details) ? (error.details as { path?: string }[]) : [];
   for (const issue of issues) if (issue.path && fields[issue.path]) return fields[issue.path]!;

@@ -16,9 +16,17 @@ export function Field({ id, label, hint, error, name, ...input }: FieldProps) {
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
-      {hint && <span id={`${id}-hint`} className="hint">{hint}</span>}
+      {hint && (
+        <span id={`${id}-hint`} className="hint">
+          {hint}
+        </span>
+      )}
       <input id={id} name={name ?? id} aria-invalid={error ? true : undefined} aria-describedby={describedBy || undefined} {...input} />
-      {error && <span id={`${id}-error`} className="field-error">{error}</span>}
+      {error && (
+        <span id={`${id}-error`} className="field-error">
+          {error}
+        </span>
+      )}
     </div>
   );
 }

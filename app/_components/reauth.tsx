@@ -14,7 +14,10 @@ interface Pending {
   resolve: (proceed: boolean) => void;
 }
 
-export function useReauth(options: { mfaEnabled: boolean }): { run: <T>(action: () => Promise<ApiResult<T>>) => Promise<ApiResult<T>>; prompt: ReactNode } {
+export function useReauth(options: { mfaEnabled: boolean }): {
+  run: <T>(action: () => Promise<ApiResult<T>>) => Promise<ApiResult<T>>;
+  prompt: ReactNode;
+} {
   const [pending, setPending] = useState<Pending | null>(null);
   const [error, setError] = useState<{ field: string | null; text: string } | null>(null);
   const [busy, setBusy] = useState(false);
@@ -39,7 +42,10 @@ export function useReauth(options: { mfaEnabled: boolean }): { run: <T>(action: 
     const result = await auth.reauthenticate({ password: String(form.get(`${formId}-password`) ?? ""), ...(code ? { code } : {}) });
     setBusy(false);
     if (!result.ok) {
-      setError({ field: fieldOf(result.error, { password: "password", code: "code" }) ?? (result.error.code === "mfa_required" ? "code" : null), text: describeError(result.error) });
+      setError({
+        field: fieldOf(result.error, { password: "password", code: "code" }) ?? (result.error.code === "mfa_required" ? "code" : null),
+        text: describeError(result.error),
+      });
       return;
     }
     setPending(null);
@@ -55,14 +61,38 @@ export function useReauth(options: { mfaEnabled: boolean }): { run: <T>(action: 
     <form className="card" onSubmit={submit} aria-labelledby={`${formId}-title`}>
       <h3 id={`${formId}-title`}>Confirm it is you</h3>
       <p className="muted">This action needs your password again{options.mfaEnabled ? " and a code from your authenticator" : ""}.</p>
-      {error && !error.field && <p className="notice notice-error" role="alert">{error.text}</p>}
-      <Field id={`${formId}-password`} label="Current password" type="password" autoComplete="current-password" required autoFocus error={error?.field === "password" ? error.text : null} />
+      {error && !error.field && (
+        <p className="notice notice-error" role="alert">
+          {error.text}
+        </p>
+      )}
+      <Field
+        id={`${formId}-password`}
+        label="Current password"
+        type="password"
+        autoComplete="current-password"
+        required
+        autoFocus
+        error={error?.field === "password" ? error.text : null}
+      />
       {options.mfaEnabled && (
-        <Field id={`${formId}-code`} label="Authentication code" hint="From your authenticator app, or a backup code." inputMode="text" autoComplete="one-time-code" required error={error?.field === "code" ? error.text : null} />
+        <Field
+          id={`${formId}-code`}
+          label="Authentication code"
+          hint="From your authenticator app, or a backup code."
+          inputMode="text"
+          autoComplete="one-time-code"
+          required
+          error={error?.field === "code" ? error.text : null}
+        />
       )}
       <div className="actions">
-        <button type="submit" disabled={busy}>{busy ? "Confirming…" : "Confirm"}</button>
-        <button type="button" className="secondary" onClick={cancel}>Cancel</button>
+        <button type="submit" disabled={busy}>
+          {busy ? "Confirming…" : "Confirm"}
+        </button>
+        <button type="button" className="secondary" onClick={cancel}>
+          Cancel
+        </button>
       </div>
     </form>
   ) : null;

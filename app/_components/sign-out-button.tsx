@@ -6,10 +6,17 @@ import { auth } from "@/lib/client/client";
 export function SignOutButton({ className = "link" }: { className?: string }) {
   const [busy, setBusy] = useState(false);
   return (
-    <button type="button" className={className} disabled={busy} onClick={async () => {
-      setBusy(true);
-      await auth.signOut();
-      window.location.assign("/");
-    }}>{busy ? "Signing out…" : "Sign out"}</button>
+    <button
+      type="button"
+      className={className}
+      disabled={busy}
+      onClick={async () => {
+        setBusy(true);
+        await auth.signOut();
+        window.location.assign("/");
+      }}
+    >
+      {busy ? "Signing out…" : "Sign out"}
+    </button>
   );
 }

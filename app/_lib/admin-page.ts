@@ -10,11 +10,18 @@ import type { Permission } from "@/lib/rbac/permissions";
 import { requirePagePermission } from "./authorize";
 import { signInPath } from "./return-to";
 
-export async function requireAdminPage(permission: Permission, path: string): Promise<{ userId: string; permissions: readonly string[]; mfaEnabled: boolean }> {
+export async function requireAdminPage(
+  permission: Permission,
+  path: string,
+): Promise<{ userId: string; permissions: readonly string[]; mfaEnabled: boolean }> {
   const access = await requirePagePermission(permission, path);
   if (!access.ok) {
     if (access.error === "unauthenticated") redirect(signInPath(path));
     forbidden();
   }
-  return { userId: access.value.user.id, permissions: access.value.permissions, mfaEnabled: await hasActiveMfa(await getDb(), access.value.user.id) };
+  return {
+    userId: access.value.user.id,
+    permissions: access.value.permissions,
+    mfaEnabled: await hasActiveMfa(await getDb(), access.value.user.id),
+  };
 }

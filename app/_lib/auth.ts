@@ -63,8 +63,14 @@ export async function authenticate(request: Request, ctx: RequestContext, option
   const issued = await ctx.db.transaction(async (tx) => {
     const next = await rotateSession(tx, valid.session, { now: ctx.now, ip: ctx.ip, userAgent: ctx.userAgent }, ctx.config);
     await recordAuditEvent(tx, {
-      type: "session.rotated", result: "success", actor, actorId: valid.user.id, targetId: valid.user.id,
-      sessionId: next.session.id, now: ctx.now, details: { previousSessionId: valid.session.id, reason: "privilege_change" },
+      type: "session.rotated",
+      result: "success",
+      actor,
+      actorId: valid.user.id,
+      targetId: valid.user.id,
+      sessionId: next.session.id,
+      now: ctx.now,
+      details: { previousSessionId: valid.session.id, reason: "privilege_change" },
     });
     return next;
   });

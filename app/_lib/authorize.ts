@@ -53,12 +53,23 @@ export interface PermissionOptions {
 const PATH_MAX = 200;
 const USER_AGENT_MAX = 512;
 
-async function permitted(q: Queryable, session: ValidSession, permission: Permission, where: { actor: Actor; now: Date; route: string }): Promise<readonly string[] | null> {
+async function permitted(
+  q: Queryable,
+  session: ValidSession,
+  permission: Permission,
+  where: { actor: Actor; now: Date; route: string },
+): Promise<readonly string[] | null> {
   const { permissions } = await rolesAndPermissions(q, session.user.id);
   if (hasPermission(permissions, permission)) return permissions;
   await recordAuditEvent(q, {
-    type: "authz.denied", result: "failure", actor: where.actor, actorId: session.user.id, targetId: null,
-    sessionId: session.session.id, now: where.now, details: { permission, route: where.route.slice(0, PATH_MAX) },
+    type: "authz.denied",
+    result: "failure",
+    actor: where.actor,
+    actorId: session.user.id,
+    targetId: null,
+    sessionId: session.session.id,
+    now: where.now,
+    details: { permission, route: where.route.slice(0, PATH_MAX) },
   });
   return null;
 }
@@ -99,7 +110,10 @@ export function refusal(refused: Refused): Response {
  *   const access = await requirePagePermission("users:read", "/admin/users");
  *   if (!access.ok) redirect(access.error === "unauthenticated" ? "/login" : "/");
  */
-export async function requirePagePermission(permission: Permission, page: string): Promise<Result<ValidSession & { permissions: readonly string[] }>> {
+export async function requirePagePermission(
+  permission: Permission,
+  page: string,
+): Promise<Result<ValidSession & { permissions: readonly string[] }>> {
   const current = await getSession();
   if (!current) return err("unauthenticated");
   const incoming = await headers();

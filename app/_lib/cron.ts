@@ -8,9 +8,12 @@ import { json, jsonError } from "@/lib/http/response";
 import { route } from "./route";
 
 export function cronRoute(job: (ctx: RequestContext) => Promise<Record<string, unknown>>) {
-  return route(async (request, ctx) => {
-    if (!ctx.config.cronSecret) return jsonError("cron_not_configured");
-    if (!hasBearerSecret(request, ctx.config.cronSecret)) return jsonError("cron_unauthorized");
-    return json({ ok: true, ranAt: ctx.now.toISOString(), ...(await job(ctx)) });
-  }, { crossOrigin: true });
+  return route(
+    async (request, ctx) => {
+      if (!ctx.config.cronSecret) return jsonError("cron_not_configured");
+      if (!hasBearerSecret(request, ctx.config.cronSecret)) return jsonError("cron_unauthorized");
+      return json({ ok: true, ranAt: ctx.now.toISOString(), ...(await job(ctx)) });
+    },
+    { crossOrigin: true },
+  );
 }

@@ -35,7 +35,10 @@ export async function readForm(request: Request): Promise<URLSearchParams | null
 }
 
 /** The browser session, if any (a session pending rotation is rotated; its cookie comes back). */
-export async function optionalSession(request: Request, ctx: RequestContext): Promise<{ current: ValidSession | null; auth: Authenticated | null }> {
+export async function optionalSession(
+  request: Request,
+  ctx: RequestContext,
+): Promise<{ current: ValidSession | null; auth: Authenticated | null }> {
   const auth = await authenticate(request, ctx);
   return auth.ok ? { current: auth.value, auth: auth.value } : { current: null, auth: null };
 }

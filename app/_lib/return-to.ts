@@ -10,7 +10,7 @@ const MAX_LENGTH = 2048;
 export function safeReturnTo(raw: unknown): string {
   if (typeof raw !== "string" || raw.length === 0 || raw.length > MAX_LENGTH) return "/";
   if (!raw.startsWith("/") || raw.startsWith("//") || raw.includes("\\")) return "/";
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this check refuses
   if (/[\u0000-\u0020\u007f]/.test(raw)) return "/";
   let url: URL;
   try {

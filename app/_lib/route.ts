@@ -66,9 +66,14 @@ function logError(requestId: string, error: unknown): void {
  * answer must not reveal whether an account exists (issue 10 item 11).
  */
 export function afterResponse(ctx: RequestContext, work: () => Promise<void>): void {
-  after(() => work()
-    .then(() => deliverConfiguredMail(ctx.db, ctx.config, ctx.now))
-    .then(() => undefined, (e: unknown) => logError(ctx.requestId, e)));
+  after(() =>
+    work()
+      .then(() => deliverConfiguredMail(ctx.db, ctx.config, ctx.now))
+      .then(
+        () => undefined,
+        (e: unknown) => logError(ctx.requestId, e),
+      ),
+  );
 }
 
 export function route<P extends Params = Params>(handler: Handler<P>, options: RouteOptions = {}) {
@@ -83,19 +88,35 @@ export function route<P extends Params = Params>(handler: Handler<P>, options: R
     try {
       const ctx = await contextFor(request, requestId);
       const params = segment ? await segment.params : ({} as P);
-      const response = process.env.PORTCULLIS_TEST_BUILD === "1" ? await withHashCount(() => handler(request, ctx, params)) : await handler(request, ctx, params);
+      const response =
+        process.env.PORTCULLIS_TEST_BUILD === "1"
+          ? await withHashCount(() => handler(request, ctx, params))
+          : await handler(request, ctx, params);
       response.headers.set("X-Request-Id", ctx.requestId);
       if (ctx.config.mailTransport === "smtp") {
-        after(() => deliverConfiguredMail(ctx.db, ctx.config, ctx.now).then(() => undefined, (e: unknown) => logError(ctx.requestId, e)));
+        after(() =>
+          deliverConfiguredMail(ctx.db, ctx.config, ctx.now).then(
+            () => undefined,
+            (e: unknown) => logError(ctx.requestId, e),
+          ),
+        );
       }
       return response;
     } catch (error) {
       // a session ended while this request rotated it: the request acted for nobody (rolled back)
       if (error instanceof SessionEndedError) return jsonError("unauthenticated", { headers: { "X-Request-Id": requestId } });
       logError(requestId, error);
-      if (error instanceof DatabaseUnavailableError) return jsonError("database_unavailable", { retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS, headers: { "X-Request-Id": requestId } });
-      if (error instanceof HasherBusyError) return jsonError("service_busy", { retryAfterSeconds: 5, headers: { "X-Request-Id": requestId } });
-      return json({ error: { code: "internal_error", message: "Something went wrong.", requestId } }, { status: 500, headers: { "X-Request-Id": requestId } });
+      if (error instanceof DatabaseUnavailableError)
+        return jsonError("database_unavailable", {
+          retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS,
+          headers: { "X-Request-Id": requestId },
+        });
+      if (error instanceof HasherBusyError)
+        return jsonError("service_busy", { retryAfterSeconds: 5, headers: { "X-Request-Id": requestId } });
+      return json(
+        { error: { code: "internal_error", message: "Something went wrong.", requestId } },
+        { status: 500, headers: { "X-Request-Id": requestId } },
+      );
     }
   };
 }

@@ -25,13 +25,18 @@ export function DeleteAccountPanel({ mfaEnabled }: { mfaEnabled: boolean }) {
     <section className="card" aria-labelledby="delete-title">
       <h2 id="delete-title">Delete account</h2>
       <LiveMessage message={message} />
-      <p>Deleting signs you out everywhere and removes your name, email address, password, two-step verification and devices. A record of security events stays, without your address. You can register again with the same address later.</p>
+      <p>
+        Deleting signs you out everywhere and removes your name, email address, password, two-step verification and devices. A record of
+        security events stays, without your address. You can register again with the same address later.
+      </p>
       <form onSubmit={submit}>
         <div className="check">
           <input id="confirmDelete" name="confirmDelete" type="checkbox" required />
           <label htmlFor="confirmDelete">I understand that this cannot be undone</label>
         </div>
-        <button type="submit" className="danger" disabled={busy}>{busy ? "Deleting…" : "Delete my account"}</button>
+        <button type="submit" className="danger" disabled={busy}>
+          {busy ? "Deleting…" : "Delete my account"}
+        </button>
       </form>
       {reauth.prompt}
     </section>

@@ -46,13 +46,26 @@ export function EmailPanel({ email, verified, mfaEnabled }: { email: string; ver
       </p>
       {!verified && (
         <p>
-          <button type="button" className="secondary" disabled={busy} onClick={resend}>Resend the confirmation link</button>
+          <button type="button" className="secondary" disabled={busy} onClick={resend}>
+            Resend the confirmation link
+          </button>
         </p>
       )}
       <h3>Change email address</h3>
       <form onSubmit={change} className="inline-form" noValidate>
-        <Field id="newEmail" label="New email address" type="email" autoComplete="email" inputMode="email" maxLength={254} required error={fieldError} />
-        <button type="submit" disabled={busy}>Change email</button>
+        <Field
+          id="newEmail"
+          label="New email address"
+          type="email"
+          autoComplete="email"
+          inputMode="email"
+          maxLength={254}
+          required
+          error={fieldError}
+        />
+        <button type="submit" disabled={busy}>
+          Change email
+        </button>
       </form>
       {reauth.prompt}
     </section>

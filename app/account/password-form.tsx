@@ -16,12 +16,18 @@ export function PasswordForm() {
     const form = new FormData(formElement);
     setBusy(true);
     setMessage(null);
-    const result = await password.change({ currentPassword: String(form.get("currentPassword") ?? ""), newPassword: String(form.get("newPassword") ?? "") });
+    const result = await password.change({
+      currentPassword: String(form.get("currentPassword") ?? ""),
+      newPassword: String(form.get("newPassword") ?? ""),
+    });
     setBusy(false);
     if (!result.ok) {
       const text = describeError(result.error);
       // invalid_credentials is about the current password; the policy codes about the new one.
-      const field = result.error.code === "invalid_credentials" ? "currentPassword" : fieldOf(result.error, { password: "newPassword", currentPassword: "currentPassword", newPassword: "newPassword" });
+      const field =
+        result.error.code === "invalid_credentials"
+          ? "currentPassword"
+          : fieldOf(result.error, { password: "newPassword", currentPassword: "currentPassword", newPassword: "newPassword" });
       setFieldError(field ? { field, text } : null);
       setMessage({ text, tone: "error" });
       return;
@@ -37,10 +43,27 @@ export function PasswordForm() {
       <h2 id="password-title">Password</h2>
       <LiveMessage message={message} />
       <form onSubmit={submit} noValidate>
-        <Field id="currentPassword" label="Current password" type="password" autoComplete="current-password" required error={error("currentPassword")} />
-        <Field id="newPassword" label="New password" type="password" autoComplete="new-password" hint="Any characters, spaces too; common and breached passwords are refused." required error={error("newPassword")} />
+        <Field
+          id="currentPassword"
+          label="Current password"
+          type="password"
+          autoComplete="current-password"
+          required
+          error={error("currentPassword")}
+        />
+        <Field
+          id="newPassword"
+          label="New password"
+          type="password"
+          autoComplete="new-password"
+          hint="Any characters, spaces too; common and breached passwords are refused."
+          required
+          error={error("newPassword")}
+        />
         <div className="actions">
-          <button type="submit" disabled={busy}>{busy ? "Changing…" : "Change password"}</button>
+          <button type="submit" disabled={busy}>
+            {busy ? "Changing…" : "Change password"}
+          </button>
         </div>
       </form>
     </section>

@@ -22,7 +22,9 @@ export function ProfileForm({ name }: { name: string | null }) {
       <LiveMessage message={message} />
       <form onSubmit={submit} className="inline-form">
         <Field id="name" label="Name" type="text" autoComplete="name" maxLength={200} defaultValue={name ?? ""} />
-        <button type="submit" disabled={busy}>{busy ? "Saving…" : "Save name"}</button>
+        <button type="submit" disabled={busy}>
+          {busy ? "Saving…" : "Save name"}
+        </button>
       </form>
     </section>
   );

@@ -26,7 +26,9 @@ export function SignOutPanel({ mfaEnabled }: { mfaEnabled: boolean }) {
       <p className="muted">Sign out here, or end every session of this account on every device.</p>
       <div className="actions">
         <SignOutButton className="secondary" />
-        <button type="button" className="secondary" disabled={busy} onClick={everywhere}>Sign out everywhere</button>
+        <button type="button" className="secondary" disabled={busy} onClick={everywhere}>
+          Sign out everywhere
+        </button>
       </div>
       {reauth.prompt}
     </section>

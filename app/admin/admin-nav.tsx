@@ -9,7 +9,11 @@ export function AdminNav({ current }: { current: (typeof LINKS)[number]["key"] }
     <nav aria-label="Administration">
       <ul className="subnav">
         {LINKS.map((l) => (
-          <li key={l.key}><a href={l.href} aria-current={l.key === current ? "page" : undefined}>{l.label}</a></li>
+          <li key={l.key}>
+            <a href={l.href} aria-current={l.key === current ? "page" : undefined}>
+              {l.label}
+            </a>
+          </li>
         ))}
       </ul>
     </nav>

@@ -32,7 +32,11 @@ export function UserSearch() {
     const q = String(form.get("q") ?? "").trim();
     const status = String(form.get("status") ?? "");
     const role = String(form.get("role") ?? "").trim();
-    const next: Search = { ...(q ? { q } : {}), ...(status === "active" || status === "disabled" ? { status } : {}), ...(role ? { role } : {}) };
+    const next: Search = {
+      ...(q ? { q } : {}),
+      ...(status === "active" || status === "disabled" ? { status } : {}),
+      ...(role ? { role } : {}),
+    };
     setSearch(next);
     void load(next, null);
   }
@@ -40,6 +44,7 @@ export function UserSearch() {
   return (
     <section className="card" aria-labelledby="users-title">
       <h2 id="users-title">Users</h2>
+      {/* biome-ignore lint/a11y/useSemanticElements: a form is the search landmark here; <search> would need its own form inside */}
       <form onSubmit={submit} className="inline-form" role="search" aria-label="Users">
         <Field id="q" label="Email or name" type="search" autoComplete="off" maxLength={254} />
         <div className="field">
@@ -54,16 +59,29 @@ export function UserSearch() {
         <button type="submit">Search</button>
       </form>
       <LiveMessage message={message} />
-      {users === null ? <p className="muted">Loading users…</p> : users.length === 0 ? <p>No users match.</p> : (
+      {users === null ? (
+        <p className="muted">Loading users…</p>
+      ) : users.length === 0 ? (
+        <p>No users match.</p>
+      ) : (
         <div className="table-wrap">
           <table>
             <thead>
-              <tr><th scope="col">Email</th><th scope="col">Name</th><th scope="col">Status</th><th scope="col">Roles</th><th scope="col">Created</th></tr>
+              <tr>
+                <th scope="col">Email</th>
+                <th scope="col">Name</th>
+                <th scope="col">Status</th>
+                <th scope="col">Roles</th>
+                <th scope="col">Created</th>
+              </tr>
             </thead>
             <tbody>
               {users.map((u) => (
                 <tr key={u.id}>
-                  <td><a href={`/admin/users/${u.id}`}>{u.email}</a>{!u.emailVerified && <span className="small muted"> (unverified)</span>}</td>
+                  <td>
+                    <a href={`/admin/users/${u.id}`}>{u.email}</a>
+                    {!u.emailVerified && <span className="small muted"> (unverified)</span>}
+                  </td>
                   <td>{u.name ?? "—"}</td>
                   <td>{u.status === "active" ? "Active" : <span className="badge badge-warn">Disabled</span>}</td>
                   <td>{u.roles.join(", ") || "—"}</td>
@@ -74,7 +92,13 @@ export function UserSearch() {
           </table>
         </div>
       )}
-      {cursor && <p><button type="button" className="secondary" onClick={() => load(search, cursor)}>Next {PAGE_SIZE} users</button></p>}
+      {cursor && (
+        <p>
+          <button type="button" className="secondary" onClick={() => load(search, cursor)}>
+            Next {PAGE_SIZE} users
+          </button>
+        </p>
+      )}
     </section>
   );
 }

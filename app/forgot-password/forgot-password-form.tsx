@@ -32,13 +32,26 @@ export function ForgotPasswordForm() {
     <div className="card">
       <LiveMessage message={message} />
       {done ? (
-        <p>Open the link in the email to choose a new password. <a href="/sign-in">Back to sign in</a></p>
+        <p>
+          Open the link in the email to choose a new password. <a href="/sign-in">Back to sign in</a>
+        </p>
       ) : (
         <form onSubmit={submit} noValidate>
           <p>Enter your account&apos;s email address and we will send you a link to choose a new password.</p>
-          <Field id="email" label="Email" type="email" autoComplete="username" inputMode="email" maxLength={254} required error={fieldError} />
+          <Field
+            id="email"
+            label="Email"
+            type="email"
+            autoComplete="username"
+            inputMode="email"
+            maxLength={254}
+            required
+            error={fieldError}
+          />
           <div className="actions">
-            <button type="submit" disabled={busy}>{busy ? "Sending…" : "Send reset link"}</button>
+            <button type="submit" disabled={busy}>
+              {busy ? "Sending…" : "Send reset link"}
+            </button>
             <a href="/sign-in">Back to sign in</a>
           </div>
         </form>

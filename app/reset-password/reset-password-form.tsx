@@ -58,13 +58,28 @@ export function ResetPasswordForm({ minLength }: { minLength: number }) {
     <div className="card">
       <LiveMessage message={message} />
       {doneFor === token ? (
-        <p><a className="button" href="/sign-in">Continue to sign in</a></p>
+        <p>
+          <a className="button" href="/sign-in">
+            Continue to sign in
+          </a>
+        </p>
       ) : (
         <form onSubmit={submit} noValidate>
-          <Field id="password" label="New password" type="password" autoComplete="new-password" hint={`At least ${minLength} characters; common and breached passwords are refused.`} maxLength={4096} required error={error("password")} />
+          <Field
+            id="password"
+            label="New password"
+            type="password"
+            autoComplete="new-password"
+            hint={`At least ${minLength} characters; common and breached passwords are refused.`}
+            maxLength={4096}
+            required
+            error={error("password")}
+          />
           <Field id="confirm" label="Repeat it" type="password" autoComplete="new-password" required error={error("confirm")} />
           <div className="actions">
-            <button type="submit" disabled={busy}>{busy ? "Saving…" : "Set new password"}</button>
+            <button type="submit" disabled={busy}>
+              {busy ? "Saving…" : "Set new password"}
+            </button>
           </div>
         </form>
       )}

@@ -48,7 +48,11 @@ export function SignInForm({ returnTo }: { returnTo: string }) {
     const form = new FormData(event.currentTarget);
     setBusy(true);
     setMessage(null);
-    const result = await auth.completeSecondStep({ challenge: step.challenge, code: String(form.get("code") ?? ""), trustDevice: form.get("trust") === "on" });
+    const result = await auth.completeSecondStep({
+      challenge: step.challenge,
+      code: String(form.get("code") ?? ""),
+      trustDevice: form.get("trust") === "on",
+    });
     setBusy(false);
     if (!result.ok) {
       if (result.error.code === "invalid_challenge") setStep({ kind: "password" });
@@ -67,17 +71,49 @@ export function SignInForm({ returnTo }: { returnTo: string }) {
         <form onSubmit={secondStep} noValidate>
           <h2>Two-step verification</h2>
           {step.backup ? (
-            <Field key="backup" id="code" label="Backup code" hint="One of the backup codes you saved. Each works once." autoComplete="off" autoCapitalize="none" spellCheck={false} required autoFocus error={error("code")} />
+            <Field
+              key="backup"
+              id="code"
+              label="Backup code"
+              hint="One of the backup codes you saved. Each works once."
+              autoComplete="off"
+              autoCapitalize="none"
+              spellCheck={false}
+              required
+              autoFocus
+              error={error("code")}
+            />
           ) : (
-            <Field key="totp" id="code" label="Authentication code" hint="The 6-digit code from your authenticator app." inputMode="numeric" autoComplete="one-time-code" pattern="[0-9 ]*" maxLength={8} required autoFocus error={error("code")} />
+            <Field
+              key="totp"
+              id="code"
+              label="Authentication code"
+              hint="The 6-digit code from your authenticator app."
+              inputMode="numeric"
+              autoComplete="one-time-code"
+              pattern="[0-9 ]*"
+              maxLength={8}
+              required
+              autoFocus
+              error={error("code")}
+            />
           )}
           <div className="check">
             <input id="trust" name="trust" type="checkbox" />
             <label htmlFor="trust">Trust this device: skip this step here next time</label>
           </div>
           <div className="actions">
-            <button type="submit" disabled={busy}>{busy ? "Checking…" : "Verify"}</button>
-            <button type="button" className="link" onClick={() => { setFieldError(null); setStep({ ...step, backup: !step.backup }); }}>
+            <button type="submit" disabled={busy}>
+              {busy ? "Checking…" : "Verify"}
+            </button>
+            <button
+              type="button"
+              className="link"
+              onClick={() => {
+                setFieldError(null);
+                setStep({ ...step, backup: !step.backup });
+              }}
+            >
               {step.backup ? "Use your authenticator app instead" : "Use a backup code instead"}
             </button>
           </div>
@@ -90,14 +126,28 @@ export function SignInForm({ returnTo }: { returnTo: string }) {
     <div className="card">
       <LiveMessage message={message} />
       <form onSubmit={signIn} noValidate>
-        <Field id="email" label="Email address" type="email" autoComplete="username" inputMode="email" maxLength={254} required autoFocus error={error("email")} />
+        <Field
+          id="email"
+          label="Email address"
+          type="email"
+          autoComplete="username"
+          inputMode="email"
+          maxLength={254}
+          required
+          autoFocus
+          error={error("email")}
+        />
         <Field id="password" label="Password" type="password" autoComplete="current-password" required error={error("password")} />
         <div className="actions">
-          <button type="submit" disabled={busy}>{busy ? "Signing in…" : "Sign in"}</button>
+          <button type="submit" disabled={busy}>
+            {busy ? "Signing in…" : "Sign in"}
+          </button>
           <a href="/forgot-password">Forgot your password?</a>
         </div>
       </form>
-      <p className="small muted">New here? <a href="/sign-up">Create an account</a>.</p>
+      <p className="small muted">
+        New here? <a href="/sign-up">Create an account</a>.
+      </p>
     </div>
   );
 }

@@ -42,8 +42,12 @@ export function SignUpForm({ minLength, maxLength }: { minLength: number; maxLen
       <div className="card">
         <LiveMessage message={message} />
         <h2>Check your email</h2>
-        <p>We sent a link to <strong>{sentTo}</strong>. Open it to confirm your address, then <a href="/sign-in">sign in</a>.</p>
-        <p className="small muted">Nothing arrived? Check your spam folder, or <a href="/verify-email">ask for a new link</a>.</p>
+        <p>
+          We sent a link to <strong>{sentTo}</strong>. Open it to confirm your address, then <a href="/sign-in">sign in</a>.
+        </p>
+        <p className="small muted">
+          Nothing arrived? Check your spam folder, or <a href="/verify-email">ask for a new link</a>.
+        </p>
       </div>
     );
   }
@@ -54,7 +58,16 @@ export function SignUpForm({ minLength, maxLength }: { minLength: number; maxLen
       <LiveMessage message={message} />
       <form onSubmit={submit} noValidate>
         <Field id="name" label="Name (optional)" type="text" autoComplete="name" maxLength={200} error={error("name")} />
-        <Field id="email" label="Email address" type="email" autoComplete="username" inputMode="email" maxLength={254} required error={error("email")} />
+        <Field
+          id="email"
+          label="Email address"
+          type="email"
+          autoComplete="username"
+          inputMode="email"
+          maxLength={254}
+          required
+          error={error("email")}
+        />
         <Field
           id="password"
           label="Password"
@@ -65,10 +78,14 @@ export function SignUpForm({ minLength, maxLength }: { minLength: number; maxLen
           error={error("password")}
         />
         <div className="actions">
-          <button type="submit" disabled={busy}>{busy ? "Creating account…" : "Create account"}</button>
+          <button type="submit" disabled={busy}>
+            {busy ? "Creating account…" : "Create account"}
+          </button>
         </div>
       </form>
-      <p className="small muted">Already have an account? <a href="/sign-in">Sign in</a>.</p>
+      <p className="small muted">
+        Already have an account? <a href="/sign-in">Sign in</a>.
+      </p>
     </div>
   );
 }

@@ -32,7 +32,11 @@ export function VerifyEmailForm() {
         setMessage({ text: CONFIRMED[result.value.status] ?? "Confirmed.", tone: "success" });
         setState("done");
       } else {
-        setMessage({ text: result.error.code === "network_error" ? "The server could not be reached. Open the link again." : describeError(result.error), tone: "error" });
+        setMessage({
+          text:
+            result.error.code === "network_error" ? "The server could not be reached. Open the link again." : describeError(result.error),
+          tone: "error",
+        });
         setState("no_token");
       }
     });
@@ -53,12 +57,20 @@ export function VerifyEmailForm() {
   return (
     <div className="card">
       <LiveMessage message={message} />
-      {state === "done" ? <p><a className="button" href="/account">Continue</a></p> : (
+      {state === "done" ? (
+        <p>
+          <a className="button" href="/account">
+            Continue
+          </a>
+        </p>
+      ) : (
         <form onSubmit={resend} noValidate>
           <p>Need a new link? Enter your email address.</p>
           <Field id="email" label="Email" type="email" autoComplete="username" inputMode="email" maxLength={254} required />
           <div className="actions">
-            <button type="submit" disabled={busy}>{busy ? "Sending…" : "Send a new link"}</button>
+            <button type="submit" disabled={busy}>
+              {busy ? "Sending…" : "Send a new link"}
+            </button>
           </div>
         </form>
       )}

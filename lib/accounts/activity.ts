@@ -26,13 +26,30 @@ export interface ActivityPage {
   readonly nextCursor: string | null;
 }
 
-export async function listOwnActivity(q: Queryable, input: { userId: string; limit: number; cursor: string | null }): Promise<Result<ActivityPage>> {
+export async function listOwnActivity(
+  q: Queryable,
+  input: { userId: string; limit: number; cursor: string | null },
+): Promise<Result<ActivityPage>> {
   const after = input.cursor === null ? null : decodeCursor(input.cursor, isAuditId);
   if (input.cursor !== null && after === null) return err("invalid_cursor");
-  const page = await searchAuditLog(q, { userId: input.userId, eventType: null, ip: null, from: null, to: null, after, limit: input.limit });
+  const page = await searchAuditLog(q, {
+    userId: input.userId,
+    eventType: null,
+    ip: null,
+    from: null,
+    to: null,
+    after,
+    limit: input.limit,
+  });
   return ok({
     entries: page.entries.map((e) => ({
-      id: e.id, at: e.createdAt, eventType: e.eventType, result: e.result, ip: e.ip, userAgent: e.userAgent, bySelf: e.actorId === input.userId || e.actorId === null,
+      id: e.id,
+      at: e.createdAt,
+      eventType: e.eventType,
+      result: e.result,
+      ip: e.ip,
+      userAgent: e.userAgent,
+      bySelf: e.actorId === input.userId || e.actorId === null,
     })),
     nextCursor: page.nextCursor,
   });

@@ -20,8 +20,18 @@ import { templates } from "../email/templates";
 import { subjectHash } from "../users/email";
 import { clearThrottle } from "./throttle";
 import {
-  anonymiseUser, countSoleRoleAssigners, deleteUserBackupCodes, deleteUserMfaChallenges, deleteUserMfaFactors, deleteUserOauthAccounts,
-  deleteUserOneTimeTokens, deleteUserPasswordHistory, deleteUserRoles, deleteUserSessions, deleteUserTrustedDevices, lockLiveUser,
+  anonymiseUser,
+  countSoleRoleAssigners,
+  deleteUserBackupCodes,
+  deleteUserMfaChallenges,
+  deleteUserMfaFactors,
+  deleteUserOauthAccounts,
+  deleteUserOneTimeTokens,
+  deleteUserPasswordHistory,
+  deleteUserRoles,
+  deleteUserSessions,
+  deleteUserTrustedDevices,
+  lockLiveUser,
 } from "./deletion-queries";
 
 export interface AccountDeletion {
@@ -34,7 +44,11 @@ export interface AccountDeletion {
   readonly now: Date;
 }
 
-export async function deleteAccount(db: Db, input: AccountDeletion, cfg: Pick<Config, "mailTransport">): Promise<Result<{ sessionsEnded: number }>> {
+export async function deleteAccount(
+  db: Db,
+  input: AccountDeletion,
+  cfg: Pick<Config, "mailTransport">,
+): Promise<Result<{ sessionsEnded: number }>> {
   return db.transaction(async (tx) => {
     const user = await lockLiveUser(tx, input.userId);
     if (!user) return err("not_found");
@@ -52,8 +66,14 @@ export async function deleteAccount(db: Db, input: AccountDeletion, cfg: Pick<Co
     await anonymiseUser(tx, user.id, input.now);
     await queueMail(tx, templates.accountDeleted(user.email), cfg.mailTransport, input.now);
     await recordAuditEvent(tx, {
-      type: "user.deleted", result: "success", actor: input.actor, actorId: input.actorId, targetId: user.id,
-      sessionId: input.sessionId, now: input.now, details: { by: input.by, sessionsEnded },
+      type: "user.deleted",
+      result: "success",
+      actor: input.actor,
+      actorId: input.actorId,
+      targetId: user.id,
+      sessionId: input.sessionId,
+      now: input.now,
+      details: { by: input.by, sessionsEnded },
     });
     return ok({ sessionsEnded });
   });

@@ -54,7 +54,13 @@ export async function requestEmailChange(db: Db, input: EmailChangeRequest, cfg:
     const allowed = await allowMailToAddress(tx, "email-change", newEmail, now, cfg);
     const taken = allowed ? (await findUserByEmail(tx, newEmail)) !== null : false;
     if (allowed && !taken) {
-      const token = await issueOneTimeToken(tx, { userId: user.id, purpose: "email_change", email: newEmail, ttlSeconds: cfg.EMAIL_VERIFICATION_TTL_SECONDS, now });
+      const token = await issueOneTimeToken(tx, {
+        userId: user.id,
+        purpose: "email_change",
+        email: newEmail,
+        ttlSeconds: cfg.EMAIL_VERIFICATION_TTL_SECONDS,
+        now,
+      });
       const hours = Math.round(cfg.EMAIL_VERIFICATION_TTL_SECONDS / 3600);
       await queueMail(tx, templates.emailChangeConfirm(newEmail, link(cfg.APP_URL, VERIFY_PAGE, token), hours), cfg.mailTransport, now);
     }
@@ -62,11 +68,22 @@ export async function requestEmailChange(db: Db, input: EmailChangeRequest, cfg:
       await queueMail(tx, templates.emailInUse(newEmail, link(cfg.APP_URL, RESET_PAGE)), cfg.mailTransport, now);
     }
     if (allowed) {
-      await queueMail(tx, templates.emailChangeRequested(user.email, maskEmail(newEmail), link(cfg.APP_URL, RESET_PAGE)), cfg.mailTransport, now);
+      await queueMail(
+        tx,
+        templates.emailChangeRequested(user.email, maskEmail(newEmail), link(cfg.APP_URL, RESET_PAGE)),
+        cfg.mailTransport,
+        now,
+      );
     }
     await recordAuditEvent(tx, {
-      type: "email.change.requested", result: allowed && !taken ? "success" : "failure", actor, actorId: user.id, targetId: user.id,
-      sessionId: input.sessionId, subjectHash: subjectHash(newEmail), now,
+      type: "email.change.requested",
+      result: allowed && !taken ? "success" : "failure",
+      actor,
+      actorId: user.id,
+      targetId: user.id,
+      sessionId: input.sessionId,
+      subjectHash: subjectHash(newEmail),
+      now,
       details: { sent: allowed, ...(allowed ? {} : { limited: "address" }), ...(taken ? { reason: "address_in_use" } : {}) },
     });
   });
@@ -88,6 +105,11 @@ export interface ApplyEmailChange {
 export async function applyEmailChange(tx: Queryable, input: ApplyEmailChange, cfg: Config): Promise<boolean> {
   const changed = await changeUserEmail(tx, input.userId, input.oldEmail, input.newEmail, input.now);
   if (!changed) return false;
-  await queueMail(tx, templates.emailChanged(input.oldEmail, maskEmail(input.newEmail), link(cfg.APP_URL, RESET_PAGE)), cfg.mailTransport, input.now);
+  await queueMail(
+    tx,
+    templates.emailChanged(input.oldEmail, maskEmail(input.newEmail), link(cfg.APP_URL, RESET_PAGE)),
+    cfg.mailTransport,
+    input.now,
+  );
   return true;
 }

@@ -68,15 +68,27 @@ export async function sendRequestedVerification(db: Db, request: RequestedVerifi
     const eligible = user !== null && user.status === "active" && user.emailVerifiedAt === null;
     if (allowed && eligible) {
       const token = await issueOneTimeToken(tx, {
-        userId: user.id, purpose: "email_verification", email: user.email, ttlSeconds: cfg.EMAIL_VERIFICATION_TTL_SECONDS, now: request.now,
+        userId: user.id,
+        purpose: "email_verification",
+        email: user.email,
+        ttlSeconds: cfg.EMAIL_VERIFICATION_TTL_SECONDS,
+        now: request.now,
       });
       const hours = Math.round(cfg.EMAIL_VERIFICATION_TTL_SECONDS / 3600);
       await queueMail(tx, templates.verifyEmail(user.email, link(cfg.APP_URL, VERIFY_PAGE, token), hours), cfg.mailTransport, request.now);
     }
     await recordAuditEvent(tx, {
-      type: "email.verification.requested", result: eligible ? "success" : "failure", actor: request.actor,
-      targetId: user?.id ?? null, subjectHash: subjectHash(request.email), now: request.now,
-      details: { sent: allowed && eligible, ...(eligible ? {} : { reason: "no_unverified_account" }), ...(allowed ? {} : { limited: "address" }) },
+      type: "email.verification.requested",
+      result: eligible ? "success" : "failure",
+      actor: request.actor,
+      targetId: user?.id ?? null,
+      subjectHash: subjectHash(request.email),
+      now: request.now,
+      details: {
+        sent: allowed && eligible,
+        ...(eligible ? {} : { reason: "no_unverified_account" }),
+        ...(allowed ? {} : { limited: "address" }),
+      },
     });
   });
 }
@@ -104,35 +116,46 @@ export async function confirmEmailToken(db: Db, input: ConfirmInput, cfg: Config
   const found = TOKEN_PATTERN.test(input.token)
     ? await findLiveToken(db, sha256Hex(input.token), ["email_verification", "email_change"], now)
     : null;
-  const bound = found !== null && found.userActive &&
-    (found.purpose === "email_change" || found.email.toLowerCase() === found.userEmail.toLowerCase());
+  const bound = found?.userActive && (found.purpose === "email_change" || found.email.toLowerCase() === found.userEmail.toLowerCase());
   // a live token is no guess (even if a parallel request spends it first): give the slot back
   if (bound) await refundTokenGuess(db, actor.ip, now);
 
-  const applied: Applied = !bound ? "refused" : await db.transaction(async (tx): Promise<Applied> => {
-    const spent = await redeemOneTimeToken(tx, input.token, found.purpose, now);
-    if (!spent || spent.userId !== found.userId) return "refused";
-    const changing = found.purpose === "email_change";
-    const done = changing
-      ? await applyEmailChange(tx, { userId: found.userId, oldEmail: found.userEmail, newEmail: found.email, now }, cfg)
-      : await markEmailVerified(tx, found.userId, found.email, now);
-    if (!done) return "refused";
-    const keep = input.current && input.current.user.id === found.userId ? input.current.session : null;
-    const sessionsRevoked = await revokeUserSessions(tx, found.userId, "email_changed", now, keep?.id ?? null);
-    const issued = keep ? await rotateSession(tx, keep, { now, ip: actor.ip, userAgent: actor.userAgent }, cfg) : null;
-    await recordAuditEvent(tx, {
-      type: changing ? "email.changed" : "email.verified", result: "success", actor, actorId: found.userId, targetId: found.userId,
-      sessionId: issued?.session.id ?? null, subjectHash: subjectHash(found.email), now,
-      details: { sessionsRevoked, currentSessionReissued: issued !== null },
-    });
-    return { kind: changing ? "email_changed" : "email_verified", issued };
-  });
+  const applied: Applied = !bound
+    ? "refused"
+    : await db.transaction(async (tx): Promise<Applied> => {
+        const spent = await redeemOneTimeToken(tx, input.token, found.purpose, now);
+        if (!spent || spent.userId !== found.userId) return "refused";
+        const changing = found.purpose === "email_change";
+        const done = changing
+          ? await applyEmailChange(tx, { userId: found.userId, oldEmail: found.userEmail, newEmail: found.email, now }, cfg)
+          : await markEmailVerified(tx, found.userId, found.email, now);
+        if (!done) return "refused";
+        const keep = input.current && input.current.user.id === found.userId ? input.current.session : null;
+        const sessionsRevoked = await revokeUserSessions(tx, found.userId, "email_changed", now, keep?.id ?? null);
+        const issued = keep ? await rotateSession(tx, keep, { now, ip: actor.ip, userAgent: actor.userAgent }, cfg) : null;
+        await recordAuditEvent(tx, {
+          type: changing ? "email.changed" : "email.verified",
+          result: "success",
+          actor,
+          actorId: found.userId,
+          targetId: found.userId,
+          sessionId: issued?.session.id ?? null,
+          subjectHash: subjectHash(found.email),
+          now,
+          details: { sessionsRevoked, currentSessionReissued: issued !== null },
+        });
+        return { kind: changing ? "email_changed" : "email_verified", issued };
+      });
   if (applied !== "refused") return ok(applied);
 
   // an invalid token was counted by the slot taken before the lookup
   await recordAuditEvent(db, {
-    type: found?.purpose === "email_change" ? "email.changed" : "email.verified", result: "failure", actor,
-    targetId: found?.userId ?? null, now, details: { reason: "invalid_token" },
+    type: found?.purpose === "email_change" ? "email.changed" : "email.verified",
+    result: "failure",
+    actor,
+    targetId: found?.userId ?? null,
+    now,
+    details: { reason: "invalid_token" },
   });
   return err("invalid_token");
 }

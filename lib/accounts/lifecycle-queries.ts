@@ -24,7 +24,12 @@ interface LiveTokenRow {
 }
 
 /** An unspent, unexpired token of one of these purposes, with its account. Does not spend it. */
-export async function findLiveToken(q: Queryable, tokenHash: string, purposes: readonly OneTimePurpose[], now: Date): Promise<LiveToken | null> {
+export async function findLiveToken(
+  q: Queryable,
+  tokenHash: string,
+  purposes: readonly OneTimePurpose[],
+  now: Date,
+): Promise<LiveToken | null> {
   const { rows } = await q.query<LiveTokenRow>(sql`
     SELECT t.user_id, t.purpose, t.email::text AS email, u.email::text AS user_email,
            (u.status = 'active' AND u.deleted_at IS NULL) AS user_active
@@ -32,7 +37,9 @@ export async function findLiveToken(q: Queryable, tokenHash: string, purposes: r
     WHERE t.token_hash = ${tokenHash} AND t.used_at IS NULL AND t.expires_at > ${now}
       AND t.purpose = ANY(${purposes as string[]}::text[])`);
   const row = rows[0];
-  return row ? { userId: row.user_id, purpose: row.purpose, email: row.email, userEmail: row.user_email, userActive: row.user_active } : null;
+  return row
+    ? { userId: row.user_id, purpose: row.purpose, email: row.email, userEmail: row.user_email, userActive: row.user_active }
+    : null;
 }
 
 /** Spends every unspent token of these purposes for a user (a newer secret makes them moot). */

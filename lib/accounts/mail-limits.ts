@@ -17,7 +17,10 @@ import { subjectHash } from "../users/email";
 
 export type MailPurpose = "password-reset" | "email-verification" | "email-change";
 
-export type MailLimitConfig = Pick<Config, "MAIL_PER_ADDRESS_INTERVAL_SECONDS" | "MAIL_PER_ADDRESS_PER_HOUR" | "MAIL_REQUESTS_PER_IP_PER_HOUR">;
+export type MailLimitConfig = Pick<
+  Config,
+  "MAIL_PER_ADDRESS_INTERVAL_SECONDS" | "MAIL_PER_ADDRESS_PER_HOUR" | "MAIL_REQUESTS_PER_IP_PER_HOUR"
+>;
 
 const HOUR_SECONDS = 3600;
 
@@ -31,10 +34,26 @@ export function consumeMailIpLimit(q: Queryable, ip: string | null, now: Date, c
  * is only spent by requests that pass the per-interval gate, so hammering the route within a
  * minute does not use up the hour.
  */
-export async function allowMailToAddress(q: Queryable, purpose: MailPurpose, email: string, now: Date, cfg: MailLimitConfig): Promise<boolean> {
+export async function allowMailToAddress(
+  q: Queryable,
+  purpose: MailPurpose,
+  email: string,
+  now: Date,
+  cfg: MailLimitConfig,
+): Promise<boolean> {
   const subject = subjectHash(email);
-  const interval = await consumeRateLimit(q, `mail:${purpose}:interval:${subject}`, { limit: 1, windowSeconds: cfg.MAIL_PER_ADDRESS_INTERVAL_SECONDS }, now);
+  const interval = await consumeRateLimit(
+    q,
+    `mail:${purpose}:interval:${subject}`,
+    { limit: 1, windowSeconds: cfg.MAIL_PER_ADDRESS_INTERVAL_SECONDS },
+    now,
+  );
   if (!interval.allowed) return false;
-  const hourly = await consumeRateLimit(q, `mail:${purpose}:hour:${subject}`, { limit: cfg.MAIL_PER_ADDRESS_PER_HOUR, windowSeconds: HOUR_SECONDS }, now);
+  const hourly = await consumeRateLimit(
+    q,
+    `mail:${purpose}:hour:${subject}`,
+    { limit: cfg.MAIL_PER_ADDRESS_PER_HOUR, windowSeconds: HOUR_SECONDS },
+    now,
+  );
   return hourly.allowed;
 }

@@ -55,7 +55,11 @@ export async function changePassword(db: Db, input: ChangePasswordInput, cfg: Co
   // (a trusted-device sign-in is aal1: the password alone must not replace the password).
   const secondFactorNeeded = input.session.aal !== 2 && (await hasActiveMfa(db, user.id));
   if (secondFactorNeeded && !input.code) return err("mfa_required");
-  const verified = await verifyCredentials(db, { email: user.email, password: input.currentPassword, sessionId: input.session.id, now, actor, auditType: "reauth" }, cfg);
+  const verified = await verifyCredentials(
+    db,
+    { email: user.email, password: input.currentPassword, sessionId: input.session.id, now, actor, auditType: "reauth" },
+    cfg,
+  );
   if (!verified.ok) return verified;
   if (secondFactorNeeded) {
     const second = await verifySecondFactor(db, { userId: user.id, code: input.code!, now, actor }, cfg);
@@ -65,20 +69,33 @@ export async function changePassword(db: Db, input: ChangePasswordInput, cfg: Co
   if (!policy.ok) return policy;
   const passwordHash = await hashPassword(input.newPassword);
 
-  return ok(await db.transaction(async (tx) => {
-    await setPasswordHash(tx, user.id, passwordHash, now);
-    await insertPasswordHistory(tx, user.id, passwordHash, now);
-    await prunePasswordHistory(tx, user.id, cfg.PASSWORD_HISTORY_COUNT);
-    await clearThrottle(tx, subjectHash(user.email));
-    const sessionsRevoked = await revokeUserSessions(tx, user.id, "password_changed", now, input.session.id);
-    const issued = await rotateSession(tx, input.session, { now, ip: actor.ip, userAgent: actor.userAgent }, cfg);
-    const cleanup = await endPlantedAccess(tx, { userId: user.id, now, removeFactors: false });
-    await voidUserTokens(tx, user.id, ["password_reset", "email_change"], now);
-    await queueMail(tx, templates.passwordChanged(user.email, link(cfg.APP_URL, RESET_PAGE)), cfg.mailTransport, now);
-    await recordAuditEvent(tx, {
-      type: "password.changed", result: "success", actor, actorId: user.id, targetId: user.id, sessionId: issued.session.id, now,
-      details: { sessionsRevoked, previousSessionId: input.session.id, trustedDevicesRevoked: cleanup.trustedDevicesRevoked, challengesVoided: cleanup.challengesVoided },
-    });
-    return issued;
-  }));
+  return ok(
+    await db.transaction(async (tx) => {
+      await setPasswordHash(tx, user.id, passwordHash, now);
+      await insertPasswordHistory(tx, user.id, passwordHash, now);
+      await prunePasswordHistory(tx, user.id, cfg.PASSWORD_HISTORY_COUNT);
+      await clearThrottle(tx, subjectHash(user.email));
+      const sessionsRevoked = await revokeUserSessions(tx, user.id, "password_changed", now, input.session.id);
+      const issued = await rotateSession(tx, input.session, { now, ip: actor.ip, userAgent: actor.userAgent }, cfg);
+      const cleanup = await endPlantedAccess(tx, { userId: user.id, now, removeFactors: false });
+      await voidUserTokens(tx, user.id, ["password_reset", "email_change"], now);
+      await queueMail(tx, templates.passwordChanged(user.email, link(cfg.APP_URL, RESET_PAGE)), cfg.mailTransport, now);
+      await recordAuditEvent(tx, {
+        type: "password.changed",
+        result: "success",
+        actor,
+        actorId: user.id,
+        targetId: user.id,
+        sessionId: issued.session.id,
+        now,
+        details: {
+          sessionsRevoked,
+          previousSessionId: input.session.id,
+          trustedDevicesRevoked: cleanup.trustedDevicesRevoked,
+          challengesVoided: cleanup.challengesVoided,
+        },
+      });
+      return issued;
+    }),
+  );
 }

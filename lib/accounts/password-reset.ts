@@ -38,7 +38,14 @@ import { subjectHash } from "../users/email";
 import { allowMailToAddress, consumeMailIpLimit } from "./mail-limits";
 import { findUserByEmail, findUserById, insertPasswordHistory } from "../users/queries";
 import { endPlantedAccess } from "../mfa/recovery";
-import { findLiveToken, markEmailVerified, prunePasswordHistory, setPasswordHash, voidUserTokens, type LiveToken } from "./lifecycle-queries";
+import {
+  findLiveToken,
+  markEmailVerified,
+  prunePasswordHistory,
+  setPasswordHash,
+  voidUserTokens,
+  type LiveToken,
+} from "./lifecycle-queries";
 import { clearThrottle, readThrottle } from "./throttle";
 import { TOKEN_PATTERN, refundTokenGuess, takeTokenGuessSlot } from "./token-guesses";
 
@@ -81,15 +88,32 @@ export async function sendRequestedPasswordReset(db: Db, request: ResetRequest, 
     const eligible = user !== null && user.status === "active";
     if (allowed && eligible) {
       const token = await issueOneTimeToken(tx, {
-        userId: user.id, purpose: "password_reset", email: user.email, ttlSeconds: cfg.PASSWORD_RESET_TTL_SECONDS, now: request.now,
+        userId: user.id,
+        purpose: "password_reset",
+        email: user.email,
+        ttlSeconds: cfg.PASSWORD_RESET_TTL_SECONDS,
+        now: request.now,
       });
       const minutes = Math.round(cfg.PASSWORD_RESET_TTL_SECONDS / 60);
-      await queueMail(tx, templates.passwordReset(user.email, link(cfg.APP_URL, RESET_PAGE, token), minutes), cfg.mailTransport, request.now);
+      await queueMail(
+        tx,
+        templates.passwordReset(user.email, link(cfg.APP_URL, RESET_PAGE, token), minutes),
+        cfg.mailTransport,
+        request.now,
+      );
     }
     await recordAuditEvent(tx, {
-      type: "password.reset.requested", result: eligible ? "success" : "failure", actor: request.actor,
-      targetId: user?.id ?? null, subjectHash: subjectHash(request.email), now: request.now,
-      details: { sent: allowed && eligible, ...(eligible ? {} : { reason: "no_active_account" }), ...(allowed ? {} : { limited: "address" }) },
+      type: "password.reset.requested",
+      result: eligible ? "success" : "failure",
+      actor: request.actor,
+      targetId: user?.id ?? null,
+      subjectHash: subjectHash(request.email),
+      now: request.now,
+      details: {
+        sent: allowed && eligible,
+        ...(eligible ? {} : { reason: "no_active_account" }),
+        ...(allowed ? {} : { limited: "address" }),
+      },
     });
   });
 }
@@ -104,7 +128,12 @@ export interface ResetInput {
 async function refuseToken(db: Db, input: { now: Date; actor: Actor }, targetId: string | null): Promise<Result<never>> {
   // the failure was counted by the slot taken before the lookup
   await recordAuditEvent(db, {
-    type: "password.reset.completed", result: "failure", actor: input.actor, targetId, now: input.now, details: { reason: "invalid_token" },
+    type: "password.reset.completed",
+    result: "failure",
+    actor: input.actor,
+    targetId,
+    now: input.now,
+    details: { reason: "invalid_token" },
   });
   return err("invalid_token");
 }
@@ -121,7 +150,12 @@ export async function completePasswordReset(db: Db, input: ResetInput, cfg: Conf
   if (found === null || !usable(found)) return refuseToken(db, input, found?.userId ?? null);
   await refundTokenGuess(db, input.actor.ip, input.now);
 
-  const policy = await checkNewPassword(db, input.password, { email: found.userEmail, userId: found.userId, actor: input.actor, now: input.now }, cfg);
+  const policy = await checkNewPassword(
+    db,
+    input.password,
+    { email: found.userEmail, userId: found.userId, actor: input.actor, now: input.now },
+    cfg,
+  );
   if (!policy.ok) return policy;
   const passwordHash = await hashPassword(input.password);
 
@@ -142,8 +176,14 @@ export async function completePasswordReset(db: Db, input: ResetInput, cfg: Conf
     await markEmailVerified(tx, found.userId, found.userEmail, input.now);
     await queueMail(tx, templates.passwordChanged(found.userEmail, link(cfg.APP_URL, RESET_PAGE)), cfg.mailTransport, input.now);
     await recordAuditEvent(tx, {
-      type: "password.reset.completed", result: "success", actor: input.actor, actorId: found.userId, targetId: found.userId,
-      subjectHash: subject, now: input.now, details: { sessionsRevoked, wasLocked, ...cleanup },
+      type: "password.reset.completed",
+      result: "success",
+      actor: input.actor,
+      actorId: found.userId,
+      targetId: found.userId,
+      subjectHash: subject,
+      now: input.now,
+      details: { sessionsRevoked, wasLocked, ...cleanup },
     });
     return true;
   });

@@ -28,9 +28,18 @@ export interface ReauthInput {
 }
 
 export async function reauthenticate(db: Db, input: ReauthInput, cfg: Config): Promise<Result<IssuedSession>> {
-  const verified = await verifyCredentials(db, {
-    email: input.user.email, password: input.password, sessionId: input.session.id, now: input.now, actor: input.actor, auditType: "reauth",
-  }, cfg);
+  const verified = await verifyCredentials(
+    db,
+    {
+      email: input.user.email,
+      password: input.password,
+      sessionId: input.session.id,
+      now: input.now,
+      actor: input.actor,
+      auditType: "reauth",
+    },
+    cfg,
+  );
   if (!verified.ok) return verified;
   const mfa = await hasActiveMfa(db, input.user.id);
   let secondMethod: "totp" | "backup_code" | null = null;
@@ -40,16 +49,32 @@ export async function reauthenticate(db: Db, input: ReauthInput, cfg: Config): P
     if (!second.ok) return second;
     secondMethod = second.value.method;
   }
-  return ok(await db.transaction(async (tx) => {
-    await clearThrottle(tx, subjectHash(input.user.email));
-    const issued = await rotateSession(tx, input.session, {
-      now: input.now, reauthenticatedAt: input.now, ip: input.actor.ip, userAgent: input.actor.userAgent,
-      ...(secondMethod ? { aal: 2 as const, amr: ["pwd", secondMethod === "totp" ? "otp" : "backup_code"] } : {}),
-    }, cfg);
-    await recordAuditEvent(tx, {
-      type: "reauth.success", result: "success", actor: input.actor, actorId: input.user.id, targetId: input.user.id,
-      sessionId: issued.session.id, now: input.now, details: { previousSessionId: input.session.id },
-    });
-    return issued;
-  }));
+  return ok(
+    await db.transaction(async (tx) => {
+      await clearThrottle(tx, subjectHash(input.user.email));
+      const issued = await rotateSession(
+        tx,
+        input.session,
+        {
+          now: input.now,
+          reauthenticatedAt: input.now,
+          ip: input.actor.ip,
+          userAgent: input.actor.userAgent,
+          ...(secondMethod ? { aal: 2 as const, amr: ["pwd", secondMethod === "totp" ? "otp" : "backup_code"] } : {}),
+        },
+        cfg,
+      );
+      await recordAuditEvent(tx, {
+        type: "reauth.success",
+        result: "success",
+        actor: input.actor,
+        actorId: input.user.id,
+        targetId: input.user.id,
+        sessionId: issued.session.id,
+        now: input.now,
+        details: { previousSessionId: input.session.id },
+      });
+      return issued;
+    }),
+  );
 }

@@ -44,15 +44,36 @@ export async function register(db: Db, input: RegisterInput, cfg: Config): Promi
     if (created) {
       await insertPasswordHistory(tx, created.id, passwordHash, input.now);
       const token = await issueOneTimeToken(tx, {
-        userId: created.id, purpose: "email_verification", email: created.email, ttlSeconds: cfg.EMAIL_VERIFICATION_TTL_SECONDS, now: input.now,
+        userId: created.id,
+        purpose: "email_verification",
+        email: created.email,
+        ttlSeconds: cfg.EMAIL_VERIFICATION_TTL_SECONDS,
+        now: input.now,
       });
-      await queueMail(tx, templates.welcome(created.email, link(cfg.APP_URL, "/verify-email", token), cfg.EMAIL_VERIFICATION_TTL_SECONDS), cfg.mailTransport, input.now);
-      await recordAuditEvent(tx, { type: "register", result: "success", actor: input.actor, actorId: created.id, targetId: created.id, now: input.now });
+      await queueMail(
+        tx,
+        templates.welcome(created.email, link(cfg.APP_URL, "/verify-email", token), cfg.EMAIL_VERIFICATION_TTL_SECONDS),
+        cfg.mailTransport,
+        input.now,
+      );
+      await recordAuditEvent(tx, {
+        type: "register",
+        result: "success",
+        actor: input.actor,
+        actorId: created.id,
+        targetId: created.id,
+        now: input.now,
+      });
       return;
     }
     const existing = await findUserByEmail(tx, input.email);
     await recordAuditEvent(tx, {
-      type: "register.duplicate", result: "failure", actor: input.actor, targetId: existing?.id ?? null, subjectHash: subjectHash(input.email), now: input.now,
+      type: "register.duplicate",
+      result: "failure",
+      actor: input.actor,
+      targetId: existing?.id ?? null,
+      subjectHash: subjectHash(input.email),
+      now: input.now,
     });
     if (!existing) return;
     const mailLimit = await consumeRateLimit(tx, `mail:signup-attempt:${existing.id}`, DUPLICATE_MAIL_RULE, input.now);

@@ -56,7 +56,7 @@ export async function completeSecondStep(db: Db, input: SecondStepInput, cfg: Co
   const challenge = await findMfaChallenge(db, input.challenge, input.now);
   if (!challenge) return err("invalid_challenge");
   const user = await findUserById(db, challenge.userId);
-  if (!user || user.status !== "active") return err("invalid_challenge");
+  if (user?.status !== "active") return err("invalid_challenge");
 
   const verified = await verifySecondFactor(db, { userId: user.id, code: input.code, now: input.now, actor: input.actor }, cfg);
   if (!verified.ok) return verified;
@@ -65,20 +65,44 @@ export async function completeSecondStep(db: Db, input: SecondStepInput, cfg: Co
   return db.transaction(async (tx): Promise<Result<SecondStepDone>> => {
     if (!(await spendMfaChallenge(tx, challenge.id, input.now))) return err("invalid_challenge");
     const amr = AMR[method];
-    const issued = await createSession(tx, { userId: user.id, aal: 2, amr, now: input.now, ip: input.actor.ip, userAgent: input.actor.userAgent }, cfg);
+    const issued = await createSession(
+      tx,
+      { userId: user.id, aal: 2, amr, now: input.now, ip: input.actor.ip, userAgent: input.actor.userAgent },
+      cfg,
+    );
     await recordAuditEvent(tx, {
-      type: "login.success", result: "success", actor: input.actor, actorId: user.id, targetId: user.id,
-      sessionId: issued.session.id, subjectHash: subjectHash(user.email), now: input.now, details: { amr, aal: 2 },
+      type: "login.success",
+      result: "success",
+      actor: input.actor,
+      actorId: user.id,
+      targetId: user.id,
+      sessionId: issued.session.id,
+      subjectHash: subjectHash(user.email),
+      now: input.now,
+      details: { amr, aal: 2 },
     });
-    const tokens = challenge.purpose === "token"
-      ? await issueTokenPair(tx, { sessionId: issued.session.id, now: input.now, actor: input.actor, source: "mfa" }, cfg)
-      : null;
+    const tokens =
+      challenge.purpose === "token"
+        ? await issueTokenPair(tx, { sessionId: issued.session.id, now: input.now, actor: input.actor, source: "mfa" }, cfg)
+        : null;
     let device: SecondStepDone["device"] = null;
     if (input.trustDevice) {
-      device = await trustDevice(tx, { userId: user.id, label: input.actor.userAgent, ip: input.actor.ip, now: input.now, ttlSeconds: cfg.TRUSTED_DEVICE_TTL_SECONDS });
+      device = await trustDevice(tx, {
+        userId: user.id,
+        label: input.actor.userAgent,
+        ip: input.actor.ip,
+        now: input.now,
+        ttlSeconds: cfg.TRUSTED_DEVICE_TTL_SECONDS,
+      });
       await recordAuditEvent(tx, {
-        type: "device.trusted", result: "success", actor: input.actor, actorId: user.id, targetId: user.id,
-        sessionId: issued.session.id, now: input.now, details: { deviceId: device.device.id, expiresAt: device.device.expiresAt.toISOString() },
+        type: "device.trusted",
+        result: "success",
+        actor: input.actor,
+        actorId: user.id,
+        targetId: user.id,
+        sessionId: issued.session.id,
+        now: input.now,
+        details: { deviceId: device.device.id, expiresAt: device.device.expiresAt.toISOString() },
       });
     }
     const loginDevice = challenge.purpose === "login" ? await renewLoginDevice(tx, subjectHash(user.email), null, input.now, cfg) : null;

@@ -41,7 +41,12 @@ export type LoginDeviceCookie = { readonly token: string; readonly expiresAt: Da
 
 export type SignInOutcome =
   | { readonly kind: "session"; readonly user: UserRecord; readonly issued: IssuedSession; readonly loginDevice: LoginDeviceCookie }
-  | { readonly kind: "mfa_required"; readonly user: UserRecord; readonly challenge: { token: string; expiresAt: Date }; readonly loginDevice: LoginDeviceCookie };
+  | {
+      readonly kind: "mfa_required";
+      readonly user: UserRecord;
+      readonly challenge: { token: string; expiresAt: Date };
+      readonly loginDevice: LoginDeviceCookie;
+    };
 
 export interface SignInInput extends Credentials {
   /** The login-device cookie, if the browser has one: its own failure budget instead of the email's lock. */
@@ -149,12 +154,22 @@ export async function verifyCredentials(
     }
     const failureType = input.auditType === "reauth" ? "reauth.failure" : "login.failure";
     await recordAuditEvent(tx, {
-      type: failureType, result: "failure", actor: input.actor, targetId: user?.id ?? null, subjectHash: subject, now: input.now,
+      type: failureType,
+      result: "failure",
+      actor: input.actor,
+      targetId: user?.id ?? null,
+      subjectHash: subject,
+      now: input.now,
       details: { budget: gate.value.kind },
     });
     if (lock?.lockedNow) {
       await recordAuditEvent(tx, {
-        type: "login.locked", result: "failure", actor: input.actor, targetId: user?.id ?? null, subjectHash: subject, now: input.now,
+        type: "login.locked",
+        result: "failure",
+        actor: input.actor,
+        targetId: user?.id ?? null,
+        subjectHash: subject,
+        now: input.now,
         details: { lockedUntil: lock.lockedUntil?.toISOString() ?? null, hardLocked: lock.hardLocked },
       });
       if (user) await sendLockNotice(tx, user, input.now, cfg);
@@ -177,29 +192,57 @@ export async function signIn(db: Db, input: SignInInput, cfg: Config): Promise<R
 
   const mfaActive = await hasActiveMfa(db, user.id);
   // A trusted device of this user stands in for the second step (the session stays aal1).
-  const deviceTrusted = mfaActive && input.trustedDeviceToken !== undefined && input.trustedDeviceToken !== null &&
+  const deviceTrusted =
+    mfaActive &&
+    input.trustedDeviceToken !== undefined &&
+    input.trustedDeviceToken !== null &&
     (await findTrustedDevice(db, input.trustedDeviceToken, user.id, input.now)) !== null;
   const secondFactor = mfaActive && !deviceTrusted;
 
-  return ok(await db.transaction(async (tx): Promise<SignInOutcome> => {
-    await clearThrottle(tx, subject);
-    if (secondFactor) {
-      const challenge = await createMfaChallenge(tx, {
-        userId: user.id, purpose: input.purpose ?? "login", now: input.now, ttlSeconds: cfg.MFA_CHALLENGE_TTL_SECONDS,
-        ip: input.actor.ip, userAgent: input.actor.userAgent,
+  return ok(
+    await db.transaction(async (tx): Promise<SignInOutcome> => {
+      await clearThrottle(tx, subject);
+      if (secondFactor) {
+        const challenge = await createMfaChallenge(tx, {
+          userId: user.id,
+          purpose: input.purpose ?? "login",
+          now: input.now,
+          ttlSeconds: cfg.MFA_CHALLENGE_TTL_SECONDS,
+          ip: input.actor.ip,
+          userAgent: input.actor.userAgent,
+        });
+        await recordAuditEvent(tx, {
+          type: "login.mfa_required",
+          result: "success",
+          actor: input.actor,
+          actorId: user.id,
+          targetId: user.id,
+          subjectHash: subject,
+          now: input.now,
+        });
+        // the login-device cookie comes with the session, after the second step (lib/mfa/second-step.ts)
+        return { kind: "mfa_required", user, challenge, loginDevice: null };
+      }
+      // Browsers get a fresh login-device cookie; API clients of the token route keep theirs, if any.
+      const loginDevice = input.purpose === "token" ? null : await renewLoginDevice(tx, subject, loginDeviceId, input.now, cfg);
+      const amr = deviceTrusted ? ["pwd", "device"] : ["pwd"];
+      const issued = await createSession(
+        tx,
+        { userId: user.id, aal: 1, amr, now: input.now, ip: input.actor.ip, userAgent: input.actor.userAgent },
+        cfg,
+      );
+      await recordAuditEvent(tx, {
+        type: "login.success",
+        result: "success",
+        actor: input.actor,
+        actorId: user.id,
+        targetId: user.id,
+        sessionId: issued.session.id,
+        subjectHash: subject,
+        now: input.now,
+        details: { amr },
       });
-      await recordAuditEvent(tx, { type: "login.mfa_required", result: "success", actor: input.actor, actorId: user.id, targetId: user.id, subjectHash: subject, now: input.now });
-      // the login-device cookie comes with the session, after the second step (lib/mfa/second-step.ts)
-      return { kind: "mfa_required", user, challenge, loginDevice: null };
-    }
-    // Browsers get a fresh login-device cookie; API clients of the token route keep theirs, if any.
-    const loginDevice = input.purpose === "token" ? null : await renewLoginDevice(tx, subject, loginDeviceId, input.now, cfg);
-    const amr = deviceTrusted ? ["pwd", "device"] : ["pwd"];
-    const issued = await createSession(tx, { userId: user.id, aal: 1, amr, now: input.now, ip: input.actor.ip, userAgent: input.actor.userAgent }, cfg);
-    await recordAuditEvent(tx, {
-      type: "login.success", result: "success", actor: input.actor, actorId: user.id, targetId: user.id,
-      sessionId: issued.session.id, subjectHash: subject, now: input.now, details: { amr },
-    });
-    return { kind: "session", user, issued, loginDevice };
-  }));
+      return { kind: "session", user, issued, loginDevice };
+    }),
+  );
 }

@@ -19,7 +19,10 @@ import { sql, type Queryable } from "../db";
 import { secondsBetween } from "../clock";
 import type { Config } from "../config";
 
-export type ThrottleConfig = Pick<Config, "LOGIN_MAX_FAILURES" | "LOGIN_LOCK_BASE_SECONDS" | "LOGIN_LOCK_MAX_SECONDS" | "LOGIN_HARD_LOCK_FAILURES">;
+export type ThrottleConfig = Pick<
+  Config,
+  "LOGIN_MAX_FAILURES" | "LOGIN_LOCK_BASE_SECONDS" | "LOGIN_LOCK_MAX_SECONDS" | "LOGIN_HARD_LOCK_FAILURES"
+>;
 
 export interface ThrottleState {
   readonly locked: boolean;
@@ -35,7 +38,8 @@ export async function readThrottle(q: Queryable, subject: string, now: Date): Pr
   const row = rows[0];
   if (!row) return { locked: false, hardLocked: false, retryAfterSeconds: 0 };
   if (row.hard_locked) return { locked: true, hardLocked: true, retryAfterSeconds: 0 };
-  if (row.locked_until && row.locked_until > now) return { locked: true, hardLocked: false, retryAfterSeconds: secondsBetween(now, row.locked_until) };
+  if (row.locked_until && row.locked_until > now)
+    return { locked: true, hardLocked: false, retryAfterSeconds: secondsBetween(now, row.locked_until) };
   return { locked: false, hardLocked: false, retryAfterSeconds: 0 };
 }
 
@@ -81,4 +85,3 @@ export async function clearThrottle(q: Queryable, subject: string): Promise<bool
   const result = await q.query(sql`DELETE FROM login_throttles WHERE subject_hash = ${subject}`);
   return result.rowCount > 0;
 }
-

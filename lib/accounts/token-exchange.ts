@@ -23,7 +23,8 @@ export async function exchangeCredentials(db: Db, input: Omit<SignInInput, "purp
   if (!signedIn.ok) return signedIn;
   const outcome = signedIn.value;
   if (outcome.kind === "mfa_required") return ok({ kind: "mfa_required", challenge: outcome.challenge });
-  const pair = await db.transaction((tx) => issueTokenPair(tx, { sessionId: outcome.issued.session.id, now: input.now, actor: input.actor, source: "password" }, cfg));
+  const pair = await db.transaction((tx) =>
+    issueTokenPair(tx, { sessionId: outcome.issued.session.id, now: input.now, actor: input.actor, source: "password" }, cfg),
+  );
   return ok({ kind: "tokens", pair });
 }
-

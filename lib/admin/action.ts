@@ -22,6 +22,13 @@ export async function recordAdminEvent(
   details: Record<string, unknown> = {},
 ): Promise<void> {
   await recordAuditEvent(q, {
-    type, result: "success", actor: action.actor, actorId: action.adminId, targetId, sessionId: action.sessionId, now: action.now, details,
+    type,
+    result: "success",
+    actor: action.actor,
+    actorId: action.adminId,
+    targetId,
+    sessionId: action.sessionId,
+    now: action.now,
+    details,
   });
 }

@@ -28,7 +28,9 @@ export interface AlertThresholds {
   readonly manyIps: number;
 }
 
-export function alertThresholds(cfg: Pick<Config, "ALERT_WINDOW_MINUTES" | "ALERT_BRUTE_FORCE_FAILURES" | "ALERT_STUFFING_ACCOUNTS" | "ALERT_MANY_IPS">): AlertThresholds {
+export function alertThresholds(
+  cfg: Pick<Config, "ALERT_WINDOW_MINUTES" | "ALERT_BRUTE_FORCE_FAILURES" | "ALERT_STUFFING_ACCOUNTS" | "ALERT_MANY_IPS">,
+): AlertThresholds {
   return {
     windowMinutes: cfg.ALERT_WINDOW_MINUTES,
     bruteForceFailures: cfg.ALERT_BRUTE_FORCE_FAILURES,
@@ -77,7 +79,12 @@ export interface RefreshReuseAlert {
 export interface SecurityAlerts {
   readonly window: { readonly from: string; readonly to: string };
   readonly thresholds: AlertThresholds;
-  readonly counts: { readonly bruteForce: number; readonly credentialStuffing: number; readonly accountManyIps: number; readonly refreshReuse: number };
+  readonly counts: {
+    readonly bruteForce: number;
+    readonly credentialStuffing: number;
+    readonly accountManyIps: number;
+    readonly refreshReuse: number;
+  };
   readonly bruteForce: readonly BruteForceAlert[];
   readonly credentialStuffing: readonly StuffingAlert[];
   readonly accountManyIps: readonly ManyIpsAlert[];
@@ -89,12 +96,27 @@ type Counted<T> = { readonly total: number; readonly rows: T[] };
 const iso = (d: Date) => d.toISOString();
 
 export async function findBruteForce(q: Queryable, since: Date, minFailures: number): Promise<Counted<BruteForceAlert>> {
-  const { rows } = await q.query<{ subject_hash: string; target_id: string | null; failures: number; distinct_ips: number; first_at: Date; last_at: Date; total: number }>(sql`
+  const { rows } = await q.query<{
+    subject_hash: string;
+    target_id: string | null;
+    failures: number;
+    distinct_ips: number;
+    first_at: Date;
+    last_at: Date;
+    total: number;
+  }>(sql`
     SELECT subject_hash, target_id, failures, distinct_ips, first_at, last_at, count(*) OVER ()::int AS total
     FROM security_brute_force(${since}, ${minFailures}) LIMIT ${MAX_ALERTS_PER_KIND}`);
   return {
     total: rows[0]?.total ?? 0,
-    rows: rows.map((r) => ({ subjectHash: r.subject_hash, targetId: r.target_id, failures: r.failures, distinctIps: r.distinct_ips, firstAt: iso(r.first_at), lastAt: iso(r.last_at) })),
+    rows: rows.map((r) => ({
+      subjectHash: r.subject_hash,
+      targetId: r.target_id,
+      failures: r.failures,
+      distinctIps: r.distinct_ips,
+      firstAt: iso(r.first_at),
+      lastAt: iso(r.last_at),
+    })),
   };
 }
 
@@ -109,17 +131,38 @@ export async function findCredentialStuffing(q: Queryable, since: Date, minAccou
 }
 
 export async function findAccountManyIps(q: Queryable, since: Date, minIps: number): Promise<Counted<ManyIpsAlert>> {
-  const { rows } = await q.query<{ subject_hash: string; target_id: string | null; distinct_ips: number; attempts: number; first_at: Date; last_at: Date; total: number }>(sql`
+  const { rows } = await q.query<{
+    subject_hash: string;
+    target_id: string | null;
+    distinct_ips: number;
+    attempts: number;
+    first_at: Date;
+    last_at: Date;
+    total: number;
+  }>(sql`
     SELECT subject_hash, target_id, distinct_ips, attempts, first_at, last_at, count(*) OVER ()::int AS total
     FROM security_account_many_ips(${since}, ${minIps}) LIMIT ${MAX_ALERTS_PER_KIND}`);
   return {
     total: rows[0]?.total ?? 0,
-    rows: rows.map((r) => ({ subjectHash: r.subject_hash, targetId: r.target_id, distinctIps: r.distinct_ips, attempts: r.attempts, firstAt: iso(r.first_at), lastAt: iso(r.last_at) })),
+    rows: rows.map((r) => ({
+      subjectHash: r.subject_hash,
+      targetId: r.target_id,
+      distinctIps: r.distinct_ips,
+      attempts: r.attempts,
+      firstAt: iso(r.first_at),
+      lastAt: iso(r.last_at),
+    })),
   };
 }
 
 export async function findRefreshReuse(q: Queryable, since: Date): Promise<Counted<RefreshReuseAlert>> {
-  const { rows } = await q.query<{ target_id: string | null; session_id: string | null; ip: string | null; created_at: Date; total: number }>(sql`
+  const { rows } = await q.query<{
+    target_id: string | null;
+    session_id: string | null;
+    ip: string | null;
+    created_at: Date;
+    total: number;
+  }>(sql`
     SELECT target_id, session_id, host(ip) AS ip, created_at, count(*) OVER ()::int AS total
     FROM security_refresh_reuse(${since}) LIMIT ${MAX_ALERTS_PER_KIND}`);
   return {
@@ -183,7 +226,10 @@ export async function recordAlertSummary(q: Queryable, now: Date, actor: Actor, 
   const since = summaryWindowStart(now, await findLastAlertSummaryAt(q, now));
   const alerts = await findSecurityAlertsSince(q, since, now, alertThresholds(cfg));
   await recordAuditEvent(q, {
-    type: "security.alerts", result: "success", actor, now,
+    type: "security.alerts",
+    result: "success",
+    actor,
+    now,
     details: {
       window: alerts.window,
       thresholds: alerts.thresholds,

@@ -79,7 +79,13 @@ export async function ensureAdmin(db: Db, input: EnsureAdminInput, cfg: Config):
       if (!inserted) return { user: await findUserByEmail(tx, email), created: false };
       await insertPasswordHistory(tx, inserted.id, passwordHash, input.now);
       await recordAuditEvent(tx, {
-        type: "register", result: "success", actor: input.actor, actorId: null, targetId: inserted.id, now: input.now, details: { source: "cli" },
+        type: "register",
+        result: "success",
+        actor: input.actor,
+        actorId: null,
+        targetId: inserted.id,
+        now: input.now,
+        details: { source: "cli" },
       });
       return { user: inserted, created: true };
     });
@@ -90,11 +96,21 @@ export async function ensureAdmin(db: Db, input: EnsureAdminInput, cfg: Config):
   }
 
   const granted = await assignRole(db, {
-    targetUserId: user.id, role: ADMIN_ROLE, actorId: null, sessionId: null, actor: input.actor, now: input.now, details: { source: "cli" },
+    targetUserId: user.id,
+    role: ADMIN_ROLE,
+    actorId: null,
+    sessionId: null,
+    actor: input.actor,
+    now: input.now,
+    details: { source: "cli" },
   });
   if (!granted.ok) return granted;
   return ok({
-    userId: user.id, email: user.email, created, generatedPassword, roleGranted: granted.value.changed,
+    userId: user.id,
+    email: user.email,
+    created,
+    generatedPassword,
+    roleGranted: granted.value.changed,
     passwordIgnored: !created && input.password !== null,
   });
 }

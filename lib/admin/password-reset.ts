@@ -29,7 +29,11 @@ export async function sendPasswordResetEmail(db: Db, userId: string, action: Adm
   if (!limit.allowed) return err("too_many_requests", limit.retryAfterSeconds);
   await db.transaction(async (tx) => {
     const token = await issueOneTimeToken(tx, {
-      userId, purpose: "password_reset", email: user.email, ttlSeconds: cfg.PASSWORD_RESET_TTL_SECONDS, now: action.now,
+      userId,
+      purpose: "password_reset",
+      email: user.email,
+      ttlSeconds: cfg.PASSWORD_RESET_TTL_SECONDS,
+      now: action.now,
     });
     const minutes = Math.round(cfg.PASSWORD_RESET_TTL_SECONDS / 60);
     await queueMail(tx, templates.passwordReset(user.email, link(cfg.APP_URL, RESET_PAGE, token), minutes), cfg.mailTransport, action.now);

@@ -49,11 +49,17 @@ function containsPattern(text: string): string {
 export async function searchUsers(q: Queryable, search: UserSearch): Promise<UserListRecord[]> {
   const conditions = [sql`u.deleted_at IS NULL`];
   if (search.query !== null) {
-    conditions.push(UUID_PATTERN.test(search.query) ? sql`u.id = ${search.query.toLowerCase()}::uuid` : sql`u.email ILIKE ${containsPattern(search.query)}`);
+    conditions.push(
+      UUID_PATTERN.test(search.query)
+        ? sql`u.id = ${search.query.toLowerCase()}::uuid`
+        : sql`u.email ILIKE ${containsPattern(search.query)}`,
+    );
   }
   if (search.status !== null) conditions.push(sql`u.status = ${search.status}`);
   if (search.role !== null) {
-    conditions.push(sql`EXISTS (SELECT 1 FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = u.id AND r.name = ${search.role})`);
+    conditions.push(
+      sql`EXISTS (SELECT 1 FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = u.id AND r.name = ${search.role})`,
+    );
   }
   if (search.after !== null) conditions.push(sql`(u.created_at, u.id) < (${search.after.at}::timestamptz, ${search.after.id}::uuid)`);
   const { rows } = await q.query<UserListRow>(sql`
@@ -65,8 +71,15 @@ export async function searchUsers(q: Queryable, search: UserSearch): Promise<Use
     ORDER BY u.created_at DESC, u.id DESC
     LIMIT ${search.limit + 1}`);
   return rows.map((r) => ({
-    id: r.id, email: r.email, name: r.name, status: r.status, emailVerifiedAt: r.email_verified_at, disabledAt: r.disabled_at,
-    createdAt: r.created_at, roles: r.roles, cursorAt: r.cursor_at,
+    id: r.id,
+    email: r.email,
+    name: r.name,
+    status: r.status,
+    emailVerifiedAt: r.email_verified_at,
+    disabledAt: r.disabled_at,
+    createdAt: r.created_at,
+    roles: r.roles,
+    cursorAt: r.cursor_at,
   }));
 }
 
@@ -129,12 +142,27 @@ export async function findUserSecurityStatus(q: Queryable, userId: string): Prom
   const r = rows[0];
   if (!r) return null;
   return {
-    id: r.user_id, email: r.email, name: r.name, status: r.status, disabledAt: r.disabled_at, disabledReason: r.disabled_reason,
-    emailVerified: r.email_verified, passwordChangedAt: r.password_changed_at, failedLoginCount: r.failed_login_count,
-    totalFailedLogins: r.total_failed_logins, lockedUntil: r.locked_until, hardLocked: r.hard_locked, mfaFailedCount: r.mfa_failed_count,
-    mfaLockedUntil: r.mfa_locked_until, mfaEnabled: r.mfa_enabled, backupCodesLeft: r.backup_codes_left,
-    activeSessionCount: r.active_session_count, trustedDeviceCount: r.trusted_device_count, lastSeenAt: r.last_seen_at,
-    roles: r.roles, createdAt: r.created_at,
+    id: r.user_id,
+    email: r.email,
+    name: r.name,
+    status: r.status,
+    disabledAt: r.disabled_at,
+    disabledReason: r.disabled_reason,
+    emailVerified: r.email_verified,
+    passwordChangedAt: r.password_changed_at,
+    failedLoginCount: r.failed_login_count,
+    totalFailedLogins: r.total_failed_logins,
+    lockedUntil: r.locked_until,
+    hardLocked: r.hard_locked,
+    mfaFailedCount: r.mfa_failed_count,
+    mfaLockedUntil: r.mfa_locked_until,
+    mfaEnabled: r.mfa_enabled,
+    backupCodesLeft: r.backup_codes_left,
+    activeSessionCount: r.active_session_count,
+    trustedDeviceCount: r.trusted_device_count,
+    lastSeenAt: r.last_seen_at,
+    roles: r.roles,
+    createdAt: r.created_at,
   };
 }
 

@@ -33,8 +33,15 @@ export async function revokeUserSession(db: Db, userId: string, sessionId: strin
       const owner = await findSessionOwner(tx, sessionId);
       if (owner !== null && owner !== userId) {
         await recordObjectDenial(tx, {
-          actor: action.actor, actorId: action.adminId, ownerId: owner, sessionId: action.sessionId, now: action.now,
-          object: "session", objectId: sessionId, scope: "admin", pathUserId: userId,
+          actor: action.actor,
+          actorId: action.adminId,
+          ownerId: owner,
+          sessionId: action.sessionId,
+          now: action.now,
+          object: "session",
+          objectId: sessionId,
+          scope: "admin",
+          pathUserId: userId,
         });
       }
       return err("not_found");

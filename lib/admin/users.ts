@@ -54,8 +54,14 @@ export async function listUsers(db: Db, search: UserSearch): Promise<UserPage> {
   const last = page[page.length - 1];
   return {
     users: page.map((u) => ({
-      id: u.id, email: u.email, name: u.name, status: u.status, emailVerified: u.emailVerifiedAt !== null, roles: u.roles,
-      createdAt: u.createdAt.toISOString(), disabledAt: u.disabledAt?.toISOString() ?? null,
+      id: u.id,
+      email: u.email,
+      name: u.name,
+      status: u.status,
+      emailVerified: u.emailVerifiedAt !== null,
+      roles: u.roles,
+      createdAt: u.createdAt.toISOString(),
+      disabledAt: u.disabledAt?.toISOString() ?? null,
     })),
     nextCursor: rows.length > search.limit && last ? encodeCursor({ at: last.cursorAt, id: last.id }) : null,
   };
@@ -93,8 +99,16 @@ const iso = (d: Date | null): string | null => d?.toISOString() ?? null;
 
 function publicDetail(r: UserSecurityRecord, now: Date): AdminUserDetail {
   return {
-    id: r.id, email: r.email, name: r.name, status: r.status, disabledAt: iso(r.disabledAt), disabledReason: r.disabledReason,
-    emailVerified: r.emailVerified, roles: r.roles, createdAt: r.createdAt.toISOString(), passwordChangedAt: iso(r.passwordChangedAt),
+    id: r.id,
+    email: r.email,
+    name: r.name,
+    status: r.status,
+    disabledAt: iso(r.disabledAt),
+    disabledReason: r.disabledReason,
+    emailVerified: r.emailVerified,
+    roles: r.roles,
+    createdAt: r.createdAt.toISOString(),
+    passwordChangedAt: iso(r.passwordChangedAt),
     lastSeenAt: iso(r.lastSeenAt),
     security: {
       locked: r.hardLocked || (r.lockedUntil !== null && r.lockedUntil > now),
@@ -119,7 +133,12 @@ export async function getUserDetail(db: Db, userId: string, now: Date): Promise<
 }
 
 /** Disables an account and ends all its sessions and refresh families at once. */
-export async function disableUser(db: Db, userId: string, reason: string | null, action: AdminAction): Promise<Result<{ sessionsRevoked: number }>> {
+export async function disableUser(
+  db: Db,
+  userId: string,
+  reason: string | null,
+  action: AdminAction,
+): Promise<Result<{ sessionsRevoked: number }>> {
   if (userId === action.adminId) return err("cannot_target_self");
   return db.transaction(async (tx) => {
     if (!(await markUserDisabled(tx, userId, reason, action.now))) {
@@ -140,7 +159,11 @@ export async function enableUser(db: Db, userId: string, action: AdminAction): P
 }
 
 /** Clears the sign-in lock and the second-factor lock. Audited even when nothing was locked. */
-export async function unlockUser(db: Db, userId: string, action: AdminAction): Promise<Result<{ signInUnlocked: boolean; mfaUnlocked: boolean }>> {
+export async function unlockUser(
+  db: Db,
+  userId: string,
+  action: AdminAction,
+): Promise<Result<{ signInUnlocked: boolean; mfaUnlocked: boolean }>> {
   return db.transaction(async (tx) => {
     const user = await findUserStatus(tx, userId);
     if (!user) return err("not_found");

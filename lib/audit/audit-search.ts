@@ -79,9 +79,10 @@ export function auditSearchQuery(filter: AuditFilter): SqlQuery {
   if (filter.after !== null) conditions.push(sql`(created_at, id) < (${filter.after.at}::timestamptz, ${filter.after.id}::bigint)`);
   const where = joinSql(conditions, sql` AND `);
   const take = filter.limit + 1;
-  const source = filter.userId === null
-    ? sql`SELECT * FROM audit_logs WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT ${take}`
-    : sql`(SELECT * FROM audit_logs WHERE actor_id = ${filter.userId}::uuid AND ${where} ORDER BY created_at DESC, id DESC LIMIT ${take})
+  const source =
+    filter.userId === null
+      ? sql`SELECT * FROM audit_logs WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT ${take}`
+      : sql`(SELECT * FROM audit_logs WHERE actor_id = ${filter.userId}::uuid AND ${where} ORDER BY created_at DESC, id DESC LIMIT ${take})
           UNION ALL
           (SELECT * FROM audit_logs WHERE target_id = ${filter.userId}::uuid AND actor_id IS DISTINCT FROM ${filter.userId}::uuid AND ${where}
            ORDER BY created_at DESC, id DESC LIMIT ${take})`;
@@ -100,9 +101,18 @@ export async function searchAuditLog(q: Queryable, filter: AuditFilter): Promise
   const last = page[page.length - 1];
   return {
     entries: page.map((r) => ({
-      id: r.id, createdAt: r.created_at.toISOString(), eventType: r.event_type, result: r.result, actorId: r.actor_id,
-      targetId: r.target_id, sessionId: r.session_id, subjectHash: r.subject_hash, ip: r.ip, userAgent: r.user_agent,
-      requestId: r.request_id, details: r.details,
+      id: r.id,
+      createdAt: r.created_at.toISOString(),
+      eventType: r.event_type,
+      result: r.result,
+      actorId: r.actor_id,
+      targetId: r.target_id,
+      sessionId: r.session_id,
+      subjectHash: r.subject_hash,
+      ip: r.ip,
+      userAgent: r.user_agent,
+      requestId: r.request_id,
+      details: r.details,
     })),
     nextCursor: rows.length > filter.limit && last ? encodeCursor({ at: last.cursor_at, id: last.id }) : null,
   };

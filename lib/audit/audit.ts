@@ -9,23 +9,68 @@ import { sql, type Queryable } from "../db";
 import type { Actor } from "../http/context";
 
 export type AuditEventType =
-  | "register" | "register.duplicate"
-  | "login.success" | "login.failure" | "login.locked" | "login.mfa_required"
-  | "logout" | "logout.all" | "session.revoked" | "session.rotated" | "reauth.success" | "reauth.failure"
-  | "token.issued" | "token.revoked" | "refresh.rotated" | "refresh.reuse_detected" | "refresh.failure"
-  | "password.changed" | "password.reset.requested" | "password.reset.completed"
-  | "email.verification.requested" | "email.verified" | "email.change.requested" | "email.changed"
-  | "mfa.setup" | "mfa.enrolled" | "mfa.disabled" | "mfa.success" | "mfa.failed" | "mfa.locked"
-  | "backup_code.used" | "backup_codes.regenerated" | "device.trusted" | "device.revoked"
-  | "role.changed" | "user.disabled" | "user.enabled" | "user.unlocked" | "admin.password_reset_sent"
-  | "authz.denied" | "csrf.rejected" | "rate_limited" | "breach_check.unavailable"
-  | "cron.cleanup" | "cron.daily" | "security.alerts"
-  | "profile.updated" | "user.deleted"
+  | "register"
+  | "register.duplicate"
+  | "login.success"
+  | "login.failure"
+  | "login.locked"
+  | "login.mfa_required"
+  | "logout"
+  | "logout.all"
+  | "session.revoked"
+  | "session.rotated"
+  | "reauth.success"
+  | "reauth.failure"
+  | "token.issued"
+  | "token.revoked"
+  | "refresh.rotated"
+  | "refresh.reuse_detected"
+  | "refresh.failure"
+  | "password.changed"
+  | "password.reset.requested"
+  | "password.reset.completed"
+  | "email.verification.requested"
+  | "email.verified"
+  | "email.change.requested"
+  | "email.changed"
+  | "mfa.setup"
+  | "mfa.enrolled"
+  | "mfa.disabled"
+  | "mfa.success"
+  | "mfa.failed"
+  | "mfa.locked"
+  | "backup_code.used"
+  | "backup_codes.regenerated"
+  | "device.trusted"
+  | "device.revoked"
+  | "role.changed"
+  | "user.disabled"
+  | "user.enabled"
+  | "user.unlocked"
+  | "admin.password_reset_sent"
+  | "authz.denied"
+  | "csrf.rejected"
+  | "rate_limited"
+  | "breach_check.unavailable"
+  | "cron.cleanup"
+  | "cron.daily"
+  | "security.alerts"
+  | "profile.updated"
+  | "user.deleted"
   // OpenID Connect provider (0016)
-  | "oauth.client.created" | "oauth.client.secret_rotated" | "oauth.client.disabled"
-  | "oauth.authorize.denied" | "oauth.code.issued" | "oauth.consent.granted" | "oauth.consent.denied"
-  | "oauth.consent.revoked" | "oauth.token.issued" | "oauth.token.failure" | "oauth.code.replayed"
-  | "oauth.token.revoked" | "oauth.logout";
+  | "oauth.client.created"
+  | "oauth.client.secret_rotated"
+  | "oauth.client.disabled"
+  | "oauth.authorize.denied"
+  | "oauth.code.issued"
+  | "oauth.consent.granted"
+  | "oauth.consent.denied"
+  | "oauth.consent.revoked"
+  | "oauth.token.issued"
+  | "oauth.token.failure"
+  | "oauth.code.replayed"
+  | "oauth.token.revoked"
+  | "oauth.logout";
 
 /**
  * An object-level refusal: `actorId` named an object (a session, a trusted device) that belongs
@@ -34,11 +79,32 @@ export type AuditEventType =
  */
 export async function recordObjectDenial(
   q: Queryable,
-  input: { actor: Actor; actorId: string; ownerId: string; sessionId: string | null; now: Date; object: "session" | "device"; objectId: string; scope: "own" | "admin"; pathUserId?: string },
+  input: {
+    actor: Actor;
+    actorId: string;
+    ownerId: string;
+    sessionId: string | null;
+    now: Date;
+    object: "session" | "device";
+    objectId: string;
+    scope: "own" | "admin";
+    pathUserId?: string;
+  },
 ): Promise<void> {
   await recordAuditEvent(q, {
-    type: "authz.denied", result: "failure", actor: input.actor, actorId: input.actorId, targetId: input.ownerId, sessionId: input.sessionId, now: input.now,
-    details: { object: input.object, objectId: input.objectId, scope: input.scope, ...(input.pathUserId ? { pathUserId: input.pathUserId } : {}) },
+    type: "authz.denied",
+    result: "failure",
+    actor: input.actor,
+    actorId: input.actorId,
+    targetId: input.ownerId,
+    sessionId: input.sessionId,
+    now: input.now,
+    details: {
+      object: input.object,
+      objectId: input.objectId,
+      scope: input.scope,
+      ...(input.pathUserId ? { pathUserId: input.pathUserId } : {}),
+    },
   });
 }
 

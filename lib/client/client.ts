@@ -38,7 +38,12 @@ export interface ApiError {
 
 export type ApiResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: ApiError };
 
-const NETWORK_ERROR: ApiError = { code: "network_error", message: "The server could not be reached. Check your connection and try again.", status: 0, retryAfterSeconds: null };
+const NETWORK_ERROR: ApiError = {
+  code: "network_error",
+  message: "The server could not be reached. Check your connection and try again.",
+  status: 0,
+  retryAfterSeconds: null,
+};
 
 type Method = "GET" | "POST" | "DELETE";
 
@@ -81,7 +86,8 @@ const seg = encodeURIComponent;
 
 function query(params: Record<string, string | number | null | undefined>): string {
   const search = new URLSearchParams();
-  for (const [key, value] of Object.entries(params)) if (value !== null && value !== undefined && value !== "") search.set(key, String(value));
+  for (const [key, value] of Object.entries(params))
+    if (value !== null && value !== undefined && value !== "") search.set(key, String(value));
   const text = search.toString();
   return text ? `?${text}` : "";
 }
@@ -155,7 +161,8 @@ export const auth = {
   signUp: (input: { email: string; password: string; name?: string | null }) =>
     call<Notice<"pending_verification">>("POST", "/api/auth/register", input),
   signIn: (input: { email: string; password: string }) => call<SignedIn | MfaRequired>("POST", "/api/auth/login", input),
-  completeSecondStep: (input: { challenge: string; code: string; trustDevice: boolean }) => call<SignedIn>("POST", "/api/auth/login/mfa", input),
+  completeSecondStep: (input: { challenge: string; code: string; trustDevice: boolean }) =>
+    call<SignedIn>("POST", "/api/auth/login/mfa", input),
   signOut: () => call<null>("POST", "/api/auth/logout"),
   /** Ends every session; the current one too unless keepCurrent. Needs a recent re-authentication. */
   signOutEverywhere: (input: { keepCurrent: boolean } = { keepCurrent: false }) =>
@@ -204,13 +211,19 @@ export const admin = {
   revokeUserSessions: (id: string) => call<{ revoked: number }>("DELETE", `/api/admin/users/${seg(id)}/sessions`),
   revokeUserSession: (id: string, sessionId: string) => call<null>("DELETE", `/api/admin/users/${seg(id)}/sessions/${seg(sessionId)}`),
   disable: (id: string, reason?: string) =>
-    call<{ id: string; status: "disabled"; sessionsRevoked: number }>("POST", `/api/admin/users/${seg(id)}/disable`, reason ? { reason } : {}),
-  deleteUser: (id: string) => call<{ id: string; status: "deleted"; sessionsEnded: number }>("POST", `/api/admin/users/${seg(id)}/delete`, { confirm: true }),
+    call<{ id: string; status: "disabled"; sessionsRevoked: number }>(
+      "POST",
+      `/api/admin/users/${seg(id)}/disable`,
+      reason ? { reason } : {},
+    ),
+  deleteUser: (id: string) =>
+    call<{ id: string; status: "deleted"; sessionsEnded: number }>("POST", `/api/admin/users/${seg(id)}/delete`, { confirm: true }),
   enable: (id: string) => call<{ id: string; status: "active" }>("POST", `/api/admin/users/${seg(id)}/enable`, {}),
   unlock: (id: string) => call<{ id: string }>("POST", `/api/admin/users/${seg(id)}/unlock`, {}),
   sendPasswordReset: (id: string) => call<{ id: string; sent: true }>("POST", `/api/admin/users/${seg(id)}/password-reset`, {}),
   roles: () => call<{ roles: Role[] }>("GET", "/api/admin/roles"),
-  assignRole: (id: string, role: string) => call<{ id: string; roles: string[]; changed: boolean }>("POST", `/api/admin/users/${seg(id)}/roles`, { role }),
+  assignRole: (id: string, role: string) =>
+    call<{ id: string; roles: string[]; changed: boolean }>("POST", `/api/admin/users/${seg(id)}/roles`, { role }),
   removeRole: (id: string, role: string) => call<null>("DELETE", `/api/admin/users/${seg(id)}/roles/${seg(role)}`),
   audit: (search: AuditSearch = {}) => call<AuditPage>("GET", `/api/admin/audit${query({ ...search })}`),
   alerts: () => call<SecurityAlerts>("GET", "/api/admin/security/alerts"),
@@ -218,5 +231,6 @@ export const admin = {
 
 export const oauth = {
   /** The consent page's Allow / Deny: answers where to send the browser next (the client's redirect URI). */
-  decideConsent: (input: { query: string; decision: "allow" | "deny" }) => call<{ redirectTo: string }>("POST", "/api/oauth/consent", input),
+  decideConsent: (input: { query: string; decision: "allow" | "deny" }) =>
+    call<{ redirectTo: string }>("POST", "/api/oauth/consent", input),
 };

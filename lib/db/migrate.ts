@@ -41,7 +41,9 @@ export function checksumOf(text: string): string {
 }
 
 export function loadMigrations(dir = MIGRATIONS_DIR): Migration[] {
-  const files = readdirSync(/*turbopackIgnore: true*/ dir).filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f) && !f.endsWith(".down.sql")).sort();
+  const files = readdirSync(/*turbopackIgnore: true*/ dir)
+    .filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f) && !f.endsWith(".down.sql"))
+    .sort();
   return files.map((file) => {
     const up = readFileSync(join(/*turbopackIgnore: true*/ dir, file), "utf8");
     const match = RECORD.exec(up);
@@ -91,7 +93,9 @@ export async function migrationStatus(db: Db, migrations = loadMigrations()): Pr
 
 function assertSealed(m: Migration): void {
   if (m.embeddedChecksum !== m.checksum) {
-    throw new MigrationError(`${m.file} was edited but not sealed: its recorded checksum does not match its text (run \`npm run db:seal\` before it is applied anywhere)`);
+    throw new MigrationError(
+      `${m.file} was edited but not sealed: its recorded checksum does not match its text (run \`npm run db:seal\` before it is applied anywhere)`,
+    );
   }
 }
 
@@ -100,7 +104,9 @@ export async function migrate(db: Db, migrations = loadMigrations()): Promise<st
   const status = await migrationStatus(db, migrations);
   const changed = status.applied.filter((a) => !a.checksumMatches && migrations.some((m) => m.version === a.version));
   if (changed.length > 0) {
-    throw new MigrationError(`Refusing to migrate: applied migration(s) ${changed.map((c) => c.version).join(", ")} changed since they were applied`);
+    throw new MigrationError(
+      `Refusing to migrate: applied migration(s) ${changed.map((c) => c.version).join(", ")} changed since they were applied`,
+    );
   }
   // Refuse before applying anything, so a bad file later in the list leaves no half-run batch.
   status.pending.forEach(assertSealed);

@@ -6,7 +6,10 @@ import type { SqlQuery } from "./sql";
 import { DatabaseUnavailableError, type Db, type DriverName, type Queryable, type QueryResult, type Row } from "./types";
 
 export interface PgLikeClient {
-  query(text: string | { name?: string; text: string; values?: unknown[] }, values?: unknown[]): Promise<{ rows: unknown[]; rowCount: number | null }>;
+  query(
+    text: string | { name?: string; text: string; values?: unknown[] },
+    values?: unknown[],
+  ): Promise<{ rows: unknown[]; rowCount: number | null }>;
   release(error?: Error | boolean): void;
 }
 
@@ -27,11 +30,17 @@ export class TimedClient {
     private readonly where: string,
   ) {}
 
-  async send(text: string | { name?: string; text: string; values?: unknown[] }, values?: unknown[]): Promise<{ rows: unknown[]; rowCount: number | null }> {
+  async send(
+    text: string | { name?: string; text: string; values?: unknown[] },
+    values?: unknown[],
+  ): Promise<{ rows: unknown[]; rowCount: number | null }> {
     if (this.broken) throw new DatabaseUnavailableError(`The connection to ${this.where} failed earlier in this transaction`);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new DatabaseUnavailableError(`The database at ${this.where} did not answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+      timer = setTimeout(
+        () => reject(new DatabaseUnavailableError(`The database at ${this.where} did not answer within ${this.timeoutMs} ms`)),
+        this.timeoutMs,
+      );
     });
     try {
       return await Promise.race([values === undefined ? this.client.query(text) : this.client.query(text, values), deadline]);
@@ -57,11 +66,16 @@ export class TimedClient {
 }
 
 /** One statement on a client: with the deadline for a TimedClient, as is for a bare one (tests, scripts). */
-export async function runQuery<T>(client: TimedClient | Pick<PgLikeClient, "query">, q: SqlQuery, allowNamed = false): Promise<QueryResult<T>> {
+export async function runQuery<T>(
+  client: TimedClient | Pick<PgLikeClient, "query">,
+  q: SqlQuery,
+  allowNamed = false,
+): Promise<QueryResult<T>> {
   const send = client instanceof TimedClient ? client.send.bind(client) : client.query.bind(client);
-  const result = allowNamed && q.name
-    ? await send({ name: q.name, text: q.text, values: q.values as unknown[] })
-    : await send(q.text, q.values as unknown[]);
+  const result =
+    allowNamed && q.name
+      ? await send({ name: q.name, text: q.text, values: q.values as unknown[] })
+      : await send(q.text, q.values as unknown[]);
   return { rows: result.rows as T[], rowCount: result.rowCount ?? 0 };
 }
 
@@ -111,8 +125,28 @@ export function describeUrl(url: string): string {
 // shutdown, starting up), 57014 (statement_timeout), 25P03 (idle-in-transaction timeout),
 // 53300 (too many connections), 3D000 / 28xxx (wrong database or credentials).
 const UNREACHABLE = new Set([
-  "ECONNREFUSED", "ENOTFOUND", "ETIMEDOUT", "EHOSTUNREACH", "ECONNRESET", "EAI_AGAIN", "EPIPE", "ECONNABORTED",
-  "08000", "08001", "08003", "08004", "08006", "57P01", "57P02", "57P03", "57014", "25P03", "53300", "3D000", "28P01", "28000",
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ECONNRESET",
+  "EAI_AGAIN",
+  "EPIPE",
+  "ECONNABORTED",
+  "08000",
+  "08001",
+  "08003",
+  "08004",
+  "08006",
+  "57P01",
+  "57P02",
+  "57P03",
+  "57014",
+  "25P03",
+  "53300",
+  "3D000",
+  "28P01",
+  "28000",
 ]);
 
 export function isConnectionError(error: unknown): boolean {
@@ -137,14 +171,24 @@ export interface PgLikePool {
  * A Db over a pg-shaped pool. A connection failure becomes DatabaseUnavailableError naming the
  * variable and the host (never the password). `allowNamed`: keep named prepared statements.
  */
-export function poolDb(driver: DriverName, pool: PgLikePool, url: string, variable: string, allowNamed: boolean, queryTimeoutMs: number): Db {
+export function poolDb(
+  driver: DriverName,
+  pool: PgLikePool,
+  url: string,
+  variable: string,
+  allowNamed: boolean,
+  queryTimeoutMs: number,
+): Db {
   const where = describeUrl(url);
   const connectRaw = async (): Promise<PgLikeClient> => {
     try {
       return (await pool.connect()) as PgLikeClient;
     } catch (error) {
       if (isConnectionError(error)) {
-        throw new DatabaseUnavailableError(`Cannot reach the database at ${describeUrl(url)} (from ${variable}): ${(error as Error).message}`, { cause: error });
+        throw new DatabaseUnavailableError(
+          `Cannot reach the database at ${describeUrl(url)} (from ${variable}): ${(error as Error).message}`,
+          { cause: error },
+        );
       }
       throw error;
     }

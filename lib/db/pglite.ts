@@ -28,7 +28,10 @@ export function createPgliteDb(instance: PGlite | Promise<PGlite>, queryTimeoutM
     let timer: ReturnType<typeof setTimeout> | undefined;
     const deadline = new Promise<never>((_, reject) => {
       if (queryTimeoutMs !== undefined) {
-        timer = setTimeout(() => reject(new DatabaseUnavailableError(`The embedded database did not answer within ${queryTimeoutMs} ms`)), queryTimeoutMs);
+        timer = setTimeout(
+          () => reject(new DatabaseUnavailableError(`The embedded database did not answer within ${queryTimeoutMs} ms`)),
+          queryTimeoutMs,
+        );
       }
     });
     try {

@@ -16,7 +16,13 @@ import { DEFAULT_DB_TIMEOUTS, poolDb, type DbTimeouts } from "./pg-common";
  * connection is destroyed when it passes). No statement_timeout startup parameter: Neon's
  * pooler (PgBouncer) may refuse unknown startup parameters.
  */
-export function createVercelDb(url: string, variable: string, max: number, wsProxy: string | undefined, timeouts: DbTimeouts = DEFAULT_DB_TIMEOUTS): Db {
+export function createVercelDb(
+  url: string,
+  variable: string,
+  max: number,
+  wsProxy: string | undefined,
+  timeouts: DbTimeouts = DEFAULT_DB_TIMEOUTS,
+): Db {
   if (wsProxy) {
     neonConfig.wsProxy = (host: string, port: number | string) => `${wsProxy}?address=${host}:${port}`;
     neonConfig.useSecureWebSocket = false;

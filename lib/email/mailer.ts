@@ -42,7 +42,14 @@ function maskAddress(address: string): string {
 }
 
 export async function queueMail(q: Queryable, message: MailMessage, transport: "outbox" | "smtp", now: Date): Promise<void> {
-  await insertMail(q, { to: message.to, template: message.template, subject: message.subject, text: message.text, status: transport === "smtp" ? "queued" : "stored", now });
+  await insertMail(q, {
+    to: message.to,
+    template: message.template,
+    subject: message.subject,
+    text: message.text,
+    status: transport === "smtp" ? "queued" : "stored",
+    now,
+  });
   if (transport === "outbox") console.info(`[mail] ${message.template} -> ${maskAddress(message.to)} (stored in mail_outbox)`);
 }
 
@@ -58,7 +65,13 @@ export interface DeliveryCounts {
 }
 
 /** Sends every due queued message (at most `limit`). */
-export async function deliverDueMail(db: Db, transport: MailTransport, from: string, now: Date, limit = DELIVERY_BATCH): Promise<DeliveryCounts> {
+export async function deliverDueMail(
+  db: Db,
+  transport: MailTransport,
+  from: string,
+  now: Date,
+  limit = DELIVERY_BATCH,
+): Promise<DeliveryCounts> {
   const claimed = await claimDueMail(db, now, CLAIM_LEASE_SECONDS, limit);
   let sent = 0;
   let retrying = 0;

@@ -35,13 +35,27 @@ export interface ClaimedMail {
  * dies mid-send leaves them due again once the lease is over).
  */
 export async function claimDueMail(q: Queryable, now: Date, leaseSeconds: number, limit: number): Promise<ClaimedMail[]> {
-  const { rows } = await q.query<{ id: number; to_address: string; template: string; subject: string; text_body: string; attempts: number }>(sql`
+  const { rows } = await q.query<{
+    id: number;
+    to_address: string;
+    template: string;
+    subject: string;
+    text_body: string;
+    attempts: number;
+  }>(sql`
     UPDATE mail_outbox SET attempts = attempts + 1, next_attempt_at = ${addSeconds(now, leaseSeconds)}
     WHERE id IN (
       SELECT id FROM mail_outbox WHERE status = 'queued' AND next_attempt_at <= ${now}
       ORDER BY next_attempt_at, id LIMIT ${limit} FOR UPDATE SKIP LOCKED)
     RETURNING id, to_address, template, subject, text_body, attempts`);
-  return rows.map((r) => ({ id: Number(r.id), to: r.to_address, template: r.template, subject: r.subject, text: r.text_body, attempts: r.attempts }));
+  return rows.map((r) => ({
+    id: Number(r.id),
+    to: r.to_address,
+    template: r.template,
+    subject: r.subject,
+    text: r.text_body,
+    attempts: r.attempts,
+  }));
 }
 
 /** The SMTP server accepted it: sent, and the body keeps no live link. */

@@ -14,7 +14,13 @@ export function cookieName(base: string, secure: boolean): string {
 }
 
 export function serializeCookie(name: string, value: string, options: CookieOptions): string {
-  const parts = [`${name}=${value}`, "Path=/", `Max-Age=${Math.max(0, Math.floor(options.maxAgeSeconds))}`, "HttpOnly", `SameSite=${options.sameSite ?? "Lax"}`];
+  const parts = [
+    `${name}=${value}`,
+    "Path=/",
+    `Max-Age=${Math.max(0, Math.floor(options.maxAgeSeconds))}`,
+    "HttpOnly",
+    `SameSite=${options.sameSite ?? "Lax"}`,
+  ];
   if (options.secure) parts.push("Secure");
   return parts.join("; ");
 }

@@ -17,7 +17,11 @@ export interface FieldIssue {
   readonly message: string;
 }
 
-export type ParseFailure = { ok: false; error: "unsupported_media_type" | "invalid_json" | "invalid_request" | "payload_too_large"; issues?: FieldIssue[] };
+export type ParseFailure = {
+  ok: false;
+  error: "unsupported_media_type" | "invalid_json" | "invalid_request" | "payload_too_large";
+  issues?: FieldIssue[];
+};
 
 export async function parseJson<S extends z.ZodType>(request: Request, schema: S): Promise<{ ok: true; value: z.infer<S> } | ParseFailure> {
   if (!isJsonContentType(request.headers.get("content-type"))) return { ok: false, error: "unsupported_media_type" };

@@ -29,7 +29,10 @@ export function noContent(init: { headers?: HeadersInit } = {}): Response {
   return new Response(null, { status: 204, headers: withSecurityHeaders(new Headers(init.headers)) });
 }
 
-export function jsonError(code: ErrorCode, options: { retryAfterSeconds?: number; headers?: HeadersInit; details?: unknown } = {}): Response {
+export function jsonError(
+  code: ErrorCode,
+  options: { retryAfterSeconds?: number; headers?: HeadersInit; details?: unknown } = {},
+): Response {
   const headers = new Headers(options.headers);
   if (options.retryAfterSeconds !== undefined) headers.set("Retry-After", String(Math.max(1, Math.ceil(options.retryAfterSeconds))));
   const error: Record<string, unknown> = { code, message: messageOf(code) };

@@ -47,10 +47,14 @@ async function drain(batch: () => Promise<number>, batchSize: number, deadline: 
 export async function deleteExpiredSessions(db: Db, now: Date, options: CleanupOptions = {}): Promise<number> {
   const batchSize = options.batchSize ?? CLEANUP_BATCH_SIZE;
   const deadline = Date.now() + (options.timeBudgetMs ?? CLEANUP_TIME_BUDGET_MS);
-  const deleted = await drain(async () => {
-    const { rows } = await db.query<{ n: number }>(sql`SELECT cleanup_expired_sessions_batch(${now}, ${batchSize}) AS n`);
-    return rows[0]?.n ?? 0;
-  }, batchSize, deadline);
+  const deleted = await drain(
+    async () => {
+      const { rows } = await db.query<{ n: number }>(sql`SELECT cleanup_expired_sessions_batch(${now}, ${batchSize}) AS n`);
+      return rows[0]?.n ?? 0;
+    },
+    batchSize,
+    deadline,
+  );
   if (deleted >= ANALYZE_AFTER_DELETED_ROWS) {
     await db.query(sql`ANALYZE sessions`);
     await db.query(sql`ANALYZE refresh_tokens`);
@@ -70,7 +74,9 @@ export type DailyCounts = Record<string, number>;
 async function deleteExpiredTokens(db: Db, now: Date, batchSize: number, deadline: number): Promise<DailyCounts> {
   const counts: DailyCounts = {};
   for (;;) {
-    const { rows } = await db.query<{ kind: string; deleted: number }>(sql`SELECT kind, deleted FROM cleanup_expired_tokens(${now}, ${batchSize}, 1)`);
+    const { rows } = await db.query<{ kind: string; deleted: number }>(
+      sql`SELECT kind, deleted FROM cleanup_expired_tokens(${now}, ${batchSize}, 1)`,
+    );
     for (const row of rows) counts[row.kind] = (counts[row.kind] ?? 0) + row.deleted;
     if (rows.every((row) => row.deleted < batchSize) || Date.now() >= deadline) break;
   }
@@ -86,24 +92,38 @@ export interface AuditPartitionChanges {
 }
 
 export async function runDailyMaintenance(
-  db: Db, now: Date, actor: Actor, cfg: Config, options: CleanupOptions = {},
+  db: Db,
+  now: Date,
+  actor: Actor,
+  cfg: Config,
+  options: CleanupOptions = {},
 ): Promise<{ deleted: DailyCounts; auditPartitions: AuditPartitionChanges }> {
   const batchSize = options.batchSize ?? CLEANUP_BATCH_SIZE;
   const deadline = Date.now() + (options.timeBudgetMs ?? CLEANUP_TIME_BUDGET_MS);
   const deleted = await deleteExpiredTokens(db, now, batchSize, deadline);
   const outboxBefore = addSeconds(now, -cfg.OUTBOX_RETENTION_DAYS * DAY_SECONDS);
-  deleted.mail_outbox = await drain(async () => {
-    const { rows } = await db.query<{ n: number }>(sql`SELECT purge_mail_outbox(${outboxBefore}, ${batchSize}, 1) AS n`);
-    return rows[0]?.n ?? 0;
-  }, batchSize, deadline);
+  deleted.mail_outbox = await drain(
+    async () => {
+      const { rows } = await db.query<{ n: number }>(sql`SELECT purge_mail_outbox(${outboxBefore}, ${batchSize}, 1) AS n`);
+      return rows[0]?.n ?? 0;
+    },
+    batchSize,
+    deadline,
+  );
 
-  const created = await db.query<{ name: string }>(sql`SELECT audit_logs_create_partitions(${now}, ${AUDIT_PARTITIONS_AHEAD_MONTHS}) AS name`);
+  const created = await db.query<{ name: string }>(
+    sql`SELECT audit_logs_create_partitions(${now}, ${AUDIT_PARTITIONS_AHEAD_MONTHS}) AS name`,
+  );
   const auditBefore = addSeconds(now, -cfg.AUDIT_RETENTION_DAYS * DAY_SECONDS);
   const dropped = await db.query<{ name: string; rows: number }>(sql`SELECT name, rows FROM audit_logs_drop_partitions(${auditBefore})`);
-  const rowsDeleted = await drain(async () => {
-    const { rows } = await db.query<{ n: number }>(sql`SELECT purge_audit_logs_default(${auditBefore}, ${batchSize}, 1) AS n`);
-    return rows[0]?.n ?? 0;
-  }, batchSize, deadline);
+  const rowsDeleted = await drain(
+    async () => {
+      const { rows } = await db.query<{ n: number }>(sql`SELECT purge_audit_logs_default(${auditBefore}, ${batchSize}, 1) AS n`);
+      return rows[0]?.n ?? 0;
+    },
+    batchSize,
+    deadline,
+  );
   deleted.audit_logs = dropped.rows.reduce((sum, p) => sum + Number(p.rows), 0) + rowsDeleted;
   const auditPartitions = { created: created.rows.map((r) => r.name), dropped: dropped.rows.map((r) => r.name) };
 

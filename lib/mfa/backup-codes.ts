@@ -56,10 +56,7 @@ export async function generateBackupCodes(count: number = BACKUP_CODE_COUNT): Pr
   );
 }
 
-export type BackupCodeCheck =
-  | { readonly kind: "valid"; readonly id: number }
-  | { readonly kind: "used" }
-  | { readonly kind: "invalid" };
+export type BackupCodeCheck = { readonly kind: "valid"; readonly id: number } | { readonly kind: "used" } | { readonly kind: "invalid" };
 
 /** Checks a code without spending it: one lookup by prefix, one argon2id verification. */
 export async function checkBackupCode(q: Queryable, userId: string, input: string): Promise<BackupCodeCheck> {

@@ -4,10 +4,9 @@
  * MFA_CHALLENGE_TTL_SECONDS (default 5 minutes), bound to one user and one sign-in attempt,
  * spent by the second step. It is not a session: no protected route accepts it.
  */
-import { mintSplitToken, parseSplitToken, verifySplitSecret, } from "../crypto/split-token";
+import { mintSplitToken, parseSplitToken, verifySplitSecret } from "../crypto/split-token";
 import { sql, type Queryable } from "../db";
 import { addSeconds } from "../clock";
-
 
 export interface ChallengeInput {
   readonly userId: string;

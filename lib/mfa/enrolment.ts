@@ -70,8 +70,14 @@ export async function startTotpSetup(db: Db, input: FactorChangeInput, cfg: Conf
   await db.transaction(async (tx) => {
     const factorId = await upsertPendingFactor(tx, input.user.id, encrypted, input.now);
     await recordAuditEvent(tx, {
-      type: "mfa.setup", result: "success", actor: input.actor, actorId: input.user.id, targetId: input.user.id,
-      sessionId: input.session.id, now: input.now, details: { factorId },
+      type: "mfa.setup",
+      result: "success",
+      actor: input.actor,
+      actorId: input.user.id,
+      targetId: input.user.id,
+      sessionId: input.session.id,
+      now: input.now,
+      details: { factorId },
     });
   });
   const uri = totpUri(secret, input.user.email, cfg.TOTP_ISSUER);
@@ -99,8 +105,14 @@ export async function confirmTotp(db: Db, input: FactorChangeInput & { code: str
   const step = verifyTotp(secret, input.code, input.now);
   if (step === null) {
     await recordAuditEvent(db, {
-      type: "mfa.failed", result: "failure", actor: input.actor, actorId: input.user.id, targetId: input.user.id,
-      sessionId: input.session.id, now: input.now, details: { method: "totp", reason: "invalid_setup_code", stage: "confirm" },
+      type: "mfa.failed",
+      result: "failure",
+      actor: input.actor,
+      actorId: input.user.id,
+      targetId: input.user.id,
+      sessionId: input.session.id,
+      now: input.now,
+      details: { method: "totp", reason: "invalid_setup_code", stage: "confirm" },
     });
     return err("invalid_setup_code");
   }
@@ -114,8 +126,13 @@ export async function confirmTotp(db: Db, input: FactorChangeInput & { code: str
     const amr = [...new Set([...input.session.amr.filter((m) => m !== "device"), "otp"])];
     const changed = await endOtherSessions(tx, input, { aal: 2, amr }, cfg);
     await recordAuditEvent(tx, {
-      type: "mfa.enrolled", result: "success", actor: input.actor, actorId: input.user.id, targetId: input.user.id,
-      sessionId: changed.issued.session.id, now: input.now,
+      type: "mfa.enrolled",
+      result: "success",
+      actor: input.actor,
+      actorId: input.user.id,
+      targetId: input.user.id,
+      sessionId: changed.issued.session.id,
+      now: input.now,
       details: { factorId: pending.id, backupCodes: codes.length, revokedSessions: changed.revokedSessions },
     });
     await notify(tx, templates.mfaEnabled(input.user.email, securityUrl(cfg)), input.now, cfg);
@@ -134,8 +151,13 @@ export async function disableTotp(db: Db, input: FactorChangeInput, cfg: Config)
     await resetSecondFactorFailures(tx, input.user.id);
     const changed = await endOtherSessions(tx, input, {}, cfg);
     await recordAuditEvent(tx, {
-      type: "mfa.disabled", result: "success", actor: input.actor, actorId: input.user.id, targetId: input.user.id,
-      sessionId: changed.issued.session.id, now: input.now,
+      type: "mfa.disabled",
+      result: "success",
+      actor: input.actor,
+      actorId: input.user.id,
+      targetId: input.user.id,
+      sessionId: changed.issued.session.id,
+      now: input.now,
       details: { deletedBackupCodes: deletedCodes, revokedDevices, revokedSessions: changed.revokedSessions },
     });
     await notify(tx, templates.mfaDisabled(input.user.email, securityUrl(cfg)), input.now, cfg);
@@ -153,8 +175,14 @@ export async function regenerateBackupCodes(db: Db, input: FactorChangeInput, cf
     await replaceBackupCodes(tx, input.user.id, codes, input.now);
     const changed = await endOtherSessions(tx, input, {}, cfg);
     await recordAuditEvent(tx, {
-      type: "backup_codes.regenerated", result: "success", actor: input.actor, actorId: input.user.id, targetId: input.user.id,
-      sessionId: changed.issued.session.id, now: input.now, details: { backupCodes: codes.length, revokedSessions: changed.revokedSessions },
+      type: "backup_codes.regenerated",
+      result: "success",
+      actor: input.actor,
+      actorId: input.user.id,
+      targetId: input.user.id,
+      sessionId: changed.issued.session.id,
+      now: input.now,
+      details: { backupCodes: codes.length, revokedSessions: changed.revokedSessions },
     });
     await notify(tx, templates.backupCodesRegenerated(input.user.email, securityUrl(cfg)), input.now, cfg);
     return ok({ ...changed, backupCodes: codes.map((c) => c.code) });
@@ -174,7 +202,12 @@ async function endOtherSessions(
   cfg: Config,
 ): Promise<FactorChanged> {
   const revokedSessions = await revokeUserSessions(tx, input.user.id, "mfa_changed", input.now, input.session.id);
-  const issued = await rotateSession(tx, input.session, { ...change, now: input.now, ip: input.actor.ip, userAgent: input.actor.userAgent }, cfg);
+  const issued = await rotateSession(
+    tx,
+    input.session,
+    { ...change, now: input.now, ip: input.actor.ip, userAgent: input.actor.userAgent },
+    cfg,
+  );
   return { issued, revokedSessions };
 }
 

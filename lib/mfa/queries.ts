@@ -112,7 +112,12 @@ export async function deleteBackupCodes(q: Queryable, userId: string): Promise<n
   return result.rowCount;
 }
 
-export async function insertBackupCodes(q: Queryable, userId: string, codes: readonly { lookup: string; codeHash: string }[], now: Date): Promise<void> {
+export async function insertBackupCodes(
+  q: Queryable,
+  userId: string,
+  codes: readonly { lookup: string; codeHash: string }[],
+  now: Date,
+): Promise<void> {
   await q.query(sql`
     INSERT INTO mfa_backup_codes (user_id, lookup, code_hash, created_at)
     SELECT ${userId}, lookup, code_hash, ${now}

@@ -50,7 +50,12 @@ export function totpStep(now: Date): number {
 
 /** The code for a time step (digits other than 6 only for the RFC test vectors). */
 export function totpCodeAt(secret: Uint8Array, step: number, digits: number = TOTP_DIGITS): string {
-  return HOTP.generate({ secret: new Secret({ buffer: secret.slice().buffer as ArrayBuffer }), algorithm: TOTP_ALGORITHM, digits, counter: step });
+  return HOTP.generate({
+    secret: new Secret({ buffer: secret.slice().buffer as ArrayBuffer }),
+    algorithm: TOTP_ALGORITHM,
+    digits,
+    counter: step,
+  });
 }
 
 /** Does this look like a TOTP code (6 digits, spaces allowed)? Otherwise it may be a backup code. */
@@ -76,7 +81,14 @@ export function verifyTotp(secret: Uint8Array, code: string, now: Date): number 
 
 /** The otpauth:// URI an authenticator app imports (issuer:account, SHA1, 6 digits, 30 s). */
 export function totpUri(base32: string, account: string, issuer: string): string {
-  return new TOTP({ issuer, label: account, secret: Secret.fromBase32(base32), algorithm: TOTP_ALGORITHM, digits: TOTP_DIGITS, period: TOTP_PERIOD_SECONDS }).toString();
+  return new TOTP({
+    issuer,
+    label: account,
+    secret: Secret.fromBase32(base32),
+    algorithm: TOTP_ALGORITHM,
+    digits: TOTP_DIGITS,
+    period: TOTP_PERIOD_SECONDS,
+  }).toString();
 }
 
 /** The URI as a QR code, an SVG document (medium error correction). */

@@ -4,7 +4,7 @@
  * stored), valid TRUSTED_DEVICE_TTL_SECONDS (default 30 days). A trusted device skips the
  * second step only for its own user, and can be listed and revoked.
  */
-import { mintSplitToken, parseSplitToken, splitTokenId, verifySplitSecret, } from "../crypto/split-token";
+import { mintSplitToken, parseSplitToken, splitTokenId, verifySplitSecret } from "../crypto/split-token";
 import { sql, type Queryable } from "../db";
 import { addSeconds } from "../clock";
 import type { Db } from "../db";
@@ -32,7 +32,12 @@ interface DeviceRow {
 }
 
 const toDevice = (r: DeviceRow): TrustedDevice => ({
-  id: r.id, label: r.label, ip: r.ip, createdAt: r.created_at, lastUsedAt: r.last_used_at, expiresAt: r.expires_at,
+  id: r.id,
+  label: r.label,
+  ip: r.ip,
+  createdAt: r.created_at,
+  lastUsedAt: r.last_used_at,
+  expiresAt: r.expires_at,
 });
 
 export async function trustDevice(
@@ -121,21 +126,36 @@ export async function listDevices(db: Db, userId: string, currentToken: string |
 }
 
 /** Revokes one of the user's devices; false if it is not theirs (audited as authz.denied), unknown or already revoked. */
-export async function revokeDevice(db: Db, input: { userId: string; deviceId: string; sessionId: string; now: Date; actor: Actor }): Promise<boolean> {
+export async function revokeDevice(
+  db: Db,
+  input: { userId: string; deviceId: string; sessionId: string; now: Date; actor: Actor },
+): Promise<boolean> {
   return db.transaction(async (tx) => {
     const revoked = await revokeTrustedDevice(tx, input.userId, input.deviceId, input.now);
     if (revoked) {
       await recordAuditEvent(tx, {
-        type: "device.revoked", result: "success", actor: input.actor, actorId: input.userId, targetId: input.userId,
-        sessionId: input.sessionId, now: input.now, details: { deviceId: input.deviceId },
+        type: "device.revoked",
+        result: "success",
+        actor: input.actor,
+        actorId: input.userId,
+        targetId: input.userId,
+        sessionId: input.sessionId,
+        now: input.now,
+        details: { deviceId: input.deviceId },
       });
       return true;
     }
     const owner = await findTrustedDeviceOwner(tx, input.deviceId);
     if (owner !== null && owner !== input.userId) {
       await recordObjectDenial(tx, {
-        actor: input.actor, actorId: input.userId, ownerId: owner, sessionId: input.sessionId, now: input.now,
-        object: "device", objectId: input.deviceId, scope: "own",
+        actor: input.actor,
+        actorId: input.userId,
+        ownerId: owner,
+        sessionId: input.sessionId,
+        now: input.now,
+        object: "device",
+        objectId: input.deviceId,
+        scope: "own",
       });
     }
     return false;

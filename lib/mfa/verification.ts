@@ -120,7 +120,12 @@ async function replayed(db: Db, input: SecondFactorInput, method: SecondFactorMe
   const audit = { actor: input.actor, actorId: input.userId, targetId: input.userId, now: input.now };
   await db.transaction(async (tx) => {
     if (slot) await refundAttemptSlot(tx, input.userId, slot);
-    await recordAuditEvent(tx, { ...audit, type: "mfa.failed", result: "failure", details: { method, reason: "otp_already_used", counted: false } });
+    await recordAuditEvent(tx, {
+      ...audit,
+      type: "mfa.failed",
+      result: "failure",
+      details: { method, reason: "otp_already_used", counted: false },
+    });
   });
   return err("otp_already_used");
 }
@@ -137,7 +142,12 @@ async function fail(
   const audit = { actor: input.actor, actorId: input.userId, targetId: input.userId, now: input.now };
   await recordAuditEvent(q, { ...audit, type: "mfa.failed", result: "failure", details: { method, reason, failures: slot.failures } });
   if (slot.lockedUntil) {
-    await recordAuditEvent(q, { ...audit, type: "mfa.locked", result: "failure", details: { failures: slot.failures, lockedUntil: slot.lockedUntil.toISOString() } });
+    await recordAuditEvent(q, {
+      ...audit,
+      type: "mfa.locked",
+      result: "failure",
+      details: { failures: slot.failures, lockedUntil: slot.lockedUntil.toISOString() },
+    });
     const user = await findUserById(q, input.userId);
     if (user) await queueMail(q, templates.mfaLocked(user.email, link(cfg.APP_URL, "/reset-password")), cfg.mailTransport, input.now);
   }

@@ -44,7 +44,21 @@ const CODE_BYTES = 32;
 const CODE_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 const NONCE_MAX = 512;
 const STATE_MAX = 2048;
-const SINGLE_VALUED = ["client_id", "redirect_uri", "response_type", "scope", "state", "nonce", "code_challenge", "code_challenge_method", "prompt", "max_age", "acr_values", "response_mode", LOGIN_MARKER_PARAM];
+const SINGLE_VALUED = [
+  "client_id",
+  "redirect_uri",
+  "response_type",
+  "scope",
+  "state",
+  "nonce",
+  "code_challenge",
+  "code_challenge_method",
+  "prompt",
+  "max_age",
+  "acr_values",
+  "response_mode",
+  LOGIN_MARKER_PARAM,
+];
 
 export type AuthorizeConfig = Config;
 
@@ -94,7 +108,10 @@ export async function validateAuthorizationRequest(db: Db, params: URLSearchPara
   if (!redirectUri || !isRegisteredRedirectUri(client, redirectUri)) return page("invalid_redirect_uri");
 
   const state = params.get("state");
-  const fail = (error: string, description: string): Validation => ({ ok: false, outcome: errorRedirect(redirectUri, error, description, state !== null && state.length <= STATE_MAX ? state : null, cfg.issuer) });
+  const fail = (error: string, description: string): Validation => ({
+    ok: false,
+    outcome: errorRedirect(redirectUri, error, description, state !== null && state.length <= STATE_MAX ? state : null, cfg.issuer),
+  });
   if (state !== null && state.length > STATE_MAX) return fail("invalid_request", "state is too long");
   if (params.get("response_type") !== "code") return fail("unsupported_response_type", "only response_type=code is supported");
   const responseMode = params.get("response_mode");
@@ -109,7 +126,8 @@ export async function validateAuthorizationRequest(db: Db, params: URLSearchPara
   const nonce = params.get("nonce");
   if (nonce !== null && (nonce.length === 0 || nonce.length > NONCE_MAX)) return fail("invalid_request", "nonce is empty or too long");
   const prompt = new Set((params.get("prompt") ?? "").split(" ").filter(Boolean));
-  if ([...prompt].some((p) => !["none", "login", "consent", "select_account"].includes(p))) return fail("invalid_request", "unknown prompt value");
+  if ([...prompt].some((p) => !["none", "login", "consent", "select_account"].includes(p)))
+    return fail("invalid_request", "unknown prompt value");
   if (prompt.has("none") && prompt.size > 1) return fail("invalid_request", "prompt=none cannot be combined with other values");
   const maxAgeText = params.get("max_age");
   if (maxAgeText !== null && !/^\d{1,9}$/.test(maxAgeText)) return fail("invalid_request", "max_age must be a number of seconds");
@@ -117,7 +135,13 @@ export async function validateAuthorizationRequest(db: Db, params: URLSearchPara
   return {
     ok: true,
     request: {
-      client, redirectUri, state, scopes, nonce, codeChallenge, prompt,
+      client,
+      redirectUri,
+      state,
+      scopes,
+      nonce,
+      codeChallenge,
+      prompt,
       maxAgeSeconds: maxAgeText === null ? null : Number(maxAgeText),
       requireAal2: acrValues.includes(ACR_AAL2),
       loginMarker: params.get(LOGIN_MARKER_PARAM),
@@ -132,7 +156,10 @@ async function signLoginMarker(cfg: AuthorizeConfig, clientId: string, now: Date
   const iat = Math.floor(now.getTime() / 1000);
   return new SignJWT({ client_id: clientId })
     .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: LOGIN_MARKER_TYPE })
-    .setIssuer(cfg.issuer).setAudience(`${cfg.issuer}${AUTHORIZE_PATH}`).setIssuedAt(iat).setExpirationTime(iat + LOGIN_MARKER_TTL_SECONDS)
+    .setIssuer(cfg.issuer)
+    .setAudience(`${cfg.issuer}${AUTHORIZE_PATH}`)
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + LOGIN_MARKER_TTL_SECONDS)
     .sign(key.privateKey);
 }
 
@@ -141,7 +168,11 @@ async function loginMarkerTime(cfg: AuthorizeConfig, marker: string | null, clie
   if (!marker) return null;
   try {
     const { payload } = await jwtVerify(marker, (await signingKeys(cfg)).resolver, {
-      issuer: cfg.issuer, audience: `${cfg.issuer}${AUTHORIZE_PATH}`, typ: LOGIN_MARKER_TYPE, algorithms: ["EdDSA", "ES256"], currentDate: now,
+      issuer: cfg.issuer,
+      audience: `${cfg.issuer}${AUTHORIZE_PATH}`,
+      typ: LOGIN_MARKER_TYPE,
+      algorithms: ["EdDSA", "ES256"],
+      currentDate: now,
     });
     return payload.client_id === clientId && typeof payload.iat === "number" ? new Date(payload.iat * 1000) : null;
   } catch {
@@ -170,18 +201,30 @@ export interface AuthorizeInput {
 }
 
 export async function authorize(db: Db, input: AuthorizeInput, cfg: AuthorizeConfig): Promise<AuthorizeOutcome> {
-  const limit = await consumeRateLimit(db, ipKey("oauth-authorize", input.actor.ip), { limit: cfg.OAUTH_RATE_LIMIT_PER_WINDOW, windowSeconds: cfg.OAUTH_RATE_LIMIT_WINDOW_SECONDS }, input.now);
+  const limit = await consumeRateLimit(
+    db,
+    ipKey("oauth-authorize", input.actor.ip),
+    { limit: cfg.OAUTH_RATE_LIMIT_PER_WINDOW, windowSeconds: cfg.OAUTH_RATE_LIMIT_WINDOW_SECONDS },
+    input.now,
+  );
   if (!limit.allowed) return { kind: "error_page", error: "too_many_requests", status: 429, retryAfterSeconds: limit.retryAfterSeconds };
   const audit = (type: "oauth.authorize.denied" | "oauth.consent.denied", reason: string, clientId: string | null) =>
     recordAuditEvent(db, {
-      type, result: "failure", actor: input.actor, actorId: input.current?.user.id ?? null, targetId: input.current?.user.id ?? null,
-      sessionId: input.current?.session.id ?? null, now: input.now, details: { reason, clientId },
+      type,
+      result: "failure",
+      actor: input.actor,
+      actorId: input.current?.user.id ?? null,
+      targetId: input.current?.user.id ?? null,
+      sessionId: input.current?.session.id ?? null,
+      now: input.now,
+      details: { reason, clientId },
     });
 
   const validated = await validateAuthorizationRequest(db, input.params, cfg);
   if (!validated.ok) {
     const outcome = validated.outcome;
-    const reason = outcome.kind === "error_page" ? outcome.error : new URL((outcome as { location: string }).location).searchParams.get("error");
+    const reason =
+      outcome.kind === "error_page" ? outcome.error : new URL((outcome as { location: string }).location).searchParams.get("error");
     await audit("oauth.authorize.denied", reason ?? "invalid_request", input.params.get("client_id")?.slice(0, 64) ?? null);
     return outcome;
   }
@@ -197,7 +240,10 @@ export async function authorize(db: Db, input: AuthorizeInput, cfg: AuthorizeCon
   const signInAgain = async (endSessionId: string | null): Promise<AuthorizeOutcome> => ({
     kind: "sign_in",
     endSessionId,
-    returnTo: pathWith(AUTHORIZE_PATH, input.params, { [LOGIN_MARKER_PARAM]: await signLoginMarker(cfg, req.client.id, input.now), prompt: null }),
+    returnTo: pathWith(AUTHORIZE_PATH, input.params, {
+      [LOGIN_MARKER_PARAM]: await signLoginMarker(cfg, req.client.id, input.now),
+      prompt: null,
+    }),
   });
   if (!current) {
     if (!interactive) return deny("login_required", "the person is not signed in");
@@ -207,7 +253,8 @@ export async function authorize(db: Db, input: AuthorizeInput, cfg: AuthorizeCon
   const markerTime = await loginMarkerTime(cfg, req.loginMarker, req.client.id, input.now);
   const freshEnough = markerTime !== null && authTime >= markerTime;
   const needsFreshLogin =
-    !freshEnough && (req.prompt.has("login") || (req.maxAgeSeconds !== null && input.now.getTime() - authTime.getTime() > req.maxAgeSeconds * 1000));
+    !freshEnough &&
+    (req.prompt.has("login") || (req.maxAgeSeconds !== null && input.now.getTime() - authTime.getTime() > req.maxAgeSeconds * 1000));
   if (needsFreshLogin) {
     if (!interactive) return deny("login_required", "a fresh sign-in is required");
     return signInAgain(current.session.id);
@@ -236,18 +283,40 @@ export async function authorize(db: Db, input: AuthorizeInput, cfg: AuthorizeCon
     if (input.consentGiven && !req.client.firstParty) {
       await upsertConsent(tx, current.user.id, req.client.id, req.scopes, input.now);
       await recordAuditEvent(tx, {
-        type: "oauth.consent.granted", result: "success", actor: input.actor, actorId: current.user.id, targetId: current.user.id,
-        sessionId: current.session.id, now: input.now, details: { clientId: req.client.id, scopes: req.scopes },
+        type: "oauth.consent.granted",
+        result: "success",
+        actor: input.actor,
+        actorId: current.user.id,
+        targetId: current.user.id,
+        sessionId: current.session.id,
+        now: input.now,
+        details: { clientId: req.client.id, scopes: req.scopes },
       });
     }
     await insertAuthorizationCode(tx, {
-      codeHash: sha256Hex(code), clientId: req.client.id, userId: current.user.id, browserSessionId: current.session.id,
-      redirectUri: req.redirectUri, codeChallenge: req.codeChallenge, nonce: req.nonce, scopes: req.scopes,
-      authTime, acr, amr: current.session.amr, now: input.now, expiresAt: addSeconds(input.now, cfg.OAUTH_CODE_TTL_SECONDS),
+      codeHash: sha256Hex(code),
+      clientId: req.client.id,
+      userId: current.user.id,
+      browserSessionId: current.session.id,
+      redirectUri: req.redirectUri,
+      codeChallenge: req.codeChallenge,
+      nonce: req.nonce,
+      scopes: req.scopes,
+      authTime,
+      acr,
+      amr: current.session.amr,
+      now: input.now,
+      expiresAt: addSeconds(input.now, cfg.OAUTH_CODE_TTL_SECONDS),
     });
     await recordAuditEvent(tx, {
-      type: "oauth.code.issued", result: "success", actor: input.actor, actorId: current.user.id, targetId: current.user.id,
-      sessionId: current.session.id, now: input.now, details: { clientId: req.client.id, scopes: req.scopes, acr },
+      type: "oauth.code.issued",
+      result: "success",
+      actor: input.actor,
+      actorId: current.user.id,
+      targetId: current.user.id,
+      sessionId: current.session.id,
+      now: input.now,
+      details: { clientId: req.client.id, scopes: req.scopes, acr },
     });
   });
   const url = new URL(req.redirectUri);

@@ -91,13 +91,21 @@ export async function markClientDisabled(q: Queryable, id: string, now: Date): P
 }
 
 /** Ends every live refresh family of a client (optionally of one user): returns their session ids. */
-export async function revokeClientFamilies(q: Queryable, clientId: string, userId: string | null, reason: "admin_revoked" | "token_revoked", now: Date): Promise<string[]> {
+export async function revokeClientFamilies(
+  q: Queryable,
+  clientId: string,
+  userId: string | null,
+  reason: "admin_revoked" | "token_revoked",
+  now: Date,
+): Promise<string[]> {
   const { rows } = await q.query<{ id: string }>(sql`
     UPDATE sessions SET revoked_at = ${now}, revoked_reason = ${reason}
     WHERE oauth_client_id = ${clientId} AND revoked_at IS NULL AND (${userId}::uuid IS NULL OR user_id = ${userId}::uuid)
     RETURNING id`);
   if (rows.length > 0) {
-    await q.query(sql`UPDATE refresh_tokens SET revoked_at = ${now} WHERE session_id = ANY(${rows.map((r) => r.id)}::text[]) AND revoked_at IS NULL`);
+    await q.query(
+      sql`UPDATE refresh_tokens SET revoked_at = ${now} WHERE session_id = ANY(${rows.map((r) => r.id)}::text[]) AND revoked_at IS NULL`,
+    );
   }
   return rows.map((r) => r.id);
 }

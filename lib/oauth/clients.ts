@@ -39,24 +39,29 @@ const MAX_URIS = 20;
 const URI_MAX_CHARS = 2000;
 
 /** An absolute https URL (http only on a loopback host), without a fragment. */
-export const redirectUriSchema = z.string().max(URI_MAX_CHARS).refine((value) => {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return false;
-  }
-  if (url.hash !== "" || value.includes("#") || url.username !== "" || url.password !== "") return false;
-  return url.protocol === "https:" || (url.protocol === "http:" && LOOPBACK_HOSTS.has(url.hostname));
-}, "an absolute https URL (http only on localhost), without a fragment or credentials");
+export const redirectUriSchema = z
+  .string()
+  .max(URI_MAX_CHARS)
+  .refine((value) => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      return false;
+    }
+    if (url.hash !== "" || value.includes("#") || url.username !== "" || url.password !== "") return false;
+    return url.protocol === "https:" || (url.protocol === "http:" && LOOPBACK_HOSTS.has(url.hostname));
+  }, "an absolute https URL (http only on localhost), without a fragment or credentials");
 
-export const newClientSchema = z.object({
-  name: z.string().trim().min(1).max(100),
-  redirectUris: z.array(redirectUriSchema).min(1).max(MAX_URIS),
-  postLogoutRedirectUris: z.array(redirectUriSchema).max(MAX_URIS).default([]),
-  public: z.boolean().default(false),
-  firstParty: z.boolean().default(false),
-}).strict();
+export const newClientSchema = z
+  .object({
+    name: z.string().trim().min(1).max(100),
+    redirectUris: z.array(redirectUriSchema).min(1).max(MAX_URIS),
+    postLogoutRedirectUris: z.array(redirectUriSchema).max(MAX_URIS).default([]),
+    public: z.boolean().default(false),
+    firstParty: z.boolean().default(false),
+  })
+  .strict();
 export type NewClientInput = z.infer<typeof newClientSchema>;
 
 /** What the admin API and the CLI show: never the secret's hash. */
@@ -96,7 +101,11 @@ export interface ClientManager {
   readonly now: Date;
 }
 
-export async function createClient(db: Db, input: NewClientInput, by: ClientManager): Promise<{ client: PublicClient; secret: string | null }> {
+export async function createClient(
+  db: Db,
+  input: NewClientInput,
+  by: ClientManager,
+): Promise<{ client: PublicClient; secret: string | null }> {
   const secret = input.public ? null : randomToken(CLIENT_SECRET_BYTES);
   return db.transaction(async (tx) => {
     const client = await insertClient(tx, {
@@ -110,8 +119,19 @@ export async function createClient(db: Db, input: NewClientInput, by: ClientMana
       now: by.now,
     });
     await recordAuditEvent(tx, {
-      type: "oauth.client.created", result: "success", actor: by.actor, actorId: by.actorId, sessionId: by.sessionId, now: by.now,
-      details: { clientId: client.id, name: client.name, public: client.isPublic, firstParty: client.firstParty, redirectUris: client.redirectUris },
+      type: "oauth.client.created",
+      result: "success",
+      actor: by.actor,
+      actorId: by.actorId,
+      sessionId: by.sessionId,
+      now: by.now,
+      details: {
+        clientId: client.id,
+        name: client.name,
+        public: client.isPublic,
+        firstParty: client.firstParty,
+        redirectUris: client.redirectUris,
+      },
     });
     return { client: publicClient(client), secret };
   });
@@ -122,7 +142,11 @@ export async function listAllClients(q: Queryable): Promise<PublicClient[]> {
 }
 
 /** A new secret for a confidential client; the old one stops working at once. */
-export async function rotateClientSecret(db: Db, clientId: string, by: ClientManager): Promise<Result<{ client: PublicClient; secret: string }>> {
+export async function rotateClientSecret(
+  db: Db,
+  clientId: string,
+  by: ClientManager,
+): Promise<Result<{ client: PublicClient; secret: string }>> {
   if (!CLIENT_ID_PATTERN.test(clientId)) return err("not_found");
   const secret = randomToken(CLIENT_SECRET_BYTES);
   return db.transaction(async (tx) => {
@@ -131,7 +155,12 @@ export async function rotateClientSecret(db: Db, clientId: string, by: ClientMan
     const client = await updateClientSecret(tx, clientId, sha256Hex(secret), by.now);
     if (!client) return err("conflict");
     await recordAuditEvent(tx, {
-      type: "oauth.client.secret_rotated", result: "success", actor: by.actor, actorId: by.actorId, sessionId: by.sessionId, now: by.now,
+      type: "oauth.client.secret_rotated",
+      result: "success",
+      actor: by.actor,
+      actorId: by.actorId,
+      sessionId: by.sessionId,
+      now: by.now,
       details: { clientId },
     });
     return ok({ client: publicClient(client), secret });
@@ -139,7 +168,11 @@ export async function rotateClientSecret(db: Db, clientId: string, by: ClientMan
 }
 
 /** Disables a client and ends every refresh family issued to it. */
-export async function disableClient(db: Db, clientId: string, by: ClientManager): Promise<Result<{ client: PublicClient; familiesRevoked: number }>> {
+export async function disableClient(
+  db: Db,
+  clientId: string,
+  by: ClientManager,
+): Promise<Result<{ client: PublicClient; familiesRevoked: number }>> {
   if (!CLIENT_ID_PATTERN.test(clientId)) return err("not_found");
   return db.transaction(async (tx) => {
     const existing = await findClientById(tx, clientId);
@@ -148,7 +181,12 @@ export async function disableClient(db: Db, clientId: string, by: ClientManager)
     if (!client) return err("conflict");
     const families = await revokeClientFamilies(tx, clientId, null, "admin_revoked", by.now);
     await recordAuditEvent(tx, {
-      type: "oauth.client.disabled", result: "success", actor: by.actor, actorId: by.actorId, sessionId: by.sessionId, now: by.now,
+      type: "oauth.client.disabled",
+      result: "success",
+      actor: by.actor,
+      actorId: by.actorId,
+      sessionId: by.sessionId,
+      now: by.now,
       details: { clientId, familiesRevoked: families.length },
     });
     return ok({ client: publicClient(client), familiesRevoked: families.length });

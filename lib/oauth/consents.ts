@@ -19,7 +19,12 @@ export interface PublicConsent {
 }
 
 export async function consentsOf(q: Queryable, userId: string): Promise<PublicConsent[]> {
-  return (await listConsents(q, userId)).map((c) => ({ clientId: c.clientId, clientName: c.clientName, scopes: c.scopes, grantedAt: c.grantedAt.toISOString() }));
+  return (await listConsents(q, userId)).map((c) => ({
+    clientId: c.clientId,
+    clientName: c.clientName,
+    scopes: c.scopes,
+    grantedAt: c.grantedAt.toISOString(),
+  }));
 }
 
 export async function revokeConsent(
@@ -31,8 +36,14 @@ export async function revokeConsent(
     if (!(await deleteConsent(tx, input.userId, input.clientId))) return err("not_found");
     const families = await revokeClientFamilies(tx, input.clientId, input.userId, "token_revoked", input.now);
     await recordAuditEvent(tx, {
-      type: "oauth.consent.revoked", result: "success", actor: input.actor, actorId: input.userId, targetId: input.userId,
-      sessionId: input.sessionId, now: input.now, details: { clientId: input.clientId, familiesRevoked: families.length },
+      type: "oauth.consent.revoked",
+      result: "success",
+      actor: input.actor,
+      actorId: input.userId,
+      targetId: input.userId,
+      sessionId: input.sessionId,
+      now: input.now,
+      details: { clientId: input.clientId, familiesRevoked: families.length },
     });
     return ok({ familiesRevoked: families.length });
   });

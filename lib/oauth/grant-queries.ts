@@ -90,7 +90,12 @@ export async function linkFamilyToClient(q: Queryable, sessionId: string, client
 }
 
 /** The families a client got through codes issued from one browser session (RP-initiated logout ends them). */
-export async function revokeFamiliesFromBrowserSession(q: Queryable, browserSessionId: string, clientId: string, now: Date): Promise<number> {
+export async function revokeFamiliesFromBrowserSession(
+  q: Queryable,
+  browserSessionId: string,
+  clientId: string,
+  now: Date,
+): Promise<number> {
   const { rows } = await q.query<{ id: string }>(sql`
     UPDATE sessions SET revoked_at = ${now}, revoked_reason = 'logout'
     WHERE revoked_at IS NULL AND id IN (
@@ -98,7 +103,9 @@ export async function revokeFamiliesFromBrowserSession(q: Queryable, browserSess
       WHERE browser_session_id = ${browserSessionId} AND client_id = ${clientId} AND family_session_id IS NOT NULL)
     RETURNING id`);
   if (rows.length > 0) {
-    await q.query(sql`UPDATE refresh_tokens SET revoked_at = ${now} WHERE session_id = ANY(${rows.map((r) => r.id)}::text[]) AND revoked_at IS NULL`);
+    await q.query(
+      sql`UPDATE refresh_tokens SET revoked_at = ${now} WHERE session_id = ANY(${rows.map((r) => r.id)}::text[]) AND revoked_at IS NULL`,
+    );
   }
   return rows.length;
 }

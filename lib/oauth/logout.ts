@@ -39,7 +39,8 @@ export async function endSession(db: Db, input: EndSessionInput, cfg: Config): P
   const client = await findActiveClient(db, hint.aud);
   if (!client) return { kind: "error_page", error: "invalid_id_token_hint" };
   const target = input.params.get("post_logout_redirect_uri");
-  if (target !== null && !isRegisteredPostLogoutUri(client, target)) return { kind: "error_page", error: "invalid_post_logout_redirect_uri" };
+  if (target !== null && !isRegisteredPostLogoutUri(client, target))
+    return { kind: "error_page", error: "invalid_post_logout_redirect_uri" };
 
   const current = input.current;
   const signedOut = current !== null && current.user.id === hint.sub;
@@ -49,10 +50,17 @@ export async function endSession(db: Db, input: EndSessionInput, cfg: Config): P
       await revokeSessionById(tx, current.session.id, "logout", input.now);
       families += await revokeFamiliesFromBrowserSession(tx, current.session.id, client.id, input.now);
     }
-    if (hint.sid && hint.sid !== current?.session.id) families += await revokeFamiliesFromBrowserSession(tx, hint.sid, client.id, input.now);
+    if (hint.sid && hint.sid !== current?.session.id)
+      families += await revokeFamiliesFromBrowserSession(tx, hint.sid, client.id, input.now);
     await recordAuditEvent(tx, {
-      type: "oauth.logout", result: "success", actor: input.actor, actorId: hint.sub, targetId: hint.sub, sessionId: current?.session.id ?? null,
-      now: input.now, details: { clientId: client.id, browserSessionEnded: signedOut, familiesRevoked: families },
+      type: "oauth.logout",
+      result: "success",
+      actor: input.actor,
+      actorId: hint.sub,
+      targetId: hint.sub,
+      sessionId: current?.session.id ?? null,
+      now: input.now,
+      details: { clientId: client.id, browserSessionEnded: signedOut, familiesRevoked: families },
     });
   });
   if (target === null) return { kind: "redirect", location: SIGNED_OUT_PATH, signedOut };

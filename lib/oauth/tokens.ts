@@ -53,8 +53,10 @@ export interface TokenResponse {
 
 export type TokenOutcome = { ok: true; value: TokenResponse } | { ok: false; error: OAuthError };
 
-const fail = (error: OAuthError["error"], description: string, retryAfterSeconds?: number): TokenOutcome =>
-  ({ ok: false, error: retryAfterSeconds === undefined ? { error, description } : { error, description, retryAfterSeconds } });
+const fail = (error: OAuthError["error"], description: string, retryAfterSeconds?: number): TokenOutcome => ({
+  ok: false,
+  error: retryAfterSeconds === undefined ? { error, description } : { error, description, retryAfterSeconds },
+});
 
 export interface TokenRequest {
   readonly client: OAuthClientRecord;
@@ -68,8 +70,15 @@ export function pkceChallengeOf(verifier: string): string {
 }
 
 export async function rateLimitToken(db: Db, actor: Actor, now: Date, cfg: Config): Promise<OAuthError | null> {
-  const limit = await consumeRateLimit(db, ipKey("oauth-token", actor.ip), { limit: cfg.OAUTH_RATE_LIMIT_PER_WINDOW, windowSeconds: cfg.OAUTH_RATE_LIMIT_WINDOW_SECONDS }, now);
-  return limit.allowed ? null : { error: "too_many_requests", description: "too many requests", retryAfterSeconds: limit.retryAfterSeconds };
+  const limit = await consumeRateLimit(
+    db,
+    ipKey("oauth-token", actor.ip),
+    { limit: cfg.OAUTH_RATE_LIMIT_PER_WINDOW, windowSeconds: cfg.OAUTH_RATE_LIMIT_WINDOW_SECONDS },
+    now,
+  );
+  return limit.allowed
+    ? null
+    : { error: "too_many_requests", description: "too many requests", retryAfterSeconds: limit.retryAfterSeconds };
 }
 
 export async function exchangeToken(db: Db, req: TokenRequest, cfg: Config): Promise<TokenOutcome> {
@@ -81,7 +90,12 @@ export async function exchangeToken(db: Db, req: TokenRequest, cfg: Config): Pro
 
 async function auditFailure(q: Queryable, req: TokenRequest, reason: string, userId: string | null = null): Promise<void> {
   await recordAuditEvent(q, {
-    type: "oauth.token.failure", result: "failure", actor: req.actor, actorId: userId, targetId: userId, now: req.now,
+    type: "oauth.token.failure",
+    result: "failure",
+    actor: req.actor,
+    actorId: userId,
+    targetId: userId,
+    now: req.now,
     details: { reason, clientId: req.client.id, grantType: req.form.get("grant_type") },
   });
 }
@@ -112,13 +126,22 @@ async function exchangeCode(db: Db, req: TokenRequest, cfg: Config): Promise<Tok
     const spent = await markCodeUsed(tx, codeHash, req.now);
     if (!spent) return replayed(tx, req, codeHash);
     const browser = await findSessionWithUser(tx, spent.browserSessionId);
-    if (!browser || !browser.user.active) return invalid("user_inactive", spent);
+    if (!browser?.user.active) return invalid("user_inactive", spent);
 
     const aal = spent.acr === "aal2" ? 2 : 1;
-    const family = await createSession(tx, {
-      userId: spent.userId, aal, amr: spent.amr, now: req.now, ip: req.actor.ip, userAgent: req.actor.userAgent,
-      reauthenticatedAt: spent.authTime,
-    }, cfg);
+    const family = await createSession(
+      tx,
+      {
+        userId: spent.userId,
+        aal,
+        amr: spent.amr,
+        now: req.now,
+        ip: req.actor.ip,
+        userAgent: req.actor.userAgent,
+        reauthenticatedAt: spent.authTime,
+      },
+      cfg,
+    );
     await linkFamilyToClient(tx, family.session.id, req.client.id, spent.scopes);
     await setCodeFamily(tx, codeHash, family.session.id);
     const user = browser.user;
@@ -126,20 +149,46 @@ async function exchangeCode(db: Db, req: TokenRequest, cfg: Config): Promise<Tok
     let refreshToken: string | undefined;
     if (spent.scopes.includes("offline_access")) {
       refreshToken = randomToken(REFRESH_TOKEN_BYTES);
-      await insertRefreshToken(tx, { sessionId: family.session.id, userId: user.id, parentId: null, tokenHash: sha256Hex(refreshToken), now: req.now });
+      await insertRefreshToken(tx, {
+        sessionId: family.session.id,
+        userId: user.id,
+        parentId: null,
+        tokenHash: sha256Hex(refreshToken),
+        now: req.now,
+      });
     }
     const idToken = await signIdToken(cfg, {
-      clientId: req.client.id, userId: user.id, now: req.now, authTime: spent.authTime, nonce: spent.nonce, acr: spent.acr, amr: spent.amr,
-      sid: spent.browserSessionId, scopes: spent.scopes, email: user.email, emailVerified: user.emailVerified, name: user.name,
+      clientId: req.client.id,
+      userId: user.id,
+      now: req.now,
+      authTime: spent.authTime,
+      nonce: spent.nonce,
+      acr: spent.acr,
+      amr: spent.amr,
+      sid: spent.browserSessionId,
+      scopes: spent.scopes,
+      email: user.email,
+      emailVerified: user.emailVerified,
+      name: user.name,
     });
     await recordAuditEvent(tx, {
-      type: "oauth.token.issued", result: "success", actor: req.actor, actorId: user.id, targetId: user.id, sessionId: family.session.id, now: req.now,
+      type: "oauth.token.issued",
+      result: "success",
+      actor: req.actor,
+      actorId: user.id,
+      targetId: user.id,
+      sessionId: family.session.id,
+      now: req.now,
       details: { clientId: req.client.id, grantType: "authorization_code", scopes: spent.scopes, refreshToken: refreshToken !== undefined },
     });
     return {
       ok: true,
       value: {
-        access_token: access.token, token_type: "Bearer", expires_in: access.expiresInSeconds, scope: spent.scopes.join(" "), id_token: idToken,
+        access_token: access.token,
+        token_type: "Bearer",
+        expires_in: access.expiresInSeconds,
+        scope: spent.scopes.join(" "),
+        id_token: idToken,
         ...(refreshToken ? { refresh_token: refreshToken } : {}),
       },
     };
@@ -151,8 +200,14 @@ async function replayed(tx: Queryable, req: TokenRequest, codeHash: string): Pro
   const record = await findCodeByHash(tx, codeHash);
   const familyRevoked = record?.familySessionId ? await revokeSessionById(tx, record.familySessionId, "token_revoked", req.now) : false;
   await recordAuditEvent(tx, {
-    type: "oauth.code.replayed", result: "failure", actor: req.actor, actorId: record?.userId ?? null, targetId: record?.userId ?? null,
-    sessionId: record?.familySessionId ?? null, now: req.now, details: { clientId: req.client.id, codeClientId: record?.clientId ?? null, familyRevoked },
+    type: "oauth.code.replayed",
+    result: "failure",
+    actor: req.actor,
+    actorId: record?.userId ?? null,
+    targetId: record?.userId ?? null,
+    sessionId: record?.familySessionId ?? null,
+    now: req.now,
+    details: { clientId: req.client.id, codeClientId: record?.clientId ?? null, familyRevoked },
   });
   return fail("invalid_grant", "the code is invalid, expired or was already used");
 }
@@ -167,11 +222,25 @@ async function refreshForClient(db: Db, req: TokenRequest, cfg: Config): Promise
   const result = await refreshTokenPair(db, { token, now: req.now, actor: req.actor, clientId: req.client.id }, cfg);
   if (!result.ok) {
     if (result.error === "too_many_requests") return fail("too_many_requests", "too many requests", result.retryAfterSeconds);
-    return fail("invalid_grant", result.error === "refresh_token_reused" ? "the refresh token was already used; the grant has been revoked" : "the refresh token is invalid or expired");
+    return fail(
+      "invalid_grant",
+      result.error === "refresh_token_reused"
+        ? "the refresh token was already used; the grant has been revoked"
+        : "the refresh token is invalid or expired",
+    );
   }
   const pair = result.value;
   const scope = (decodeJwt(pair.accessToken).scope as string | undefined) ?? "";
-  return { ok: true, value: { access_token: pair.accessToken, token_type: "Bearer", expires_in: pair.expiresInSeconds, scope, refresh_token: pair.refreshToken } };
+  return {
+    ok: true,
+    value: {
+      access_token: pair.accessToken,
+      token_type: "Bearer",
+      expires_in: pair.expiresInSeconds,
+      scope,
+      refresh_token: pair.refreshToken,
+    },
+  };
 }
 
 // --- ID tokens ----------------------------------------------------------------------------------
@@ -195,15 +264,30 @@ export interface IdTokenClaimsInput {
 export async function signIdToken(cfg: Config, c: IdTokenClaimsInput): Promise<string> {
   const key = idTokenSigningKey(await signingKeys(cfg), c.now);
   const iat = Math.floor(c.now.getTime() / 1000);
-  const claims: Record<string, unknown> = { auth_time: Math.floor(c.authTime.getTime() / 1000), acr: c.acr, amr: [...c.amr], sid: c.sid, ...scopedClaims(c) };
+  const claims: Record<string, unknown> = {
+    auth_time: Math.floor(c.authTime.getTime() / 1000),
+    acr: c.acr,
+    amr: [...c.amr],
+    sid: c.sid,
+    ...scopedClaims(c),
+  };
   if (c.nonce !== null) claims.nonce = c.nonce;
   return new SignJWT(claims)
     .setProtectedHeader({ alg: ID_TOKEN_ALGORITHM, kid: key.kid, typ: "JWT" })
-    .setIssuer(cfg.issuer).setSubject(c.userId).setAudience(c.clientId).setIssuedAt(iat).setExpirationTime(iat + cfg.ACCESS_TOKEN_TTL_SECONDS)
+    .setIssuer(cfg.issuer)
+    .setSubject(c.userId)
+    .setAudience(c.clientId)
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + cfg.ACCESS_TOKEN_TTL_SECONDS)
     .sign(key.privateKey);
 }
 
-function scopedClaims(c: { scopes: readonly string[]; email: string; emailVerified: boolean; name: string | null }): Record<string, unknown> {
+function scopedClaims(c: {
+  scopes: readonly string[];
+  email: string;
+  emailVerified: boolean;
+  name: string | null;
+}): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (c.scopes.includes("email")) {
     out.email = c.email;
@@ -220,11 +304,17 @@ function scopedClaims(c: { scopes: readonly string[]; email: string; emailVerifi
 export async function readIdTokenHint(cfg: Config, token: string): Promise<{ sub: string; aud: string; sid: string | null } | null> {
   try {
     const ring = await signingKeys(cfg);
-    const { protectedHeader } = await compactVerify(token, async (header) => {
-      const key = ring.keys.find((k) => k.kid === header.kid && k.alg === ID_TOKEN_ALGORITHM && header.alg === ID_TOKEN_ALGORITHM);
-      if (!key) throw new Error("unknown key");
-      return crypto.subtle.importKey("jwk", { ...key.publicJwk } as JsonWebKey, { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, false, ["verify"]);
-    }, { algorithms: [ID_TOKEN_ALGORITHM] });
+    const { protectedHeader } = await compactVerify(
+      token,
+      async (header) => {
+        const key = ring.keys.find((k) => k.kid === header.kid && k.alg === ID_TOKEN_ALGORITHM && header.alg === ID_TOKEN_ALGORITHM);
+        if (!key) throw new Error("unknown key");
+        return crypto.subtle.importKey("jwk", { ...key.publicJwk } as JsonWebKey, { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, false, [
+          "verify",
+        ]);
+      },
+      { algorithms: [ID_TOKEN_ALGORITHM] },
+    );
     if (protectedHeader.alg !== ID_TOKEN_ALGORITHM) return null;
     const claims = decodeJwt(token);
     if (claims.iss !== cfg.issuer || typeof claims.sub !== "string" || typeof claims.aud !== "string") return null;
@@ -254,8 +344,19 @@ export async function userInfo(db: Db, accessToken: string, now: Date, cfg: Conf
 // --- revocation (RFC 7009) ----------------------------------------------------------------------
 
 /** Revokes a refresh token's family if it belongs to this client; always "done" for the caller. */
-export async function revokeForClient(db: Db, client: OAuthClientRecord, token: string, now: Date, actor: Actor, cfg: Config): Promise<{ ok: true } | { ok: false; error: OAuthError }> {
+export async function revokeForClient(
+  db: Db,
+  client: OAuthClientRecord,
+  token: string,
+  now: Date,
+  actor: Actor,
+  cfg: Config,
+): Promise<{ ok: true } | { ok: false; error: OAuthError }> {
   const result = await revokeRefreshFamily(db, { token, now, actor, clientId: client.id }, cfg);
-  if (!result.ok) return { ok: false, error: { error: "too_many_requests", description: "too many requests", retryAfterSeconds: result.retryAfterSeconds } };
+  if (!result.ok)
+    return {
+      ok: false,
+      error: { error: "too_many_requests", description: "too many requests", retryAfterSeconds: result.retryAfterSeconds },
+    };
   return { ok: true };
 }

@@ -10,7 +10,12 @@ import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
 
 export type BreachVerdict = "breached" | "clean" | "unavailable";
 
-export async function checkBreached(password: string, apiUrl: string, timeoutMs: number, fetcher: typeof fetch = fetch): Promise<BreachVerdict> {
+export async function checkBreached(
+  password: string,
+  apiUrl: string,
+  timeoutMs: number,
+  fetcher: typeof fetch = fetch,
+): Promise<BreachVerdict> {
   const digest = bytesToHex(sha1(utf8ToBytes(password.normalize("NFKC")))).toUpperCase();
   const prefix = digest.slice(0, 5);
   const suffix = digest.slice(5);

@@ -22,7 +22,10 @@ export interface NewPasswordContext {
 
 export function shapeOf(password: string, email: string, cfg: Config) {
   return checkPasswordShape(password, {
-    email, minLength: cfg.PASSWORD_MIN_LENGTH, maxLength: cfg.PASSWORD_MAX_LENGTH, productName: cfg.PORTCULLIS_PRODUCT_NAME,
+    email,
+    minLength: cfg.PASSWORD_MIN_LENGTH,
+    maxLength: cfg.PASSWORD_MAX_LENGTH,
+    productName: cfg.PORTCULLIS_PRODUCT_NAME,
   });
 }
 
@@ -32,7 +35,12 @@ async function recentHashes(q: Queryable, userId: string, count: number): Promis
   return rows.map((r) => r.password_hash);
 }
 
-export async function checkNewPassword(q: Queryable, password: string, ctx: NewPasswordContext, cfg: Config): Promise<Result<void, ErrorCode>> {
+export async function checkNewPassword(
+  q: Queryable,
+  password: string,
+  ctx: NewPasswordContext,
+  cfg: Config,
+): Promise<Result<void, ErrorCode>> {
   const shape = shapeOf(password, ctx.email, cfg);
   if (!shape.ok) return shape;
   if (isCommonPassword(password)) return err("password_common");
@@ -46,7 +54,11 @@ export async function checkNewPassword(q: Queryable, password: string, ctx: NewP
     if (verdict === "breached") return err("password_breached");
     if (verdict === "unavailable") {
       await recordAuditEvent(q, {
-        type: "breach_check.unavailable", result: "failure", actor: ctx.actor, targetId: ctx.userId, now: ctx.now,
+        type: "breach_check.unavailable",
+        result: "failure",
+        actor: ctx.actor,
+        targetId: ctx.userId,
+        now: ctx.now,
         details: { failMode: cfg.BREACHED_PASSWORD_FAIL_MODE },
       });
       if (cfg.BREACHED_PASSWORD_FAIL_MODE === "closed") return err("breach_check_unavailable");

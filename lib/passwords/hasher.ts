@@ -166,4 +166,3 @@ export async function verifyPassword(password: string, phc: string): Promise<boo
  * an unknown email verifies against it, so it costs exactly what a real account costs.
  */
 export const DUMMY_HASH = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Xd4mrj0yAVvjtNwkO2n8WyH8mHTmyq0W3lXDFhvr4fE";
-

@@ -26,7 +26,13 @@ export interface HashSpend {
 }
 
 /** Adds `cost` to the fixed-window counter `key` in one upsert; the new total and window end. */
-async function addToCounter(q: Queryable, key: string, cost: number, windowSeconds: number, now: Date): Promise<{ total: number; expiresAt: Date }> {
+async function addToCounter(
+  q: Queryable,
+  key: string,
+  cost: number,
+  windowSeconds: number,
+  now: Date,
+): Promise<{ total: number; expiresAt: Date }> {
   const window = `${windowSeconds} seconds`;
   const { rows } = await q.query<{ count: number; expires_at: Date }>(sql`
     INSERT INTO rate_limits AS r (key, count, window_start, expires_at)

@@ -33,7 +33,15 @@ import { markSessionsForRotation, revokeUserSessions } from "../sessions/queries
 import { countOtherActiveHolders, deleteUserRole, findRoleForUpdate, findUserRoles, insertUserRole } from "./queries";
 
 /** Every permission a route checks. Roles may list others; nothing checks them. */
-export const PERMISSIONS = ["users:read", "users:write", "sessions:revoke", "roles:assign", "audit:read", "security:read", "clients:manage"] as const;
+export const PERMISSIONS = [
+  "users:read",
+  "users:write",
+  "sessions:revoke",
+  "roles:assign",
+  "audit:read",
+  "security:read",
+  "clients:manage",
+] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 export const WILDCARD = "*";
@@ -73,10 +81,21 @@ export interface RoleChangeOutcome {
   readonly roles: readonly string[];
 }
 
-async function recordRoleChange(tx: Queryable, change: RoleChange, action: "assigned" | "removed", sessions: Record<string, number>): Promise<void> {
+async function recordRoleChange(
+  tx: Queryable,
+  change: RoleChange,
+  action: "assigned" | "removed",
+  sessions: Record<string, number>,
+): Promise<void> {
   await recordAuditEvent(tx, {
-    type: "role.changed", result: "success", actor: change.actor, actorId: change.actorId, targetId: change.targetUserId,
-    sessionId: change.sessionId, now: change.now, details: { action, role: change.role, ...sessions, ...change.details },
+    type: "role.changed",
+    result: "success",
+    actor: change.actor,
+    actorId: change.actorId,
+    targetId: change.targetUserId,
+    sessionId: change.sessionId,
+    now: change.now,
+    details: { action, role: change.role, ...sessions, ...change.details },
   });
 }
 

@@ -20,7 +20,12 @@ function permissionList(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((p): p is string => typeof p === "string") : [];
 }
 
-const toRole = (r: RoleRow): RoleRecord => ({ id: r.id, name: r.name, description: r.description, permissions: permissionList(r.permissions) });
+const toRole = (r: RoleRow): RoleRecord => ({
+  id: r.id,
+  name: r.name,
+  description: r.description,
+  permissions: permissionList(r.permissions),
+});
 
 /** The roles granted to a user, with their permission lists. */
 export async function findUserRoles(q: Queryable, userId: string): Promise<RoleRecord[]> {
@@ -48,7 +53,10 @@ export async function findRoleForUpdate(q: Queryable, name: string): Promise<Rol
 }
 
 /** Grants a role; false when the user already had it. */
-export async function insertUserRole(q: Queryable, input: { userId: string; roleId: number; grantedBy: string | null; now: Date }): Promise<boolean> {
+export async function insertUserRole(
+  q: Queryable,
+  input: { userId: string; roleId: number; grantedBy: string | null; now: Date },
+): Promise<boolean> {
   const result = await q.query(sql`
     INSERT INTO user_roles (user_id, role_id, granted_at, granted_by)
     VALUES (${input.userId}, ${input.roleId}, ${input.now}, ${input.grantedBy})

@@ -88,18 +88,32 @@ export async function insertSession(q: Queryable, s: NewSession): Promise<Sessio
 
 /** The hot path: the session and its user (with role names) in one primary-key lookup. */
 export async function findSessionWithUser(q: Queryable, id: string): Promise<{ session: SessionRecord; user: SessionUser } | null> {
-  const { rows } = await q.query<SessionRow & { email: string; name: string | null; email_verified_at: Date | null; user_active: boolean; roles: string[] }>(prepared("portcullis_session_lookup_v1", sql`
+  const { rows } = await q.query<
+    SessionRow & { email: string; name: string | null; email_verified_at: Date | null; user_active: boolean; roles: string[] }
+  >(
+    prepared(
+      "portcullis_session_lookup_v1",
+      sql`
     SELECT s.id, s.secret_hash, s.user_id, s.aal, s.amr, s.created_at, s.last_activity_at, s.idle_expires_at,
            s.absolute_expires_at, s.reauthenticated_at, s.rotate_pending, s.revoked_at, host(s.ip) AS ip, s.user_agent,
            u.email, u.name, u.email_verified_at, (u.status = 'active' AND u.deleted_at IS NULL) AS user_active,
            ARRAY(SELECT r.name FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = u.id ORDER BY r.name) AS roles
     FROM sessions s JOIN users u ON u.id = s.user_id
-    WHERE s.id = ${id}`));
+    WHERE s.id = ${id}`,
+    ),
+  );
   const row = rows[0];
   if (!row) return null;
   return {
     session: toSession(row),
-    user: { id: row.user_id, email: row.email, name: row.name, emailVerified: row.email_verified_at !== null, active: row.user_active, roles: row.roles },
+    user: {
+      id: row.user_id,
+      email: row.email,
+      name: row.name,
+      emailVerified: row.email_verified_at !== null,
+      active: row.user_active,
+      roles: row.roles,
+    },
   };
 }
 
@@ -129,7 +143,8 @@ export async function revokeOwnSession(q: Queryable, userId: string, id: string,
   const result = await q.query(sql`
     UPDATE sessions SET revoked_at = ${now}, revoked_reason = ${reason}
     WHERE id = ${id} AND user_id = ${userId} AND revoked_at IS NULL`);
-  if (result.rowCount > 0) await q.query(sql`UPDATE refresh_tokens SET revoked_at = ${now} WHERE session_id = ${id} AND revoked_at IS NULL`);
+  if (result.rowCount > 0)
+    await q.query(sql`UPDATE refresh_tokens SET revoked_at = ${now} WHERE session_id = ${id} AND revoked_at IS NULL`);
   return result.rowCount > 0;
 }
 
@@ -142,7 +157,13 @@ const REVOKE_PASSES_MAX = 4;
  * snapshot was taken: the next pass (a new snapshot) ends that successor too, so a concurrent
  * rotation can never carry a session past a sign-out everywhere or a privilege change.
  */
-export async function revokeUserSessions(q: Queryable, userId: string, reason: string, now: Date, exceptId: string | null): Promise<number> {
+export async function revokeUserSessions(
+  q: Queryable,
+  userId: string,
+  reason: string,
+  now: Date,
+  exceptId: string | null,
+): Promise<number> {
   let total = 0;
   for (let pass = 0; pass < REVOKE_PASSES_MAX; pass++) {
     const revoked = await revokeUserSessionsOnce(q, userId, reason, now, exceptId);

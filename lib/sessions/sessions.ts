@@ -16,14 +16,7 @@ import { mintSplitToken, parseSplitToken, verifySplitSecret, type ParsedSplitTok
 import type { Config } from "../config";
 import { addSeconds } from "../clock";
 import type { Queryable } from "../db";
-import {
-  findSessionWithUser,
-  insertSession,
-  revokeSessionById,
-  touchSession,
-  type SessionRecord,
-  type SessionUser,
-} from "./queries";
+import { findSessionWithUser, insertSession, revokeSessionById, touchSession, type SessionRecord, type SessionUser } from "./queries";
 
 export type { SessionRecord, SessionUser } from "./queries";
 

@@ -15,7 +15,13 @@ export async function endSession(db: Db, token: string, input: { now: Date; acto
     const revoked = await revokeSessionById(tx, valid.session.id, "logout", input.now);
     if (revoked) {
       await recordAuditEvent(tx, {
-        type: "logout", result: "success", actor: input.actor, actorId: valid.user.id, targetId: valid.user.id, sessionId: valid.session.id, now: input.now,
+        type: "logout",
+        result: "success",
+        actor: input.actor,
+        actorId: valid.user.id,
+        targetId: valid.user.id,
+        sessionId: valid.session.id,
+        now: input.now,
       });
     }
     return revoked;
@@ -30,7 +36,13 @@ export async function endAllSessions(
   return db.transaction(async (tx) => {
     const count = await revokeUserSessions(tx, userId, "logout_all", input.now, input.keepSessionId);
     await recordAuditEvent(tx, {
-      type: "logout.all", result: "success", actor: input.actor, actorId: userId, targetId: userId, sessionId: input.currentSessionId, now: input.now,
+      type: "logout.all",
+      result: "success",
+      actor: input.actor,
+      actorId: userId,
+      targetId: userId,
+      sessionId: input.currentSessionId,
+      now: input.now,
       details: { revoked: count, keptCurrent: input.keepSessionId !== null },
     });
     return count;
@@ -52,15 +64,27 @@ export async function revokeOwnSessionById(
     const revoked = await revokeOwnSession(tx, userId, sessionId, "user_revoked", input.now);
     if (revoked) {
       await recordAuditEvent(tx, {
-        type: "session.revoked", result: "success", actor: input.actor, actorId: userId, targetId: userId, sessionId, now: input.now,
+        type: "session.revoked",
+        result: "success",
+        actor: input.actor,
+        actorId: userId,
+        targetId: userId,
+        sessionId,
+        now: input.now,
       });
       return true;
     }
     const owner = await findSessionOwner(tx, sessionId);
     if (owner !== null && owner !== userId) {
       await recordObjectDenial(tx, {
-        actor: input.actor, actorId: userId, ownerId: owner, sessionId: input.currentSessionId ?? null, now: input.now,
-        object: "session", objectId: sessionId, scope: "own",
+        actor: input.actor,
+        actorId: userId,
+        ownerId: owner,
+        sessionId: input.currentSessionId ?? null,
+        now: input.now,
+        object: "session",
+        objectId: sessionId,
+        scope: "own",
       });
     }
     return false;

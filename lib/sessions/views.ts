@@ -23,7 +23,10 @@ export interface PublicSession {
   readonly current: boolean;
 }
 
-export function publicUser(user: SessionUser | { id: string; email: string; name: string | null; emailVerifiedAt: Date | null }, roles: readonly string[] = []): PublicUser {
+export function publicUser(
+  user: SessionUser | { id: string; email: string; name: string | null; emailVerifiedAt: Date | null },
+  roles: readonly string[] = [],
+): PublicUser {
   const emailVerified = "emailVerified" in user ? user.emailVerified : user.emailVerifiedAt !== null;
   return { id: user.id, email: user.email, name: user.name, emailVerified, roles: "roles" in user ? user.roles : roles };
 }

@@ -25,7 +25,17 @@
  * A JWT cannot be revoked: its lifetime is the revocation delay (default 300 s), so it is short.
  * References: RFC 7519, RFC 8725, RFC 9068; ASVS V9; DESIGN.md "Access token".
  */
-import { SignJWT, calculateJwkThumbprint, createLocalJWKSet, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK, type JWTVerifyGetKey } from "jose";
+import {
+  SignJWT,
+  calculateJwkThumbprint,
+  createLocalJWKSet,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  type CryptoKey,
+  type JWK,
+  type JWTVerifyGetKey,
+} from "jose";
 import { z } from "zod";
 import type { Config } from "../config";
 import { addSeconds } from "../clock";
@@ -77,14 +87,25 @@ const privateJwk = z.discriminatedUnion("alg", [
   z.object({ alg: z.literal("EdDSA"), kid, kty: z.literal("OKP"), crv: z.literal("Ed25519"), x: b64u, d: b64u, activeFrom }),
   z.object({ alg: z.literal("ES256"), kid, kty: z.literal("EC"), crv: z.literal("P-256"), x: b64u, y: b64u, d: b64u, activeFrom }),
   z.object({
-    alg: z.literal("RS256"), kid, kty: z.literal("RSA"), n: b64u.min(RSA_MIN_MODULUS_CHARS, "RS256 keys need at least 2048 bits"), e: b64u,
-    d: b64u, p: b64u, q: b64u, dp: b64u, dq: b64u, qi: b64u, activeFrom,
+    alg: z.literal("RS256"),
+    kid,
+    kty: z.literal("RSA"),
+    n: b64u.min(RSA_MIN_MODULUS_CHARS, "RS256 keys need at least 2048 bits"),
+    e: b64u,
+    d: b64u,
+    p: b64u,
+    q: b64u,
+    dp: b64u,
+    dq: b64u,
+    qi: b64u,
+    activeFrom,
   }),
 ]);
-const keySet = z.array(privateJwk).min(1).max(10).refine(
-  (keys) => keys.some((k) => k.alg !== "RS256"),
-  "at least one EdDSA or ES256 key is needed (access tokens)",
-);
+const keySet = z
+  .array(privateJwk)
+  .min(1)
+  .max(10)
+  .refine((keys) => keys.some((k) => k.alg !== "RS256"), "at least one EdDSA or ES256 key is needed (access tokens)");
 
 type PrivateSigningJwk = z.infer<typeof privateJwk>;
 
@@ -122,7 +143,10 @@ const RSA_MODULUS_BITS = 2048;
 
 /** A fresh private signing JWK with its kid (the RFC 7638 thumbprint): for `npm run secrets` and development. */
 export async function generateSigningJwk(alg: SigningAlgorithm = "EdDSA"): Promise<PrivateSigningJwk> {
-  const { privateKey } = await generateKeyPair(alg, alg === "RS256" ? { extractable: true, modulusLength: RSA_MODULUS_BITS } : { extractable: true });
+  const { privateKey } = await generateKeyPair(
+    alg,
+    alg === "RS256" ? { extractable: true, modulusLength: RSA_MODULUS_BITS } : { extractable: true },
+  );
   const jwk = await exportJWK(privateKey);
   const thumbprint = await calculateJwkThumbprint(jwk);
   return privateJwk.parse({ ...jwk, kid: thumbprint, alg });
@@ -136,16 +160,23 @@ async function buildRing(source: string | undefined): Promise<KeyRing> {
   let jwks: PrivateSigningJwk[];
   if (source === undefined) {
     jwks = [await generateSigningJwk("EdDSA"), await generateSigningJwk("RS256")];
-    console.info(JSON.stringify({
-      level: "info",
-      message: "JWT_SIGNING_KEYS is unset: generated an EdDSA (access tokens) and an RS256 (ID tokens) signing key for this process (tokens die with them; run `npm run secrets` to configure them)",
-      kids: jwks.map((k) => k.kid),
-    }));
+    console.info(
+      JSON.stringify({
+        level: "info",
+        message:
+          "JWT_SIGNING_KEYS is unset: generated an EdDSA (access tokens) and an RS256 (ID tokens) signing key for this process (tokens die with them; run `npm run secrets` to configure them)",
+        kids: jwks.map((k) => k.kid),
+      }),
+    );
   } else {
     jwks = parseSigningKeys(source);
   }
   const keys = await Promise.all(jwks.map(importSigningKey));
-  return { current: keys.find((k) => k.alg !== "RS256")!, keys, resolver: createLocalJWKSet({ keys: keys.map((k) => ({ ...k.publicJwk }) as JWK) }) };
+  return {
+    current: keys.find((k) => k.alg !== "RS256")!,
+    keys,
+    resolver: createLocalJWKSet({ keys: keys.map((k) => ({ ...k.publicJwk }) as JWK) }),
+  };
 }
 
 /**
@@ -155,7 +186,8 @@ async function buildRing(source: string | undefined): Promise<KeyRing> {
 export function signingKeys(cfg: Pick<Config, "JWT_SIGNING_KEYS" | "production">): Promise<KeyRing> {
   if (cfg.production && !cfg.JWT_SIGNING_KEYS) throw new Error("JWT_SIGNING_KEYS is required in production (run `npm run secrets`)");
   const holder = globalThis as RingHolder;
-  const rings = (holder[RING] ??= new Map());
+  if (!holder[RING]) holder[RING] = new Map();
+  const rings = holder[RING];
   const id = cfg.JWT_SIGNING_KEYS ?? GENERATED;
   let ring = rings.get(id);
   if (!ring) {
@@ -210,7 +242,12 @@ export interface SignedAccessToken {
 }
 
 /** Signs an access token with the ring's current key, valid from `now` for ACCESS_TOKEN_TTL_SECONDS. */
-export async function signAccessToken(ring: KeyRing, subject: AccessTokenSubject, now: Date, cfg: TokenSettings): Promise<SignedAccessToken> {
+export async function signAccessToken(
+  ring: KeyRing,
+  subject: AccessTokenSubject,
+  now: Date,
+  cfg: TokenSettings,
+): Promise<SignedAccessToken> {
   const iat = Math.floor(now.getTime() / 1000);
   const exp = iat + cfg.ACCESS_TOKEN_TTL_SECONDS;
   const key = accessSigningKey(ring, now);
@@ -224,13 +261,25 @@ export async function signAccessToken(ring: KeyRing, subject: AccessTokenSubject
     .setExpirationTime(exp)
     .setJti(randomToken(16))
     .sign(key.privateKey);
-  return { token, expiresAt: addSeconds(new Date(iat * 1000), cfg.ACCESS_TOKEN_TTL_SECONDS), expiresInSeconds: cfg.ACCESS_TOKEN_TTL_SECONDS };
+  return {
+    token,
+    expiresAt: addSeconds(new Date(iat * 1000), cfg.ACCESS_TOKEN_TTL_SECONDS),
+    expiresInSeconds: cfg.ACCESS_TOKEN_TTL_SECONDS,
+  };
 }
 
 /** Verifies an access token against this ring's published keys, with the same rules as the edge helper. */
-export function verifyAccessToken(ring: KeyRing, token: string, now: Date, cfg: Pick<Config, "issuer" | "JWT_AUDIENCE">): Promise<AccessTokenVerdict> {
+export function verifyAccessToken(
+  ring: KeyRing,
+  token: string,
+  now: Date,
+  cfg: Pick<Config, "issuer" | "JWT_AUDIENCE">,
+): Promise<AccessTokenVerdict> {
   return verifyAccessTokenWith(token, ring.resolver, {
-    issuer: cfg.issuer, audience: cfg.JWT_AUDIENCE, now, clockToleranceSeconds: 0,
+    issuer: cfg.issuer,
+    audience: cfg.JWT_AUDIENCE,
+    now,
+    clockToleranceSeconds: 0,
   });
 }
 

@@ -174,8 +174,16 @@ export interface Rotation {
  */
 export async function rotateRefreshToken(q: Queryable, r: RotationInput): Promise<Rotation | null> {
   const { rows } = await q.query<{
-    parent_id: string | number; child_id: string | number; session_id: string; user_id: string; aal: number; amr: string[];
-    roles: string[]; idle_expires_at: Date; oauth_client_id: string | null; oauth_scopes: string[] | null;
+    parent_id: string | number;
+    child_id: string | number;
+    session_id: string;
+    user_id: string;
+    aal: number;
+    amr: string[];
+    roles: string[];
+    idle_expires_at: Date;
+    oauth_client_id: string | null;
+    oauth_scopes: string[] | null;
   }>(sql`
     WITH s AS (
       SELECT s.id, s.user_id, s.aal, s.amr, s.absolute_expires_at, s.oauth_client_id, s.oauth_scopes
@@ -215,8 +223,14 @@ export async function rotateRefreshToken(q: Queryable, r: RotationInput): Promis
   const row = rows[0];
   if (!row) return null;
   return {
-    parentId: String(row.parent_id), childId: String(row.child_id), sessionId: row.session_id, userId: row.user_id,
-    aal: row.aal === 2 ? 2 : 1, amr: row.amr, roles: row.roles, idleExpiresAt: row.idle_expires_at,
+    parentId: String(row.parent_id),
+    childId: String(row.child_id),
+    sessionId: row.session_id,
+    userId: row.user_id,
+    aal: row.aal === 2 ? 2 : 1,
+    amr: row.amr,
+    roles: row.roles,
+    idleExpiresAt: row.idle_expires_at,
     family: { oauthClientId: row.oauth_client_id, oauthScopes: row.oauth_scopes },
   };
 }

@@ -65,10 +65,19 @@ const SEALED_PATTERN = /^v1\.([A-Za-z0-9_-]{16})\.([A-Za-z0-9_-]+)$/;
 
 export type TokenConfig = Pick<
   Config,
-  | "JWT_SIGNING_KEYS" | "production" | "issuer" | "JWT_AUDIENCE" | "ACCESS_TOKEN_TTL_SECONDS" | "REFRESH_REUSE_GRACE_SECONDS"
-  | "REFRESH_RATE_LIMIT_PER_WINDOW" | "REFRESH_RATE_LIMIT_WINDOW_SECONDS"
-  | "SESSION_IDLE_TIMEOUT_SECONDS" | "SESSION_ABSOLUTE_TIMEOUT_SECONDS" | "SESSION_AAL2_IDLE_TIMEOUT_SECONDS"
-  | "SESSION_AAL2_ABSOLUTE_TIMEOUT_SECONDS" | "SESSION_ACTIVITY_WRITE_INTERVAL_SECONDS"
+  | "JWT_SIGNING_KEYS"
+  | "production"
+  | "issuer"
+  | "JWT_AUDIENCE"
+  | "ACCESS_TOKEN_TTL_SECONDS"
+  | "REFRESH_REUSE_GRACE_SECONDS"
+  | "REFRESH_RATE_LIMIT_PER_WINDOW"
+  | "REFRESH_RATE_LIMIT_WINDOW_SECONDS"
+  | "SESSION_IDLE_TIMEOUT_SECONDS"
+  | "SESSION_ABSOLUTE_TIMEOUT_SECONDS"
+  | "SESSION_AAL2_IDLE_TIMEOUT_SECONDS"
+  | "SESSION_AAL2_ABSOLUTE_TIMEOUT_SECONDS"
+  | "SESSION_ACTIVITY_WRITE_INTERVAL_SECONDS"
 >;
 
 export interface IssuedTokenPair {
@@ -118,7 +127,11 @@ const legacySealContext = (parentId: string) => encoder.encode(`refresh_tokens:$
 
 async function sealSuccessor(parentToken: string, parentHash: string, child: string): Promise<string> {
   const iv = crypto.getRandomValues(new Uint8Array(SEAL_IV_BYTES));
-  const ciphertext = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: sealContext(parentHash) }, await successorKey(parentToken), encoder.encode(child));
+  const ciphertext = await crypto.subtle.encrypt(
+    { name: "AES-GCM", iv, additionalData: sealContext(parentHash) },
+    await successorKey(parentToken),
+    encoder.encode(child),
+  );
   return `v1.${base64url(iv)}.${base64url(new Uint8Array(ciphertext))}`;
 }
 
@@ -130,7 +143,11 @@ async function openSuccessor(parentToken: string, parent: { id: string; hash: st
   const key = await successorKey(parentToken);
   for (const additionalData of [sealContext(parent.hash), legacySealContext(parent.id)]) {
     try {
-      const plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: new Uint8Array(iv), additionalData }, key, new Uint8Array(ciphertext));
+      const plain = await crypto.subtle.decrypt(
+        { name: "AES-GCM", iv: new Uint8Array(iv), additionalData },
+        key,
+        new Uint8Array(ciphertext),
+      );
       const child = new TextDecoder().decode(plain);
       return REFRESH_TOKEN_PATTERN.test(child) ? child : null;
     } catch {
@@ -146,9 +163,20 @@ function idleTimeoutSeconds(aal: 1 | 2, cfg: TokenConfig): number {
   return aal === 2 ? cfg.SESSION_AAL2_IDLE_TIMEOUT_SECONDS : cfg.SESSION_IDLE_TIMEOUT_SECONDS;
 }
 
-export async function accessTokenFor(session: SessionRecord, user: SessionUser, now: Date, cfg: TokenConfig, family: FamilyClient | null = null) {
+export async function accessTokenFor(
+  session: SessionRecord,
+  user: SessionUser,
+  now: Date,
+  cfg: TokenConfig,
+  family: FamilyClient | null = null,
+) {
   const oauth = family?.oauthClientId ? { clientId: family.oauthClientId, scope: (family.oauthScopes ?? []).join(" ") } : {};
-  return signAccessToken(await signingKeys(cfg), { userId: user.id, sessionId: session.id, roles: user.roles, aal: session.aal, amr: session.amr, ...oauth }, now, cfg);
+  return signAccessToken(
+    await signingKeys(cfg),
+    { userId: user.id, sessionId: session.id, roles: user.roles, aal: session.aal, amr: session.amr, ...oauth },
+    now,
+    cfg,
+  );
 }
 
 export interface IssueTokenPairInput {
@@ -171,13 +199,35 @@ export async function issueTokenPair(tx: Queryable, input: IssueTokenPairInput, 
   if (!found || found.session.revokedAt !== null) throw new Error("issueTokenPair: the session does not exist or is revoked");
   const { session, user } = found;
   const refreshToken = randomToken(REFRESH_TOKEN_BYTES);
-  await insertRefreshToken(tx, { sessionId: session.id, userId: user.id, parentId: null, tokenHash: sha256Hex(refreshToken), now: input.now });
+  await insertRefreshToken(tx, {
+    sessionId: session.id,
+    userId: user.id,
+    parentId: null,
+    tokenHash: sha256Hex(refreshToken),
+    now: input.now,
+  });
   const access = await accessTokenFor(session, user, input.now, cfg);
   await recordAuditEvent(tx, {
-    type: "token.issued", result: "success", actor: input.actor, actorId: user.id, targetId: user.id, sessionId: session.id, now: input.now,
-    details: { source: input.source, aal: session.aal, ...(input.derivedFromSessionId ? { derivedFromSessionId: input.derivedFromSessionId } : {}) },
+    type: "token.issued",
+    result: "success",
+    actor: input.actor,
+    actorId: user.id,
+    targetId: user.id,
+    sessionId: session.id,
+    now: input.now,
+    details: {
+      source: input.source,
+      aal: session.aal,
+      ...(input.derivedFromSessionId ? { derivedFromSessionId: input.derivedFromSessionId } : {}),
+    },
   });
-  return { accessToken: access.token, expiresInSeconds: access.expiresInSeconds, refreshToken, refreshExpiresAt: session.idleExpiresAt, sessionId: session.id };
+  return {
+    accessToken: access.token,
+    expiresInSeconds: access.expiresInSeconds,
+    refreshToken,
+    refreshExpiresAt: session.idleExpiresAt,
+    sessionId: session.id,
+  };
 }
 
 /**
@@ -186,14 +236,31 @@ export async function issueTokenPair(tx: Queryable, input: IssueTokenPairInput, 
  * cookie's rotation (re-authentication, step-up, role change) and its sign-out, and ends with
  * sign-out everywhere, revocation by id, a password change, or its own expiry.
  */
-export async function exchangeSession(db: Db, input: { session: SessionRecord; now: Date; actor: Actor }, cfg: TokenConfig): Promise<IssuedTokenPair> {
+export async function exchangeSession(
+  db: Db,
+  input: { session: SessionRecord; now: Date; actor: Actor },
+  cfg: TokenConfig,
+): Promise<IssuedTokenPair> {
   return db.transaction(async (tx) => {
-    const family = await createSession(tx, {
-      userId: input.session.userId, aal: input.session.aal, amr: input.session.amr, now: input.now,
-      ip: input.actor.ip, userAgent: input.actor.userAgent,
-      absoluteExpiresAt: input.session.absoluteExpiresAt, reauthenticatedAt: input.session.reauthenticatedAt,
-    }, cfg);
-    return issueTokenPair(tx, { sessionId: family.session.id, now: input.now, actor: input.actor, source: "session", derivedFromSessionId: input.session.id }, cfg);
+    const family = await createSession(
+      tx,
+      {
+        userId: input.session.userId,
+        aal: input.session.aal,
+        amr: input.session.amr,
+        now: input.now,
+        ip: input.actor.ip,
+        userAgent: input.actor.userAgent,
+        absoluteExpiresAt: input.session.absoluteExpiresAt,
+        reauthenticatedAt: input.session.reauthenticatedAt,
+      },
+      cfg,
+    );
+    return issueTokenPair(
+      tx,
+      { sessionId: family.session.id, now: input.now, actor: input.actor, source: "session", derivedFromSessionId: input.session.id },
+      cfg,
+    );
   });
 }
 
@@ -233,21 +300,45 @@ export async function refreshTokenPair(db: Db, input: RefreshInput, cfg: TokenCo
 
   const fresh = randomToken(REFRESH_TOKEN_BYTES);
   const rotated = await rotateRefreshToken(db, {
-    tokenHash, childHash: sha256Hex(fresh), successorSealed: await sealSuccessor(input.token, tokenHash, fresh), now: input.now,
+    tokenHash,
+    childHash: sha256Hex(fresh),
+    successorSealed: await sealSuccessor(input.token, tokenHash, fresh),
+    now: input.now,
     idleTimeoutSeconds: { aal1: idleTimeoutSeconds(1, cfg), aal2: idleTimeoutSeconds(2, cfg) },
-    ip: input.actor.ip, userAgent: input.actor.userAgent, requestId: input.actor.requestId, clientId: input.clientId ?? null,
+    ip: input.actor.ip,
+    userAgent: input.actor.userAgent,
+    requestId: input.actor.requestId,
+    clientId: input.clientId ?? null,
   });
   if (rotated) {
-    const oauth = rotated.family.oauthClientId ? { clientId: rotated.family.oauthClientId, scope: (rotated.family.oauthScopes ?? []).join(" ") } : {};
-    const access = await signAccessToken(await signingKeys(cfg), { userId: rotated.userId, sessionId: rotated.sessionId, roles: rotated.roles, aal: rotated.aal, amr: rotated.amr, ...oauth }, input.now, cfg);
-    return ok({ accessToken: access.token, expiresInSeconds: access.expiresInSeconds, refreshToken: fresh, refreshExpiresAt: rotated.idleExpiresAt, sessionId: rotated.sessionId });
+    const oauth = rotated.family.oauthClientId
+      ? { clientId: rotated.family.oauthClientId, scope: (rotated.family.oauthScopes ?? []).join(" ") }
+      : {};
+    const access = await signAccessToken(
+      await signingKeys(cfg),
+      { userId: rotated.userId, sessionId: rotated.sessionId, roles: rotated.roles, aal: rotated.aal, amr: rotated.amr, ...oauth },
+      input.now,
+      cfg,
+    );
+    return ok({
+      accessToken: access.token,
+      expiresInSeconds: access.expiresInSeconds,
+      refreshToken: fresh,
+      refreshExpiresAt: rotated.idleExpiresAt,
+      sessionId: rotated.sessionId,
+    });
   }
 
   return db.transaction(async (tx): Promise<Result<IssuedTokenPair>> => {
     const fail = async (reason: string, row: RefreshTokenRecord | null) => {
       await recordAuditEvent(tx, {
-        ...base, type: "refresh.failure", result: "failure", actorId: row?.userId ?? null, targetId: row?.userId ?? null,
-        sessionId: row?.sessionId ?? null, details: { reason },
+        ...base,
+        type: "refresh.failure",
+        result: "failure",
+        actorId: row?.userId ?? null,
+        targetId: row?.userId ?? null,
+        sessionId: row?.sessionId ?? null,
+        details: { reason },
       });
       return err("invalid_refresh_token");
     };
@@ -266,18 +357,37 @@ export async function refreshTokenPair(db: Db, input: RefreshInput, cfg: TokenCo
 
     if (row.usedAt === null) {
       const child = randomToken(REFRESH_TOKEN_BYTES);
-      const childId = await insertRefreshToken(tx, { sessionId: session.id, userId: user.id, parentId: row.id, tokenHash: sha256Hex(child), now: input.now });
+      const childId = await insertRefreshToken(tx, {
+        sessionId: session.id,
+        userId: user.id,
+        parentId: row.id,
+        tokenHash: sha256Hex(child),
+        now: input.now,
+      });
       if (!(await markRefreshTokenUsed(tx, row.id, input.now, await sealSuccessor(input.token, tokenHash, child)))) {
         throw new Error("refresh rotation lost its row lock");
       }
       const idle = addSeconds(input.now, idleTimeoutSeconds(session.aal, cfg));
-      const idleExpiresAt = (await touchFamilySession(tx, session.id, input.now, idle < session.absoluteExpiresAt ? idle : session.absoluteExpiresAt)) ?? session.idleExpiresAt;
+      const idleExpiresAt =
+        (await touchFamilySession(tx, session.id, input.now, idle < session.absoluteExpiresAt ? idle : session.absoluteExpiresAt)) ??
+        session.idleExpiresAt;
       const access = await accessTokenFor(session, user, input.now, cfg, family);
       await recordAuditEvent(tx, {
-        ...base, type: "refresh.rotated", result: "success", actorId: user.id, targetId: user.id, sessionId: session.id,
+        ...base,
+        type: "refresh.rotated",
+        result: "success",
+        actorId: user.id,
+        targetId: user.id,
+        sessionId: session.id,
         details: { familyId: session.id, parentTokenId: row.id, tokenId: childId },
       });
-      return ok({ accessToken: access.token, expiresInSeconds: access.expiresInSeconds, refreshToken: child, refreshExpiresAt: idleExpiresAt, sessionId: session.id });
+      return ok({
+        accessToken: access.token,
+        expiresInSeconds: access.expiresInSeconds,
+        refreshToken: child,
+        refreshExpiresAt: idleExpiresAt,
+        sessionId: session.id,
+      });
     }
 
     const successor = await findSuccessor(tx, row.id);
@@ -286,14 +396,27 @@ export async function refreshTokenPair(db: Db, input: RefreshInput, cfg: TokenCo
       const child = await openSuccessor(input.token, { id: row.id, hash: tokenHash }, row.successorSealed);
       if (!child) return fail("successor_unreadable", row);
       const access = await accessTokenFor(session, user, input.now, cfg, family);
-      return ok({ accessToken: access.token, expiresInSeconds: access.expiresInSeconds, refreshToken: child, refreshExpiresAt: session.idleExpiresAt, sessionId: session.id });
+      return ok({
+        accessToken: access.token,
+        expiresInSeconds: access.expiresInSeconds,
+        refreshToken: child,
+        refreshExpiresAt: session.idleExpiresAt,
+        sessionId: session.id,
+      });
     }
 
     await revokeSessionById(tx, session.id, "refresh_reuse", input.now);
     await recordAuditEvent(tx, {
-      ...base, type: "refresh.reuse_detected", result: "failure", actorId: user.id, targetId: user.id, sessionId: session.id,
+      ...base,
+      type: "refresh.reuse_detected",
+      result: "failure",
+      actorId: user.id,
+      targetId: user.id,
+      sessionId: session.id,
       details: {
-        familyId: session.id, tokenId: row.id, usedAt: row.usedAt.toISOString(),
+        familyId: session.id,
+        tokenId: row.id,
+        usedAt: row.usedAt.toISOString(),
         reason: successorLive ? "outside_grace_window" : "successor_already_used",
       },
     });
@@ -318,8 +441,14 @@ export async function revokeRefreshFamily(db: Db, input: RefreshInput, cfg: Toke
     const revoked = await revokeSessionById(tx, row.sessionId, "token_revoked", input.now);
     if (revoked) {
       await recordAuditEvent(tx, {
-        type: "token.revoked", result: "success", actor: input.actor, actorId: row.userId, targetId: row.userId, sessionId: row.sessionId,
-        now: input.now, details: { familyId: row.sessionId },
+        type: "token.revoked",
+        result: "success",
+        actor: input.actor,
+        actorId: row.userId,
+        targetId: row.userId,
+        sessionId: row.sessionId,
+        now: input.now,
+        details: { familyId: row.sessionId },
       });
     }
     return ok({ revoked });

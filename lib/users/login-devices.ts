@@ -30,7 +30,13 @@ export type LoginDeviceConfig = Pick<Config, "LOGIN_DEVICE_MAX_FAILURES" | "LOGI
  * subject with budget left: the id of the device, or null (no cookie, someone else's, expired,
  * or spent: the attempt goes through the per-identifier lock instead). One guarded UPDATE.
  */
-export async function takeLoginDeviceSlot(q: Queryable, token: string, subject: string, now: Date, cfg: LoginDeviceConfig): Promise<string | null> {
+export async function takeLoginDeviceSlot(
+  q: Queryable,
+  token: string,
+  subject: string,
+  now: Date,
+  cfg: LoginDeviceConfig,
+): Promise<string | null> {
   const parsed = parseSplitToken(token);
   if (!parsed) return null;
   const { rows } = await q.query<{ id: string }>(sql`
@@ -45,7 +51,13 @@ export async function takeLoginDeviceSlot(q: Queryable, token: string, subject: 
  * After a successful sign-in: retires the device cookie the browser used (if any) and issues
  * a fresh one for this subject. Returns the cookie value.
  */
-export async function renewLoginDevice(q: Queryable, subject: string, usedId: string | null, now: Date, cfg: LoginDeviceConfig): Promise<{ token: string; expiresAt: Date }> {
+export async function renewLoginDevice(
+  q: Queryable,
+  subject: string,
+  usedId: string | null,
+  now: Date,
+  cfg: LoginDeviceConfig,
+): Promise<{ token: string; expiresAt: Date }> {
   if (usedId) await q.query(sql`DELETE FROM login_devices WHERE id = ${usedId}`);
   const minted = mintSplitToken();
   const expiresAt = addSeconds(now, cfg.LOGIN_DEVICE_TTL_SECONDS);

@@ -46,7 +46,10 @@ export async function findUserById(q: Queryable, id: string): Promise<UserRecord
 }
 
 /** Inserts a user unless a live account has this email; null when it exists. */
-export async function insertUserIfAbsent(q: Queryable, input: { email: string; name: string | null; passwordHash: string; now: Date }): Promise<UserRecord | null> {
+export async function insertUserIfAbsent(
+  q: Queryable,
+  input: { email: string; name: string | null; passwordHash: string; now: Date },
+): Promise<UserRecord | null> {
   const { rows } = await q.query<UserRow>(sql`
     INSERT INTO users (email, name, password_hash, password_changed_at, created_at)
     VALUES (${input.email}, ${input.name}, ${input.passwordHash}, ${input.now}, ${input.now})

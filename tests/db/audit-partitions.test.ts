@@ -102,8 +102,13 @@ describe("audit_logs partitions", () => {
     const part = month(now, 0).name;
     await addRow(db, now);
     await addRow(db, new Date(now.getTime() - 400 * DAY_MS));
-    for (const statement of [`UPDATE ${part} SET result = 'success'`, `DELETE FROM ${part}`, `TRUNCATE ${part}`,
-      `UPDATE audit_logs_default SET result = 'success'`, `TRUNCATE audit_logs_default`]) {
+    for (const statement of [
+      `UPDATE ${part} SET result = 'success'`,
+      `DELETE FROM ${part}`,
+      `TRUNCATE ${part}`,
+      `UPDATE audit_logs_default SET result = 'success'`,
+      `TRUNCATE audit_logs_default`,
+    ]) {
       const error = await sqlError(db.query({ text: statement, values: [] }));
       expect(error.code, statement).toBe(INSUFFICIENT_PRIVILEGE);
     }
@@ -118,7 +123,9 @@ describe("audit_logs partitions", () => {
     await addRow(db, now);
 
     // asked for everything up to tomorrow: capped at now() - 30 days, so last month and this one stay
-    const { rows } = await db.query<{ name: string; rows: string }>(sql`SELECT name, rows::text FROM audit_logs_drop_partitions(${new Date(now.getTime() + DAY_MS)})`);
+    const { rows } = await db.query<{ name: string; rows: string }>(
+      sql`SELECT name, rows::text FROM audit_logs_drop_partitions(${new Date(now.getTime() + DAY_MS)})`,
+    );
     const lastMonthStays = month(now, -1);
     const dropped = old.filter((m) => m.start.getTime() + 31 * DAY_MS <= now.getTime() - 30 * DAY_MS);
     expect(rows).toEqual(dropped.map((m) => ({ name: m.name, rows: String(old.indexOf(m) + 1) })));
@@ -126,7 +133,9 @@ describe("audit_logs partitions", () => {
     for (const m of dropped) expect(left).not.toContain(m.name);
     expect(left).toContain(lastMonthStays.name);
     expect(left).toContain(month(now, 0).name);
-    const recent = await db.query<{ n: number }>(sql`SELECT count(*)::int AS n FROM audit_logs WHERE created_at >= ${new Date(now.getTime() - 30 * DAY_MS)}`);
+    const recent = await db.query<{ n: number }>(
+      sql`SELECT count(*)::int AS n FROM audit_logs WHERE created_at >= ${new Date(now.getTime() - 30 * DAY_MS)}`,
+    );
     expect(recent.rows[0]!.n).toBe(1);
   });
 

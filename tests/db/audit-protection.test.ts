@@ -37,7 +37,9 @@ async function addAuditRow(db: Queryable, createdAt: Date, type = "login.failure
 }
 
 async function rowsOf(db: Queryable): Promise<{ id: number; event_type: string; result: string }[]> {
-  const { rows } = await db.query<{ id: number; event_type: string; result: string }>(sql`SELECT id::int AS id, event_type, result FROM audit_logs ORDER BY id`);
+  const { rows } = await db.query<{ id: number; event_type: string; result: string }>(
+    sql`SELECT id::int AS id, event_type, result FROM audit_logs ORDER BY id`,
+  );
   return rows;
 }
 
@@ -99,7 +101,11 @@ describe("audit_logs protection", () => {
 
   it("still accepts new rows (the log is append-only, not read-only)", async () => {
     const db = await testDb();
-    await recordAuditEvent(db, { type: "logout", result: "success", actor: { ip: "10.0.0.1", userAgent: "test", requestId: "req-000001" } });
+    await recordAuditEvent(db, {
+      type: "logout",
+      result: "success",
+      actor: { ip: "10.0.0.1", userAgent: "test", requestId: "req-000001" },
+    });
     expect(await rowsOf(db)).toHaveLength(4);
   });
 });
@@ -162,7 +168,9 @@ describe("audit_logs protection against the application's role (real Postgres)",
     const id = await addAuditRow(q, now, "login.success");
     await recordAuditEvent(q, { type: "logout", result: "success", actor: { ip: "10.0.0.1", userAgent: "app", requestId: "req-000002" } });
 
-    expect((await sqlError(client.query("UPDATE audit_logs SET result = 'success' WHERE id = $1", [id]))).code).toBe(INSUFFICIENT_PRIVILEGE);
+    expect((await sqlError(client.query("UPDATE audit_logs SET result = 'success' WHERE id = $1", [id]))).code).toBe(
+      INSUFFICIENT_PRIVILEGE,
+    );
     expect((await sqlError(client.query("DELETE FROM audit_logs WHERE id = $1", [id]))).code).toBe(INSUFFICIENT_PRIVILEGE);
     expect((await sqlError(client.query("DELETE FROM audit_logs"))).code).toBe(INSUFFICIENT_PRIVILEGE);
     expect((await sqlError(client.query("TRUNCATE audit_logs"))).code).toBe(INSUFFICIENT_PRIVILEGE);
@@ -171,11 +179,19 @@ describe("audit_logs protection against the application's role (real Postgres)",
 
   it.skipIf(usingPglite)("cannot switch the guard off: no DISABLE TRIGGER, DROP TRIGGER or session_replication_role", async () => {
     const { client } = await appRole();
-    expect((await sqlError(client.query("ALTER TABLE audit_logs DISABLE TRIGGER audit_logs_retention_only"))).code).toBe(INSUFFICIENT_PRIVILEGE);
+    expect((await sqlError(client.query("ALTER TABLE audit_logs DISABLE TRIGGER audit_logs_retention_only"))).code).toBe(
+      INSUFFICIENT_PRIVILEGE,
+    );
     expect((await sqlError(client.query("ALTER TABLE audit_logs DISABLE TRIGGER ALL"))).code).toBe(INSUFFICIENT_PRIVILEGE);
     expect((await sqlError(client.query("DROP TRIGGER audit_logs_no_update ON audit_logs"))).code).toBe(INSUFFICIENT_PRIVILEGE);
     expect((await sqlError(client.query("SET session_replication_role = replica"))).code).toBe(INSUFFICIENT_PRIVILEGE);
-    expect((await sqlError(client.query("CREATE OR REPLACE FUNCTION audit_logs_protect() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN OLD; END $$"))).code).toBe(INSUFFICIENT_PRIVILEGE);
+    expect(
+      (
+        await sqlError(
+          client.query("CREATE OR REPLACE FUNCTION audit_logs_protect() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN OLD; END $$"),
+        )
+      ).code,
+    ).toBe(INSUFFICIENT_PRIVILEGE);
   });
 
   it.skipIf(usingPglite)("can run retention, which removes only rows older than 30 days", async () => {

@@ -13,7 +13,9 @@ const NOW = new Date("2031-06-01T12:00:00Z");
 const at = (seconds: number) => new Date(NOW.getTime() + seconds * 1000);
 
 async function seedSessions(db: Db, expired: number, live: number): Promise<void> {
-  const { rows } = await db.query<{ id: string }>(sql`INSERT INTO users (email) VALUES (${`b-${randomBytes(4).toString("hex")}@example.com`}) RETURNING id`);
+  const { rows } = await db.query<{ id: string }>(
+    sql`INSERT INTO users (email) VALUES (${`b-${randomBytes(4).toString("hex")}@example.com`}) RETURNING id`,
+  );
   const userId = rows[0]!.id;
   await db.query(sql`
     INSERT INTO sessions (id, secret_hash, user_id, created_at, last_activity_at, idle_expires_at, absolute_expires_at, reauthenticated_at)

@@ -26,7 +26,11 @@ async function addUser(db: Queryable, email = `u-${randomBytes(4).toString("hex"
   return rows[0]!.id;
 }
 
-async function addSession(db: Queryable, userId: string, s: { created?: Date; idle: Date; absolute: Date; revoked?: Date }): Promise<string> {
+async function addSession(
+  db: Queryable,
+  userId: string,
+  s: { created?: Date; idle: Date; absolute: Date; revoked?: Date },
+): Promise<string> {
   const id = id22();
   const created = s.created ?? at(-2 * DAY);
   await db.query(sql`
@@ -48,9 +52,10 @@ async function count(db: Db, table: string): Promise<number> {
 }
 
 async function cleanupSessions(db: Queryable, now: Date, batch?: number, maxBatches?: number): Promise<number> {
-  const { rows } = batch === undefined
-    ? await db.query<{ n: number }>(sql`SELECT cleanup_expired_sessions(${now}) AS n`)
-    : await db.query<{ n: number }>(sql`SELECT cleanup_expired_sessions(${now}, ${batch}, ${maxBatches ?? 100}) AS n`);
+  const { rows } =
+    batch === undefined
+      ? await db.query<{ n: number }>(sql`SELECT cleanup_expired_sessions(${now}) AS n`)
+      : await db.query<{ n: number }>(sql`SELECT cleanup_expired_sessions(${now}, ${batch}, ${maxBatches ?? 100}) AS n`);
   return rows[0]!.n;
 }
 
@@ -114,7 +119,8 @@ describe("cleanup_expired_tokens", () => {
   it("deletes expired and spent one-time tokens, challenges, devices, rate-limit rows and idle throttles; keeps live ones; returns a count per kind", async () => {
     const db = await testDb();
     const user = await addUser(db);
-    const ott = (created: Date, expires: Date, used: Date | null) => db.query<{ id: string }>(sql`
+    const ott = (created: Date, expires: Date, used: Date | null) =>
+      db.query<{ id: string }>(sql`
       INSERT INTO one_time_tokens (user_id, purpose, token_hash, email, created_at, expires_at, used_at)
       VALUES (${user}, 'password_reset', ${hex64()}, 'a@example.com', ${created}, ${expires}, ${used}) RETURNING id::text AS id`);
     const liveToken = (await ott(at(-HOUR), at(HOUR), null)).rows[0]!.id;
@@ -125,23 +131,30 @@ describe("cleanup_expired_tokens", () => {
 
     const challenge = (created: Date, expires: Date) => {
       const id = id22();
-      return db.query(sql`INSERT INTO mfa_challenges (id, secret_hash, user_id, created_at, expires_at) VALUES (${id}, ${hex64()}, ${user}, ${created}, ${expires})`).then(() => id);
+      return db
+        .query(
+          sql`INSERT INTO mfa_challenges (id, secret_hash, user_id, created_at, expires_at) VALUES (${id}, ${hex64()}, ${user}, ${created}, ${expires})`,
+        )
+        .then(() => id);
     };
     const liveChallenge = await challenge(at(-60), at(240));
     await challenge(at(-600), at(-300));
 
     const device = (expires: Date, revoked: Date | null) => {
       const id = id22();
-      return db.query(sql`
+      return db
+        .query(sql`
         INSERT INTO trusted_devices (id, user_id, secret_hash, created_at, expires_at, revoked_at)
-        VALUES (${id}, ${user}, ${hex64()}, ${at(-30 * DAY)}, ${expires}, ${revoked})`).then(() => id);
+        VALUES (${id}, ${user}, ${hex64()}, ${at(-30 * DAY)}, ${expires}, ${revoked})`)
+        .then(() => id);
     };
     const liveDevice = await device(at(DAY), null);
     const recentlyRevokedDevice = await device(at(DAY), at(-HOUR));
     await device(at(-1), null);
     await device(at(DAY), at(-2 * DAY));
 
-    const limit = (key: string, expires: Date) => db.query(sql`
+    const limit = (key: string, expires: Date) =>
+      db.query(sql`
       INSERT INTO rate_limits (key, count, window_start, expires_at) VALUES (${key}, 3, ${at(-600)}, ${expires})`);
     await limit("ip:login:10.0.0.1", at(60));
     await limit("ip:login:10.0.0.2", at(-1));
@@ -149,9 +162,11 @@ describe("cleanup_expired_tokens", () => {
 
     const throttle = (failedAt: Date, lockedUntil: Date | null, hard: boolean) => {
       const subject = hex64();
-      return db.query(sql`
+      return db
+        .query(sql`
         INSERT INTO login_throttles (subject_hash, failures, total_failures, locked_until, hard_locked, last_failure_at)
-        VALUES (${subject}, 1, 1, ${lockedUntil}, ${hard}, ${failedAt})`).then(() => subject);
+        VALUES (${subject}, 1, 1, ${lockedUntil}, ${hard}, ${failedAt})`)
+        .then(() => subject);
     };
     const recentThrottle = await throttle(at(-HOUR), null, false);
     const stillLocked = await throttle(at(-2 * DAY), at(HOUR), false);
@@ -161,7 +176,8 @@ describe("cleanup_expired_tokens", () => {
     await throttle(at(-31 * DAY), null, false);
     await throttle(at(-31 * DAY), at(-30 * DAY), false);
 
-    const loginDevice = (id: string, expires: Date) => db.query(sql`
+    const loginDevice = (id: string, expires: Date) =>
+      db.query(sql`
       INSERT INTO login_devices (id, subject_hash, secret_hash, created_at, last_success_at, expires_at)
       VALUES (${id}, ${hex64()}, ${hex64()}, ${at(-100 * DAY)}, ${at(-100 * DAY)}, ${expires})`);
     await loginDevice("liveloginDevice0000000", at(DAY));
@@ -197,7 +213,9 @@ describe("cleanup_expired_tokens", () => {
         VALUES (${user}, 'email_verification', ${hex64()}, 'a@example.com', ${at(-DAY)}, ${at(-60)})`);
       await db.query(sql`INSERT INTO rate_limits (key, count, window_start, expires_at) VALUES (${`k${i}`}, 1, ${at(-120)}, ${at(-60)})`);
     }
-    const { rows } = await db.query<{ kind: string; deleted: number }>(sql`SELECT kind, deleted FROM cleanup_expired_tokens(${NOW}, 2, 10)`);
+    const { rows } = await db.query<{ kind: string; deleted: number }>(
+      sql`SELECT kind, deleted FROM cleanup_expired_tokens(${NOW}, 2, 10)`,
+    );
     const counts = Object.fromEntries(rows.map((r) => [r.kind, r.deleted]));
     expect(counts.one_time_tokens).toBe(7);
     expect(counts.rate_limits).toBe(7);
@@ -212,10 +230,16 @@ describe("purge_mail_outbox and purge_audit_logs", () => {
   it("purge_mail_outbox deletes only messages created before p_before, in batches", async () => {
     const db = await testDb();
     for (let i = 0; i < 5; i++) {
-      await db.query(sql`INSERT INTO mail_outbox (created_at, to_address, template, subject, text_body) VALUES (${at(-8 * DAY - i)}, 'a@example.com', 'verify_email', 's', 'b')`);
+      await db.query(
+        sql`INSERT INTO mail_outbox (created_at, to_address, template, subject, text_body) VALUES (${at(-8 * DAY - i)}, 'a@example.com', 'verify_email', 's', 'b')`,
+      );
     }
-    await db.query(sql`INSERT INTO mail_outbox (created_at, to_address, template, subject, text_body) VALUES (${at(-7 * DAY)}, 'a@example.com', 'verify_email', 's', 'b')`);
-    await db.query(sql`INSERT INTO mail_outbox (created_at, to_address, template, subject, text_body) VALUES (${at(-HOUR)}, 'b@example.com', 'verify_email', 's', 'b')`);
+    await db.query(
+      sql`INSERT INTO mail_outbox (created_at, to_address, template, subject, text_body) VALUES (${at(-7 * DAY)}, 'a@example.com', 'verify_email', 's', 'b')`,
+    );
+    await db.query(
+      sql`INSERT INTO mail_outbox (created_at, to_address, template, subject, text_body) VALUES (${at(-HOUR)}, 'b@example.com', 'verify_email', 's', 'b')`,
+    );
     const { rows } = await db.query<{ n: number }>(sql`SELECT purge_mail_outbox(${at(-7 * DAY)}, 2, 10) AS n`);
     expect(rows[0]!.n).toBe(5);
     expect(await count(db, "mail_outbox")).toBe(2);
@@ -269,98 +293,106 @@ describe("cleanup beside live traffic (real Postgres)", () => {
     for (const c of clients.splice(0)) await c.end().catch(() => undefined);
   });
 
-  it.skipIf(usingPglite)("skips an expired session another transaction holds locked instead of waiting for it, and deletes it on the next run", async () => {
-    const db = await testDb();
-    const user = await addUser(db);
-    const live = await addSession(db, user, { idle: at(HOUR), absolute: at(DAY) });
-    const lockedExpired = await addSession(db, user, { idle: at(-60), absolute: at(DAY) });
-    await addSession(db, user, { idle: at(-60), absolute: at(DAY) });
+  it.skipIf(usingPglite)(
+    "skips an expired session another transaction holds locked instead of waiting for it, and deletes it on the next run",
+    async () => {
+      const db = await testDb();
+      const user = await addUser(db);
+      const live = await addSession(db, user, { idle: at(HOUR), absolute: at(DAY) });
+      const lockedExpired = await addSession(db, user, { idle: at(-60), absolute: at(DAY) });
+      await addSession(db, user, { idle: at(-60), absolute: at(DAY) });
 
-    const holder = await connect();
-    await holder.query("BEGIN");
-    await holder.query("SELECT id FROM sessions WHERE id = ANY($1) FOR UPDATE", [[live, lockedExpired]]);
+      const holder = await connect();
+      await holder.query("BEGIN");
+      await holder.query("SELECT id FROM sessions WHERE id = ANY($1) FOR UPDATE", [[live, lockedExpired]]);
 
-    const cleaner = await connect();
-    await cleaner.query("SET lock_timeout = '10s'");
-    const started = Date.now();
-    const first = await cleanupSessions(asQueryable(cleaner), NOW);
-    const elapsed = Date.now() - started;
-    expect(first).toBe(1);
-    expect(elapsed).toBeLessThan(2000);
-    expect(await ids(db, "sessions")).toEqual([live, lockedExpired].sort());
+      const cleaner = await connect();
+      await cleaner.query("SET lock_timeout = '10s'");
+      const started = Date.now();
+      const first = await cleanupSessions(asQueryable(cleaner), NOW);
+      const elapsed = Date.now() - started;
+      expect(first).toBe(1);
+      expect(elapsed).toBeLessThan(2000);
+      expect(await ids(db, "sessions")).toEqual([live, lockedExpired].sort());
 
-    await holder.query("COMMIT");
-    expect(await cleanupSessions(asQueryable(cleaner), NOW)).toBe(1);
-    expect(await ids(db, "sessions")).toEqual([live]);
-  });
+      await holder.query("COMMIT");
+      expect(await cleanupSessions(asQueryable(cleaner), NOW)).toBe(1);
+      expect(await ids(db, "sessions")).toEqual([live]);
+    },
+  );
 
-  it.skipIf(usingPglite)("lets session lookups (and their activity writes) run at full speed during a large cleanup, before and after it commits", async () => {
-    const db = await testDb();
-    const timeouts: SessionTimeouts = {
-      SESSION_IDLE_TIMEOUT_SECONDS: 7 * DAY,
-      SESSION_ABSOLUTE_TIMEOUT_SECONDS: 30 * DAY,
-      SESSION_AAL2_IDLE_TIMEOUT_SECONDS: 1800,
-      SESSION_AAL2_ABSOLUTE_TIMEOUT_SECONDS: 12 * HOUR,
-      SESSION_ACTIVITY_WRITE_INTERVAL_SECONDS: 60,
-    };
-    const user = await addUser(db);
-    // 60 000 expired sessions to delete, and 20 live ones that keep being used meanwhile
-    await db.query(sql`
+  it.skipIf(usingPglite)(
+    "lets session lookups (and their activity writes) run at full speed during a large cleanup, before and after it commits",
+    async () => {
+      const db = await testDb();
+      const timeouts: SessionTimeouts = {
+        SESSION_IDLE_TIMEOUT_SECONDS: 7 * DAY,
+        SESSION_ABSOLUTE_TIMEOUT_SECONDS: 30 * DAY,
+        SESSION_AAL2_IDLE_TIMEOUT_SECONDS: 1800,
+        SESSION_AAL2_ABSOLUTE_TIMEOUT_SECONDS: 12 * HOUR,
+        SESSION_ACTIVITY_WRITE_INTERVAL_SECONDS: 60,
+      };
+      const user = await addUser(db);
+      // 60 000 expired sessions to delete, and 20 live ones that keep being used meanwhile
+      await db.query(sql`
       INSERT INTO sessions (id, secret_hash, user_id, created_at, last_activity_at, idle_expires_at, absolute_expires_at, reauthenticated_at)
       SELECT lpad(g::text, 22, 'e'), encode(sha256(g::text::bytea), 'hex'), ${user}, ${at(-3 * DAY)}, ${at(-3 * DAY)},
              ${at(-DAY)}, ${at(-DAY)}, ${at(-3 * DAY)}
       FROM generate_series(1, 60000) AS g`);
-    const tokens: string[] = [];
-    for (let i = 0; i < 20; i++) {
-      tokens.push((await createSession(db, { userId: user, aal: 1, amr: ["pwd"], now: at(-HOUR), ip: null, userAgent: null }, timeouts)).token);
-    }
-    await db.query(sql`ANALYZE sessions`);
-    const expiredIds = ["1", "30000", "60000"].map((n) => n.padStart(22, "e"));
-
-    const cleaner = await connect();
-    const reader = await connect();
-    const q = asQueryable(reader);
-    const timings: number[] = [];
-    const lookups = async (step: number) => {
-      for (let i = 0; i < tokens.length; i++) {
-        const started = performance.now();
-        // the request path: validate (PK lookup + compare), which also writes last activity
-        const valid = await validateSessionToken(q, tokens[i]!, at(step * 120 + i), timeouts);
-        timings.push(performance.now() - started);
-        expect(valid).not.toBeNull();
+      const tokens: string[] = [];
+      for (let i = 0; i < 20; i++) {
+        tokens.push(
+          (await createSession(db, { userId: user, aal: 1, amr: ["pwd"], now: at(-HOUR), ip: null, userAgent: null }, timeouts)).token,
+        );
       }
-      for (const id of expiredIds) {
-        const started = performance.now();
-        await findSessionWithUser(q, id);
-        timings.push(performance.now() - started);
+      await db.query(sql`ANALYZE sessions`);
+      const expiredIds = ["1", "30000", "60000"].map((n) => n.padStart(22, "e"));
+
+      const cleaner = await connect();
+      const reader = await connect();
+      const q = asQueryable(reader);
+      const timings: number[] = [];
+      const lookups = async (step: number) => {
+        for (let i = 0; i < tokens.length; i++) {
+          const started = performance.now();
+          // the request path: validate (PK lookup + compare), which also writes last activity
+          const valid = await validateSessionToken(q, tokens[i]!, at(step * 120 + i), timeouts);
+          timings.push(performance.now() - started);
+          expect(valid).not.toBeNull();
+        }
+        for (const id of expiredIds) {
+          const started = performance.now();
+          await findSessionWithUser(q, id);
+          timings.push(performance.now() - started);
+        }
+      };
+
+      await cleaner.query("BEGIN");
+      const cleanup = cleanupSessions(asQueryable(cleaner), NOW, 1000, 100);
+      let overlapped = 0;
+      let done = false;
+      void cleanup.finally(() => (done = true));
+      for (let step = 1; !done && step < 200; step++) {
+        await lookups(step);
+        if (!done) overlapped++;
       }
-    };
+      expect(await cleanup).toBe(60000);
 
-    await cleaner.query("BEGIN");
-    const cleanup = cleanupSessions(asQueryable(cleaner), NOW, 1000, 100);
-    let overlapped = 0;
-    let done = false;
-    void cleanup.finally(() => (done = true));
-    for (let step = 1; !done && step < 200; step++) {
-      await lookups(step);
-      if (!done) overlapped++;
-    }
-    expect(await cleanup).toBe(60000);
+      // the cleanup transaction is still open and holds a lock on every row it deleted:
+      // readers still see those rows (MVCC) and still write to the live ones without waiting
+      await lookups(300);
+      const stillThere = await findSessionWithUser(q, expiredIds[0]!);
+      expect(stillThere?.session.id).toBe(expiredIds[0]);
+      await cleaner.query("COMMIT");
+      expect(await findSessionWithUser(q, expiredIds[0]!)).toBeNull();
+      await lookups(301);
 
-    // the cleanup transaction is still open and holds a lock on every row it deleted:
-    // readers still see those rows (MVCC) and still write to the live ones without waiting
-    await lookups(300);
-    const stillThere = await findSessionWithUser(q, expiredIds[0]!);
-    expect(stillThere?.session.id).toBe(expiredIds[0]);
-    await cleaner.query("COMMIT");
-    expect(await findSessionWithUser(q, expiredIds[0]!)).toBeNull();
-    await lookups(301);
-
-    expect(overlapped).toBeGreaterThan(0);
-    timings.sort((a, b) => a - b);
-    const p95 = timings[Math.floor(timings.length * 0.95)]!;
-    expect(p95).toBeLessThan(250);
-    expect(timings[timings.length - 1]!).toBeLessThan(2000);
-    expect(await count(db, "sessions")).toBe(20);
-  });
+      expect(overlapped).toBeGreaterThan(0);
+      timings.sort((a, b) => a - b);
+      const p95 = timings[Math.floor(timings.length * 0.95)]!;
+      expect(p95).toBeLessThan(250);
+      expect(timings[timings.length - 1]!).toBeLessThan(2000);
+      expect(await count(db, "sessions")).toBe(20);
+    },
+  );
 });

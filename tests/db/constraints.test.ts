@@ -28,14 +28,31 @@ const valid: Record<string, () => Record<string, unknown>> = {
   users: () => ({ email: `user${next()}@example.com`, password_hash: HASH }),
   password_history: () => ({ user_id: USER, password_hash: HASH }),
   sessions: () => ({
-    id: id22(), secret_hash: hex64(), user_id: USER, created_at: T0, last_activity_at: T0,
-    idle_expires_at: at(3600), absolute_expires_at: at(86400), reauthenticated_at: T0,
+    id: id22(),
+    secret_hash: hex64(),
+    user_id: USER,
+    created_at: T0,
+    last_activity_at: T0,
+    idle_expires_at: at(3600),
+    absolute_expires_at: at(86400),
+    reauthenticated_at: T0,
   }),
   refresh_tokens: () => ({ session_id: SESSION, user_id: USER, token_hash: hex64() }),
-  one_time_tokens: () => ({ user_id: USER, purpose: "password_reset", token_hash: hex64(), email: "a@example.com", created_at: T0, expires_at: at(3600) }),
+  one_time_tokens: () => ({
+    user_id: USER,
+    purpose: "password_reset",
+    token_hash: hex64(),
+    email: "a@example.com",
+    created_at: T0,
+    expires_at: at(3600),
+  }),
   mfa_challenges: () => ({ id: id22(), secret_hash: hex64(), user_id: USER, created_at: T0, expires_at: at(300) }),
   mfa_factors: () => ({ user_id: USER, status: "pending", encrypted_secret: "v1.k1.bm9uY2U.Y2lwaGVydGV4dA" }),
-  mfa_backup_codes: () => ({ user_id: USER, lookup: ["ABCD", "EFGH", "JKLM", "NPQR", "STUV", "WXYZ", "A2B3"][next() % 7], code_hash: HASH }),
+  mfa_backup_codes: () => ({
+    user_id: USER,
+    lookup: ["ABCD", "EFGH", "JKLM", "NPQR", "STUV", "WXYZ", "A2B3"][next() % 7],
+    code_hash: HASH,
+  }),
   trusted_devices: () => ({ id: id22(), user_id: USER, secret_hash: hex64(), created_at: T0, expires_at: at(86400) }),
   roles: () => ({ name: `role_${next()}`, permissions: '["users:read"]' }),
   user_roles: () => ({ user_id: OTHER_USER, role_id: 1 }),
@@ -94,9 +111,21 @@ const cases: Case[] = [
   ["users", "a password hash that is not a PHC string", { password_hash: "plaintext-password" }, CHECK, "users_password_hash_check"],
   ["users", "a negative MFA failure count", { mfa_failed_count: -1 }, CHECK, "users_mfa_failed_count_check"],
   ["users", "a name longer than 200 characters", { name: long(201) }, CHECK, "users_name_check"],
-  ["users", "a disabled reason longer than 500 characters", { status: "disabled", disabled_at: T0, disabled_reason: long(501) }, CHECK, "users_disabled_reason_check"],
+  [
+    "users",
+    "a disabled reason longer than 500 characters",
+    { status: "disabled", disabled_at: T0, disabled_reason: long(501) },
+    CHECK,
+    "users_disabled_reason_check",
+  ],
 
-  ["password_history", "a hash that is not a PHC string", { password_hash: "5f4dcc3b5aa765d61d8327deb882cf99" }, CHECK, "password_history_password_hash_check"],
+  [
+    "password_history",
+    "a hash that is not a PHC string",
+    { password_hash: "5f4dcc3b5aa765d61d8327deb882cf99" },
+    CHECK,
+    "password_history_password_hash_check",
+  ],
   ["password_history", "an unknown user", { user_id: "00000000-0000-4000-8000-00000000dead" }, FK, "password_history_user_id_fkey"],
 
   ["sessions", "an id shorter than 22 characters", { id: "short" }, CHECK, "sessions_id_check"],
@@ -110,7 +139,13 @@ const cases: Case[] = [
   ["sessions", "revoked_at without a reason", { revoked_at: T0 }, CHECK, "sessions_revocation_consistent"],
   ["sessions", "a reason without revoked_at", { revoked_reason: "logout" }, CHECK, "sessions_revocation_consistent"],
   ["sessions", "an idle expiry after the absolute expiry", { idle_expires_at: at(90000) }, CHECK, "sessions_expiry_order"],
-  ["sessions", "an absolute expiry before creation", { created_at: at(100000), idle_expires_at: at(3600), absolute_expires_at: at(86400) }, CHECK, "sessions_expiry_order"],
+  [
+    "sessions",
+    "an absolute expiry before creation",
+    { created_at: at(100000), idle_expires_at: at(3600), absolute_expires_at: at(86400) },
+    CHECK,
+    "sessions_expiry_order",
+  ],
   ["sessions", "a user agent longer than 512 characters", { user_agent: long(513) }, CHECK, "sessions_user_agent_check"],
   ["sessions", "an ip that is not an address", { ip: "not-an-ip" }, BAD_TEXT],
   ["sessions", "a duplicate id", { id: SESSION }, UNIQUE, "sessions_pkey"],
@@ -134,10 +169,28 @@ const cases: Case[] = [
   ["mfa_challenges", "an unknown purpose", { purpose: "reset" }, CHECK, "mfa_challenges_purpose_check"],
   ["mfa_challenges", "an expiry before creation", { expires_at: at(-60) }, CHECK, "mfa_challenges_expiry_order"],
 
-  ["mfa_factors", "a plain base32 secret (not an envelope)", { encrypted_secret: "JBSWY3DPEHPK3PXP" }, CHECK, "mfa_factors_encrypted_secret_check"],
-  ["mfa_factors", "an envelope of an unknown version", { encrypted_secret: "v2.k1.bm9uY2U.Y2lwaGVydGV4dA" }, CHECK, "mfa_factors_encrypted_secret_check"],
+  [
+    "mfa_factors",
+    "a plain base32 secret (not an envelope)",
+    { encrypted_secret: "JBSWY3DPEHPK3PXP" },
+    CHECK,
+    "mfa_factors_encrypted_secret_check",
+  ],
+  [
+    "mfa_factors",
+    "an envelope of an unknown version",
+    { encrypted_secret: "v2.k1.bm9uY2U.Y2lwaGVydGV4dA" },
+    CHECK,
+    "mfa_factors_encrypted_secret_check",
+  ],
   ["mfa_factors", "an envelope with a missing part", { encrypted_secret: "v1.k1.bm9uY2U" }, CHECK, "mfa_factors_encrypted_secret_check"],
-  ["mfa_factors", "an envelope with a non-base64url part", { encrypted_secret: "v1.k1.bm9u+Y2U.Y2lw/aGVy" }, CHECK, "mfa_factors_encrypted_secret_check"],
+  [
+    "mfa_factors",
+    "an envelope with a non-base64url part",
+    { encrypted_secret: "v1.k1.bm9u+Y2U.Y2lw/aGVy" },
+    CHECK,
+    "mfa_factors_encrypted_secret_check",
+  ],
   ["mfa_factors", "an unknown status", { status: "enabled" }, CHECK, "mfa_factors_status_check"],
   ["mfa_factors", "an unknown type", { type: "sms" }, CHECK, "mfa_factors_type_check"],
   ["mfa_factors", "status active without confirmed_at", { status: "active" }, CHECK, "mfa_factors_confirmed_consistent"],
@@ -149,7 +202,13 @@ const cases: Case[] = [
   ["mfa_backup_codes", "a lookup with a character outside base32", { lookup: "ABC1" }, CHECK, "mfa_backup_codes_lookup_check"],
   ["mfa_backup_codes", "a lookup of five characters", { lookup: "ABCDE" }, CHECK, "mfa_backup_codes_lookup_check"],
   ["mfa_backup_codes", "a code stored in plain text", { code_hash: "ABCD-EFGH-JKLM" }, CHECK, "mfa_backup_codes_code_hash_check"],
-  ["mfa_backup_codes", "a code hashed with argon2i instead of argon2id", { code_hash: "$argon2i$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA" }, CHECK, "mfa_backup_codes_code_hash_check"],
+  [
+    "mfa_backup_codes",
+    "a code hashed with argon2i instead of argon2id",
+    { code_hash: "$argon2i$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA" },
+    CHECK,
+    "mfa_backup_codes_code_hash_check",
+  ],
   ["mfa_backup_codes", "an unknown user", { user_id: "00000000-0000-4000-8000-00000000dead" }, FK, "mfa_backup_codes_user_id_fkey"],
 
   ["trusted_devices", "an id that is not 22 base64url characters", { id: "device" }, CHECK, "trusted_devices_id_check"],
@@ -187,7 +246,13 @@ const cases: Case[] = [
   ["rate_limits", "a negative count", { count: -1 }, CHECK, "rate_limits_count_check"],
   ["rate_limits", "a key longer than 200 characters", { key: long(201) }, CHECK, "rate_limits_key_check"],
 
-  ["login_throttles", "a subject that is not a SHA-256 hex digest", { subject_hash: "a@example.com" }, CHECK, "login_throttles_subject_hash_check"],
+  [
+    "login_throttles",
+    "a subject that is not a SHA-256 hex digest",
+    { subject_hash: "a@example.com" },
+    CHECK,
+    "login_throttles_subject_hash_check",
+  ],
   ["login_throttles", "negative failures", { failures: -1 }, CHECK, "login_throttles_failures_check"],
   ["login_throttles", "negative total failures", { total_failures: -1 }, CHECK, "login_throttles_total_failures_check"],
   ["login_throttles", "a negative lock count", { lock_count: -1 }, CHECK, "login_throttles_lock_count_check"],
@@ -195,7 +260,13 @@ const cases: Case[] = [
   ["mail_outbox", "an unknown status", { status: "delivered" }, CHECK, "mail_outbox_status_check"],
   ["mail_outbox", "a template name with capitals and dashes", { template: "Verify-Email" }, CHECK, "mail_outbox_template_check"],
   ["mail_outbox", "a subject longer than 300 characters", { subject: long(301) }, CHECK, "mail_outbox_subject_check"],
-  ["mail_outbox", "an address longer than 254 characters", { to_address: `${long(250)}@example.com` }, CHECK, "mail_outbox_to_address_check"],
+  [
+    "mail_outbox",
+    "an address longer than 254 characters",
+    { to_address: `${long(250)}@example.com` },
+    CHECK,
+    "mail_outbox_to_address_check",
+  ],
 ];
 
 describe("constraints: one bad column per row", () => {
@@ -214,8 +285,10 @@ describe("constraints: one bad column per row", () => {
         let n = 0;
         for (const table of Object.keys(valid)) n += (await tx.query(insertRow(table, valid[table]!()))).rowCount;
         n += (await tx.query(insertRow("mfa_factors", { ...valid.mfa_factors!(), status: "active", confirmed_at: T0 }))).rowCount;
-        n += (await tx.query(insertRow("users", { ...valid.users!(), status: "disabled", disabled_at: T0, disabled_reason: "abuse" }))).rowCount;
-        n += (await tx.query(insertRow("sessions", { ...valid.sessions!(), revoked_at: T0, revoked_reason: "logout", ip: "2001:db8::1" }))).rowCount;
+        n += (await tx.query(insertRow("users", { ...valid.users!(), status: "disabled", disabled_at: T0, disabled_reason: "abuse" })))
+          .rowCount;
+        n += (await tx.query(insertRow("sessions", { ...valid.sessions!(), revoked_at: T0, revoked_reason: "logout", ip: "2001:db8::1" })))
+          .rowCount;
         throw Object.assign(new Rollback(), { n });
       })
       .catch((error: unknown) => {
@@ -281,7 +354,9 @@ describe("constraints: uniqueness and references", () => {
   it("refuses a second link of the same OAuth account, to any user", async () => {
     const db = await testDb();
     await db.query(insertRow("oauth_accounts", { ...valid.oauth_accounts!(), provider_account_id: "42" }));
-    const error = await sqlError(db.query(insertRow("oauth_accounts", { ...valid.oauth_accounts!(), provider_account_id: "42", user_id: OTHER_USER })));
+    const error = await sqlError(
+      db.query(insertRow("oauth_accounts", { ...valid.oauth_accounts!(), provider_account_id: "42", user_id: OTHER_USER })),
+    );
     expect(error.constraint).toBe("oauth_accounts_provider_provider_account_id_key");
   });
 
@@ -297,9 +372,16 @@ describe("constraints: uniqueness and references", () => {
 
   it("refuses an UPDATE that breaks a rule, not only an INSERT", async () => {
     const db = await testDb();
-    expect((await sqlError(db.query(sql`UPDATE users SET status = 'disabled' WHERE id = ${USER}`))).constraint).toBe("users_disabled_consistent");
-    expect((await sqlError(db.query(sql`UPDATE sessions SET revoked_at = ${T0} WHERE id = ${SESSION}`))).constraint).toBe("sessions_revocation_consistent");
-    expect((await sqlError(db.query(sql`UPDATE sessions SET idle_expires_at = absolute_expires_at + interval '1 second' WHERE id = ${SESSION}`))).constraint).toBe("sessions_expiry_order");
+    expect((await sqlError(db.query(sql`UPDATE users SET status = 'disabled' WHERE id = ${USER}`))).constraint).toBe(
+      "users_disabled_consistent",
+    );
+    expect((await sqlError(db.query(sql`UPDATE sessions SET revoked_at = ${T0} WHERE id = ${SESSION}`))).constraint).toBe(
+      "sessions_revocation_consistent",
+    );
+    expect(
+      (await sqlError(db.query(sql`UPDATE sessions SET idle_expires_at = absolute_expires_at + interval '1 second' WHERE id = ${SESSION}`)))
+        .constraint,
+    ).toBe("sessions_expiry_order");
   });
 });
 
@@ -325,7 +407,9 @@ describe("unique live email", () => {
     const db = await testDb();
     await db.query(sql`INSERT INTO users (email, deleted_at) VALUES (${"bob@example.com"}, ${T0}), (${"BOB@example.com"}, ${at(1)})`);
     await db.query(sql`INSERT INTO users (email) VALUES (${"Bob@Example.com"})`);
-    const error = await sqlError(db.query(sql`UPDATE users SET deleted_at = NULL WHERE email = ${"bob@example.com"} AND deleted_at = ${T0}`));
+    const error = await sqlError(
+      db.query(sql`UPDATE users SET deleted_at = NULL WHERE email = ${"bob@example.com"} AND deleted_at = ${T0}`),
+    );
     expect(error.constraint).toBe("users_email_live_key");
   });
 
@@ -350,20 +434,46 @@ describe("cascades", () => {
     const parent = await db.query<{ id: number }>(sql`
       INSERT INTO refresh_tokens (session_id, user_id, token_hash, used_at, successor_sealed)
       VALUES (${sessionId}, ${userId}, ${hex64()}, ${T0}, ${"sealed"}) RETURNING id`);
-    await db.query(sql`INSERT INTO refresh_tokens (session_id, user_id, parent_id, token_hash) VALUES (${sessionId}, ${userId}, ${parent.rows[0]!.id}, ${hex64()})`);
-    for (const table of ["password_history", "one_time_tokens", "mfa_challenges", "mfa_factors", "mfa_backup_codes", "trusted_devices", "oauth_accounts"]) {
+    await db.query(
+      sql`INSERT INTO refresh_tokens (session_id, user_id, parent_id, token_hash) VALUES (${sessionId}, ${userId}, ${parent.rows[0]!.id}, ${hex64()})`,
+    );
+    for (const table of [
+      "password_history",
+      "one_time_tokens",
+      "mfa_challenges",
+      "mfa_factors",
+      "mfa_backup_codes",
+      "trusted_devices",
+      "oauth_accounts",
+    ]) {
       await db.query(insertRow(table, { ...valid[table]!(), user_id: userId }));
     }
-    await db.query(sql`INSERT INTO user_roles (user_id, role_id, granted_by) SELECT ${userId}, id, ${grantedBy} FROM roles WHERE name = 'support'`);
+    await db.query(
+      sql`INSERT INTO user_roles (user_id, role_id, granted_by) SELECT ${userId}, id, ${grantedBy} FROM roles WHERE name = 'support'`,
+    );
     await db.query(insertRow("audit_logs", { ...valid.audit_logs!(), actor_id: userId, target_id: userId, session_id: sessionId }));
   }
 
-  const OWNED = ["sessions", "refresh_tokens", "password_history", "one_time_tokens", "mfa_challenges", "mfa_factors", "mfa_backup_codes", "trusted_devices", "oauth_accounts", "user_roles"];
+  const OWNED = [
+    "sessions",
+    "refresh_tokens",
+    "password_history",
+    "one_time_tokens",
+    "mfa_challenges",
+    "mfa_factors",
+    "mfa_backup_codes",
+    "trusted_devices",
+    "oauth_accounts",
+    "user_roles",
+  ];
 
   async function countsFor(db: Db, userId: string): Promise<Record<string, number>> {
     const counts: Record<string, number> = {};
     for (const table of OWNED) {
-      const { rows } = await db.query<{ n: number }>({ text: `SELECT count(*)::int AS n FROM ${table} WHERE user_id = $1`, values: [userId] });
+      const { rows } = await db.query<{ n: number }>({
+        text: `SELECT count(*)::int AS n FROM ${table} WHERE user_id = $1`,
+        values: [userId],
+      });
       counts[table] = rows[0]!.n;
     }
     return counts;
@@ -393,7 +503,9 @@ describe("cascades", () => {
     const db = await testDb();
     await seedUser(db, USER, SESSION, "owner@example.com", null);
     await db.query(insertRow("sessions", { ...valid.sessions!(), id: "session_id_0000000000C", user_id: USER }));
-    await db.query(sql`INSERT INTO refresh_tokens (session_id, user_id, token_hash) VALUES (${"session_id_0000000000C"}, ${USER}, ${hex64()})`);
+    await db.query(
+      sql`INSERT INTO refresh_tokens (session_id, user_id, token_hash) VALUES (${"session_id_0000000000C"}, ${USER}, ${hex64()})`,
+    );
 
     await db.query(sql`DELETE FROM sessions WHERE id = ${SESSION}`);
 
@@ -413,22 +525,34 @@ describe("refresh-token families", () => {
 
   it("give a token at most one successor", async () => {
     const db = await testDb();
-    const parent = await db.query<{ id: number }>(sql`INSERT INTO refresh_tokens (session_id, user_id, token_hash) VALUES (${SESSION}, ${USER}, ${hex64()}) RETURNING id`);
+    const parent = await db.query<{ id: number }>(
+      sql`INSERT INTO refresh_tokens (session_id, user_id, token_hash) VALUES (${SESSION}, ${USER}, ${hex64()}) RETURNING id`,
+    );
     const parentId = parent.rows[0]!.id;
-    await db.query(sql`INSERT INTO refresh_tokens (session_id, user_id, parent_id, token_hash) VALUES (${SESSION}, ${USER}, ${parentId}, ${hex64()})`);
-    const error = await sqlError(db.query(sql`INSERT INTO refresh_tokens (session_id, user_id, parent_id, token_hash) VALUES (${SESSION}, ${USER}, ${parentId}, ${hex64()})`));
+    await db.query(
+      sql`INSERT INTO refresh_tokens (session_id, user_id, parent_id, token_hash) VALUES (${SESSION}, ${USER}, ${parentId}, ${hex64()})`,
+    );
+    const error = await sqlError(
+      db.query(
+        sql`INSERT INTO refresh_tokens (session_id, user_id, parent_id, token_hash) VALUES (${SESSION}, ${USER}, ${parentId}, ${hex64()})`,
+      ),
+    );
     expect(error.code).toBe(UNIQUE);
     expect(error.constraint).toBe("refresh_tokens_one_successor_key");
   });
 
   it("let exactly one of several concurrent rotations of the same token win", async () => {
     const db = await testDb();
-    const parent = await db.query<{ id: number }>(sql`INSERT INTO refresh_tokens (session_id, user_id, token_hash) VALUES (${SESSION}, ${USER}, ${hex64()}) RETURNING id`);
+    const parent = await db.query<{ id: number }>(
+      sql`INSERT INTO refresh_tokens (session_id, user_id, token_hash) VALUES (${SESSION}, ${USER}, ${hex64()}) RETURNING id`,
+    );
     const parentId = parent.rows[0]!.id;
     const attempts = await Promise.allSettled(
       Array.from({ length: 5 }, () =>
         db.transaction(async (tx) => {
-          await tx.query(sql`INSERT INTO refresh_tokens (session_id, user_id, parent_id, token_hash) VALUES (${SESSION}, ${USER}, ${parentId}, ${hex64()})`);
+          await tx.query(
+            sql`INSERT INTO refresh_tokens (session_id, user_id, parent_id, token_hash) VALUES (${SESSION}, ${USER}, ${parentId}, ${hex64()})`,
+          );
           await tx.query(sql`SELECT pg_sleep(0.05)`);
         }),
       ),

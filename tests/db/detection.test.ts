@@ -40,7 +40,8 @@ function backgroundNoise(): Failure[] {
   const rows: Failure[] = [];
   for (let i = 0; i < 150; i++) {
     rows.push({ subject: subject(`noise-${i}`), ip: `10.1.${Math.floor(i / 200)}.${i % 200}`, at: minutesAgo(1 + (i % 55)) });
-    if (i % 3 === 0) rows.push({ subject: subject(`noise-${i}`), ip: `10.2.${Math.floor(i / 200)}.${i % 200}`, at: minutesAgo(2 + (i % 50)) });
+    if (i % 3 === 0)
+      rows.push({ subject: subject(`noise-${i}`), ip: `10.2.${Math.floor(i / 200)}.${i % 200}`, at: minutesAgo(2 + (i % 50)) });
   }
   return rows;
 }
@@ -58,47 +59,94 @@ describe("detection functions find exactly the seeded attacks", () => {
     await insertFailures(db, backgroundNoise());
     // successful sign-ins from one IP across many accounts are not stuffing
     for (let i = 0; i < 30; i++) {
-      await db.query(sql`INSERT INTO audit_logs (created_at, event_type, result, subject_hash, ip) VALUES (${minutesAgo(10)}, 'login.success', 'success', ${subject(`ok-${i}`)}, '10.9.9.9')`);
+      await db.query(
+        sql`INSERT INTO audit_logs (created_at, event_type, result, subject_hash, ip) VALUES (${minutesAgo(10)}, 'login.success', 'success', ${subject(`ok-${i}`)}, '10.9.9.9')`,
+      );
     }
     // brute force: 12 failures on one account from two IPs
-    await insertFailures(db, Array.from({ length: 12 }, (_, i) => ({ subject: brute, targetId: victim, ip: i % 2 ? "203.0.113.1" : "203.0.113.2", at: minutesAgo(30 - i) })));
+    await insertFailures(
+      db,
+      Array.from({ length: 12 }, (_, i) => ({
+        subject: brute,
+        targetId: victim,
+        ip: i % 2 ? "203.0.113.1" : "203.0.113.2",
+        at: minutesAgo(30 - i),
+      })),
+    );
     // credential stuffing: one IP, six accounts, one failure each
-    await insertFailures(db, Array.from({ length: 6 }, (_, i) => ({ subject: subject(`stuffed-${i}`), ip: "198.51.100.7", at: minutesAgo(20 - i) })));
+    await insertFailures(
+      db,
+      Array.from({ length: 6 }, (_, i) => ({ subject: subject(`stuffed-${i}`), ip: "198.51.100.7", at: minutesAgo(20 - i) })),
+    );
     // one account from six IPs
-    await insertFailures(db, Array.from({ length: 6 }, (_, i) => ({ subject: spread, ip: `192.0.2.${10 + i}`, at: minutesAgo(40 - i) })));
+    await insertFailures(
+      db,
+      Array.from({ length: 6 }, (_, i) => ({ subject: spread, ip: `192.0.2.${10 + i}`, at: minutesAgo(40 - i) })),
+    );
     // refresh-token reuse, and an ordinary rotation
-    await db.query(sql`INSERT INTO audit_logs (created_at, event_type, result, target_id, session_id, ip) VALUES (${minutesAgo(5)}, 'refresh.reuse_detected', 'failure', ${reuseVictim}, 'sessionidsessionid0001', '192.0.2.99')`);
-    await db.query(sql`INSERT INTO audit_logs (created_at, event_type, result, target_id, ip) VALUES (${minutesAgo(5)}, 'refresh.rotated', 'success', ${randomUUID()}, '192.0.2.98')`);
+    await db.query(
+      sql`INSERT INTO audit_logs (created_at, event_type, result, target_id, session_id, ip) VALUES (${minutesAgo(5)}, 'refresh.reuse_detected', 'failure', ${reuseVictim}, 'sessionidsessionid0001', '192.0.2.99')`,
+    );
+    await db.query(
+      sql`INSERT INTO audit_logs (created_at, event_type, result, target_id, ip) VALUES (${minutesAgo(5)}, 'refresh.rotated', 'success', ${randomUUID()}, '192.0.2.98')`,
+    );
     // the same attacks, two hours ago: outside the 60-minute window
-    await insertFailures(db, Array.from({ length: 30 }, (_, i) => ({ subject: subject(`old-${i % 3}`), ip: `192.0.2.${200 + (i % 7)}`, at: minutesAgo(120 + i) })));
-    await db.query(sql`INSERT INTO audit_logs (created_at, event_type, result, target_id, ip) VALUES (${minutesAgo(90)}, 'refresh.reuse_detected', 'failure', ${randomUUID()}, '192.0.2.97')`);
+    await insertFailures(
+      db,
+      Array.from({ length: 30 }, (_, i) => ({ subject: subject(`old-${i % 3}`), ip: `192.0.2.${200 + (i % 7)}`, at: minutesAgo(120 + i) })),
+    );
+    await db.query(
+      sql`INSERT INTO audit_logs (created_at, event_type, result, target_id, ip) VALUES (${minutesAgo(90)}, 'refresh.reuse_detected', 'failure', ${randomUUID()}, '192.0.2.97')`,
+    );
   });
 
   it("brute force against one account: only the victim, with its failure and IP counts", async () => {
     const alerts = await findSecurityAlerts(db, NOW, DEFAULTS);
-    expect(alerts.bruteForce).toEqual([{
-      subjectHash: brute, targetId: victim, failures: 12, distinctIps: 2, firstAt: minutesAgo(30).toISOString(), lastAt: minutesAgo(19).toISOString(),
-    }]);
+    expect(alerts.bruteForce).toEqual([
+      {
+        subjectHash: brute,
+        targetId: victim,
+        failures: 12,
+        distinctIps: 2,
+        firstAt: minutesAgo(30).toISOString(),
+        lastAt: minutesAgo(19).toISOString(),
+      },
+    ]);
     expect(alerts.counts.bruteForce).toBe(1);
   });
 
   it("credential stuffing from one IP across many accounts: only that IP", async () => {
     const alerts = await findSecurityAlerts(db, NOW, DEFAULTS);
-    expect(alerts.credentialStuffing).toEqual([{
-      ip: "198.51.100.7", accounts: 6, failures: 6, firstAt: minutesAgo(20).toISOString(), lastAt: minutesAgo(15).toISOString(),
-    }]);
+    expect(alerts.credentialStuffing).toEqual([
+      {
+        ip: "198.51.100.7",
+        accounts: 6,
+        failures: 6,
+        firstAt: minutesAgo(20).toISOString(),
+        lastAt: minutesAgo(15).toISOString(),
+      },
+    ]);
   });
 
   it("one account from many IPs: only that account", async () => {
     const alerts = await findSecurityAlerts(db, NOW, DEFAULTS);
-    expect(alerts.accountManyIps).toEqual([{
-      subjectHash: spread, targetId: null, distinctIps: 6, attempts: 6, firstAt: minutesAgo(40).toISOString(), lastAt: minutesAgo(35).toISOString(),
-    }]);
+    expect(alerts.accountManyIps).toEqual([
+      {
+        subjectHash: spread,
+        targetId: null,
+        distinctIps: 6,
+        attempts: 6,
+        firstAt: minutesAgo(40).toISOString(),
+        lastAt: minutesAgo(35).toISOString(),
+      },
+    ]);
   });
 
   it("refresh-token reuse: the reuse inside the window, not rotations nor older reuse", async () => {
     const alerts = await findSecurityAlerts(db, NOW, DEFAULTS);
-    expect(alerts.refreshReuse).toEqual([{ targetId: reuseVictim, sessionId: "sessionidsessionid0001", ip: "192.0.2.99", at: minutesAgo(5).toISOString() }]);
+    expect(alerts.refreshReuse).toEqual([
+      { targetId: reuseVictim, sessionId: "sessionidsessionid0001", ip: "192.0.2.99", at: minutesAgo(5).toISOString() },
+    ]);
     expect(alerts.window).toEqual({ from: minutesAgo(60).toISOString(), to: NOW.toISOString() });
   });
 
@@ -145,9 +193,13 @@ describe("query plans on >= 100k audit rows use the intended indexes (on the mon
              md5('subject' || (g % 5000)) || md5('subject2' || (g % 5000)),
              ('10.' || (g % 200) || '.' || ((g / 200) % 250) || '.1')::inet
       FROM generate_series(1, ${ROWS}) AS g`);
-    await db.query(sql`INSERT INTO audit_logs (created_at, event_type, result, target_id) VALUES (${minutesAgo(3)}, 'refresh.reuse_detected', 'failure', ${randomUUID()})`);
+    await db.query(
+      sql`INSERT INTO audit_logs (created_at, event_type, result, target_id) VALUES (${minutesAgo(3)}, 'refresh.reuse_detected', 'failure', ${randomUUID()})`,
+    );
     await db.query(sql`ANALYZE audit_logs`);
-    const { rows } = await db.query<{ n: number; u: string }>(sql`SELECT count(*)::int AS n, md5('user42')::uuid::text AS u FROM audit_logs`);
+    const { rows } = await db.query<{ n: number; u: string }>(
+      sql`SELECT count(*)::int AS n, md5('user42')::uuid::text AS u FROM audit_logs`,
+    );
     expect(rows[0]!.n).toBeGreaterThanOrEqual(100_000);
     someUser = rows[0]!.u;
   });
@@ -192,7 +244,9 @@ describe("query plans on >= 100k audit rows use the intended indexes (on the mon
     expect(first.entries).toHaveLength(50);
     expect(page.entries[0]!.createdAt <= "2030-05-20T00:00:00.000Z").toBe(true);
     expect(page.entries.every((e) => e.createdAt <= "2030-05-20T00:00:00.000Z")).toBe(true);
-    expect(await plan(auditSearchQuery({ ...base, after: { at: "2030-05-20T00:00:00.000000Z", id: "99999999" } }))).toMatch(onPartitions("created_idx"));
+    expect(await plan(auditSearchQuery({ ...base, after: { at: "2030-05-20T00:00:00.000000Z", id: "99999999" } }))).toMatch(
+      onPartitions("created_idx"),
+    );
   });
 
   it("a search by user reads audit_logs_actor_idx and audit_logs_target_idx", async () => {

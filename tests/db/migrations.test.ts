@@ -16,7 +16,16 @@ import pg from "pg";
 import { createPgliteDb, openPglite } from "../../lib/db/pglite";
 import { createPgDb } from "../../lib/db/pg";
 import { createVercelDb } from "../../lib/db/vercel";
-import { MIGRATIONS_DIR, MigrationError, loadMigrations, migrate, migrationStatus, rollback, sealMigrations, type Migration } from "../../lib/db/migrate";
+import {
+  MIGRATIONS_DIR,
+  MigrationError,
+  loadMigrations,
+  migrate,
+  migrationStatus,
+  rollback,
+  sealMigrations,
+  type Migration,
+} from "../../lib/db/migrate";
 import { sql, type Db } from "../../lib/db";
 import { databaseUrl, siblingUrl, usingPglite, usingVercelDriver } from "../support/env";
 
@@ -105,7 +114,9 @@ async function exists(db: Db, regclass: string): Promise<boolean> {
 }
 
 async function functionExists(db: Db, name: string): Promise<boolean> {
-  const { rows } = await db.query<{ n: number }>(sql`SELECT count(*)::int AS n FROM pg_proc WHERE proname = ${name} AND pronamespace = 'public'::regnamespace`);
+  const { rows } = await db.query<{ n: number }>(
+    sql`SELECT count(*)::int AS n FROM pg_proc WHERE proname = ${name} AND pronamespace = 'public'::regnamespace`,
+  );
   return rows[0]!.n > 0;
 }
 
@@ -150,7 +161,9 @@ describe("migration runner", () => {
 
     expect(await migrate(db, ALL)).toEqual(ALL.map((m) => m.file));
     expectConverged(await migrationStatus(db, ALL));
-    const recorded = await db.query<{ version: string; checksum: string }>(sql`SELECT version, checksum FROM schema_migrations ORDER BY version`);
+    const recorded = await db.query<{ version: string; checksum: string }>(
+      sql`SELECT version, checksum FROM schema_migrations ORDER BY version`,
+    );
     expect(recorded.rows).toEqual(ALL.map((m) => ({ version: m.version, checksum: m.checksum })));
     expect(await migrate(db, ALL)).toEqual([]);
 
@@ -209,16 +222,22 @@ describe("migration runner", () => {
     const { db } = await emptyDb();
     const dir = migrationsCopy();
     const version = String(Math.max(...ALL.map((m) => Number(m.version))) + 1).padStart(4, "0");
-    writeFileSync(join(dir, `${version}_broken.sql`), [
-      "BEGIN;",
-      "CREATE TABLE broken_first (id int);",
-      "INSERT INTO broken_first VALUES (1 / 0);",
-      "CREATE TABLE broken_second (id int);",
-      `INSERT INTO schema_migrations (version, name, checksum) VALUES ('${version}', 'broken', '${"0".repeat(64)}');`,
-      "COMMIT;",
-      "",
-    ].join("\n"));
-    writeFileSync(join(dir, `${version}_broken.down.sql`), `BEGIN;\nDROP TABLE broken_second;\nDROP TABLE broken_first;\nDELETE FROM schema_migrations WHERE version = '${version}';\nCOMMIT;\n`);
+    writeFileSync(
+      join(dir, `${version}_broken.sql`),
+      [
+        "BEGIN;",
+        "CREATE TABLE broken_first (id int);",
+        "INSERT INTO broken_first VALUES (1 / 0);",
+        "CREATE TABLE broken_second (id int);",
+        `INSERT INTO schema_migrations (version, name, checksum) VALUES ('${version}', 'broken', '${"0".repeat(64)}');`,
+        "COMMIT;",
+        "",
+      ].join("\n"),
+    );
+    writeFileSync(
+      join(dir, `${version}_broken.down.sql`),
+      `BEGIN;\nDROP TABLE broken_second;\nDROP TABLE broken_first;\nDELETE FROM schema_migrations WHERE version = '${version}';\nCOMMIT;\n`,
+    );
     sealMigrations(dir);
     const withBroken = loadMigrations(dir);
 
@@ -260,7 +279,8 @@ describe("round trip: all ups, all downs in reverse, all ups again", () => {
   /** Real Postgres with the psql client installed: exactly the commands the README gives. */
   it.skipIf(!hasPsql)("through psql -v ON_ERROR_STOP=1 -f, file by file, converging with the runner and npm run db:status", async () => {
     const { db, url } = await emptyDb();
-    const psql = (file: string) => spawnSync("psql", [url!, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", join(MIGRATIONS_DIR, file)], { encoding: "utf8" });
+    const psql = (file: string) =>
+      spawnSync("psql", [url!, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", join(MIGRATIONS_DIR, file)], { encoding: "utf8" });
     const expectApplies = (file: string) => {
       const run = psql(file);
       expect(run.status, `${file}: ${run.stderr}`).toBe(0);
@@ -291,25 +311,29 @@ describe("round trip: all ups, all downs in reverse, all ups again", () => {
    * reopen the embedded database from disk, seconds apiece; the same functions are tested in
    * process above.)
    */
-  it.skipIf(usingPglite)("npm run db:migrate / db:status / db:rollback n drive the same runner, and db:status exits 3 while anything is pending", async () => {
-    const { url } = await emptyDb();
-    const run = (...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "scripts/db.ts", ...args], {
-      encoding: "utf8",
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "development", POSTGRES_URL: url!, PORTCULLIS_DB_DRIVER: "pg" },
-    });
-    const migrated = run("migrate");
-    expect(migrated.status, migrated.stderr).toBe(0);
-    expect(migrated.stdout).toContain(ALL.at(-1)!.file);
-    const current = run("status");
-    expect(current.status, current.stderr).toBe(0);
-    expect(current.stdout.match(/^applied/gm)).toHaveLength(ALL.length);
-    expect(current.stdout).not.toMatch(/pending|CHECKSUM CHANGED/);
-    const back = run("rollback", "2");
-    expect(back.status, back.stderr).toBe(0);
-    expect(back.stdout).toContain(ALL.at(-2)!.file.replace(/\.sql$/, ".down.sql"));
-    const after = run("status");
-    expect(after.status).toBe(3);
-    expect(after.stdout.match(/^pending/gm)).toHaveLength(2);
-    expect(run("rollback", "0").status).toBe(1);
-  });
+  it.skipIf(usingPglite)(
+    "npm run db:migrate / db:status / db:rollback n drive the same runner, and db:status exits 3 while anything is pending",
+    async () => {
+      const { url } = await emptyDb();
+      const run = (...args: string[]) =>
+        spawnSync(process.execPath, ["--import", "tsx", "scripts/db.ts", ...args], {
+          encoding: "utf8",
+          env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "development", POSTGRES_URL: url!, PORTCULLIS_DB_DRIVER: "pg" },
+        });
+      const migrated = run("migrate");
+      expect(migrated.status, migrated.stderr).toBe(0);
+      expect(migrated.stdout).toContain(ALL.at(-1)!.file);
+      const current = run("status");
+      expect(current.status, current.stderr).toBe(0);
+      expect(current.stdout.match(/^applied/gm)).toHaveLength(ALL.length);
+      expect(current.stdout).not.toMatch(/pending|CHECKSUM CHANGED/);
+      const back = run("rollback", "2");
+      expect(back.status, back.stderr).toBe(0);
+      expect(back.stdout).toContain(ALL.at(-2)!.file.replace(/\.sql$/, ".down.sql"));
+      const after = run("status");
+      expect(after.status).toBe(3);
+      expect(after.stdout.match(/^pending/gm)).toHaveLength(2);
+      expect(run("rollback", "0").status).toBe(1);
+    },
+  );
 });

@@ -120,7 +120,6 @@ describe(`query plans on ${ROWS.toLocaleString("en")} rows`, () => {
     await db.transaction(async (tx) => seed(tx));
     await db.query(sql`ANALYZE`);
 
-
     // a live session of a live account, to look up for real
     const picked = await db.query<{ id: string; user_id: string; email: string }>(sql`
       SELECT s.id, s.user_id, u.email FROM sessions s JOIN users u ON u.id = s.user_id
@@ -133,7 +132,13 @@ describe(`query plans on ${ROWS.toLocaleString("en")} rows`, () => {
 
   it("has at least 100k rows in each table it explains", async () => {
     const db = await testDb();
-    const { rows } = await db.query<{ users: number; sessions: number; refresh_tokens: number; one_time_tokens: number; audit_logs: number }>(sql`
+    const { rows } = await db.query<{
+      users: number;
+      sessions: number;
+      refresh_tokens: number;
+      one_time_tokens: number;
+      audit_logs: number;
+    }>(sql`
       SELECT (SELECT count(*) FROM users)::int AS users, (SELECT count(*) FROM sessions)::int AS sessions, (SELECT count(*) FROM refresh_tokens)::int AS refresh_tokens,
              (SELECT count(*) FROM one_time_tokens)::int AS one_time_tokens, (SELECT count(*) FROM audit_logs)::int AS audit_logs`);
     for (const n of Object.values(rows[0]!)) expect(n).toBeGreaterThanOrEqual(ROWS);
@@ -146,18 +151,24 @@ describe(`query plans on ${ROWS.toLocaleString("en")} rows`, () => {
     expectIndex(plan, "sessions_pkey", "sessions");
   });
 
-  it.each(MODES)("a user's live sessions (WHERE user_id AND revoked_at IS NULL ORDER BY created_at DESC) use the partial sessions_user_live_idx (%s)", async (mode) => {
-    const db = await testDb();
-    const plain = sql`SELECT id, created_at FROM sessions WHERE user_id = ${userId} AND revoked_at IS NULL ORDER BY created_at DESC`;
-    expectIndex(await explain(db, plain, mode), "sessions_user_live_idx", "sessions");
-    const [listed] = await statementsOf((q) => listLiveSessions(q, userId, NOW));
-    expectIndex(await explain(db, listed!, mode), "sessions_user_live_idx", "sessions");
-  });
+  it.each(MODES)(
+    "a user's live sessions (WHERE user_id AND revoked_at IS NULL ORDER BY created_at DESC) use the partial sessions_user_live_idx (%s)",
+    async (mode) => {
+      const db = await testDb();
+      const plain = sql`SELECT id, created_at FROM sessions WHERE user_id = ${userId} AND revoked_at IS NULL ORDER BY created_at DESC`;
+      expectIndex(await explain(db, plain, mode), "sessions_user_live_idx", "sessions");
+      const [listed] = await statementsOf((q) => listLiveSessions(q, userId, NOW));
+      expectIndex(await explain(db, listed!, mode), "sessions_user_live_idx", "sessions");
+    },
+  );
 
-  it.each(MODES)("signing a user out everywhere (revokeUserSessions) finds the sessions through sessions_user_live_idx (%s)", async (mode) => {
-    const [revoke] = await statementsOf((q) => revokeUserSessions(q, userId, "logout_all", NOW, null));
-    expectIndex(await explain(await testDb(), revoke!, mode), "sessions_user_live_idx", "sessions");
-  });
+  it.each(MODES)(
+    "signing a user out everywhere (revokeUserSessions) finds the sessions through sessions_user_live_idx (%s)",
+    async (mode) => {
+      const [revoke] = await statementsOf((q) => revokeUserSessions(q, userId, "logout_all", NOW, null));
+      expectIndex(await explain(await testDb(), revoke!, mode), "sessions_user_live_idx", "sessions");
+    },
+  );
 
   it.each(MODES)("redeeming a one-time token (redeemOneTimeToken) uses the partial one_time_tokens_live_hash_key (%s)", async (mode) => {
     const [redeem] = await statementsOf((q) => redeemOneTimeToken(q, liveOttHash, "password_reset", NOW));
@@ -176,16 +187,19 @@ describe(`query plans on ${ROWS.toLocaleString("en")} rows`, () => {
     expectIndex(await explain(await testDb(), find!, mode), "users_email_live_key", "users");
   });
 
-  it.each(MODES)("the audit log newest first, and its next page by (created_at, id) cursor, read each monthly partition's audit_logs_created_idx (%s)", async (mode) => {
-    const db = await testDb();
-    const first = sql`SELECT id, created_at, event_type, result FROM audit_logs ORDER BY created_at DESC, id DESC LIMIT ${50}`;
-    expectIndex(await explain(db, first, mode), "audit_logs_p\\d{6}_created_idx", "audit_logs");
-    const next = sql`
+  it.each(MODES)(
+    "the audit log newest first, and its next page by (created_at, id) cursor, read each monthly partition's audit_logs_created_idx (%s)",
+    async (mode) => {
+      const db = await testDb();
+      const first = sql`SELECT id, created_at, event_type, result FROM audit_logs ORDER BY created_at DESC, id DESC LIMIT ${50}`;
+      expectIndex(await explain(db, first, mode), "audit_logs_p\\d{6}_created_idx", "audit_logs");
+      const next = sql`
       SELECT id, created_at, event_type, result FROM audit_logs
       WHERE (created_at, id) < (${new Date(NOW.getTime() - 86400_000)}::timestamptz, ${123456}::bigint)
       ORDER BY created_at DESC, id DESC LIMIT ${50}`;
-    expectIndex(await explain(db, next, mode), "audit_logs_p\\d{6}_created_idx", "audit_logs");
-  });
+      expectIndex(await explain(db, next, mode), "audit_logs_p\\d{6}_created_idx", "audit_logs");
+    },
+  );
 
   it("answers the hot lookups with the real data (the plans are of working statements)", async () => {
     const db = await testDb();

@@ -26,7 +26,14 @@ async function liveSession(db: Db, userId: string): Promise<string> {
   return id;
 }
 
-const change = (targetUserId: string, role: string, actorId: string | null): RoleChange => ({ targetUserId, role, actorId, sessionId: null, actor, now: NOW });
+const change = (targetUserId: string, role: string, actorId: string | null): RoleChange => ({
+  targetUserId,
+  role,
+  actorId,
+  sessionId: null,
+  actor,
+  now: NOW,
+});
 
 describe("permissions", () => {
   let db: Db;
@@ -40,7 +47,10 @@ describe("permissions", () => {
     expect(await rolesAndPermissions(db, id)).toEqual({ roles: [], permissions: [] });
     await assignRole(db, change(id, "support", null));
     await assignRole(db, change(id, "user", null));
-    expect(await rolesAndPermissions(db, id)).toEqual({ roles: ["support", "user"], permissions: ["audit:read", "sessions:revoke", "users:read"] });
+    expect(await rolesAndPermissions(db, id)).toEqual({
+      roles: ["support", "user"],
+      permissions: ["audit:read", "sessions:revoke", "users:read"],
+    });
   });
 
   it('"*" grants every permission; a listed permission grants only itself', async () => {
@@ -75,10 +85,13 @@ describe("role changes", () => {
     expect(again).toEqual({ ok: true, value: { changed: false, roles: ["support"] } });
     const later = [await liveSession(db, target), await liveSession(db, target)];
     expect(await removeRole(db, change(target, "support", adminId))).toEqual({ ok: true, value: { changed: true, roles: [] } });
-    const flagged = await db.query<{ id: string }>(sql`SELECT id FROM sessions WHERE user_id = ${target} AND rotate_pending AND revoked_at IS NULL`);
+    const flagged = await db.query<{ id: string }>(
+      sql`SELECT id FROM sessions WHERE user_id = ${target} AND rotate_pending AND revoked_at IS NULL`,
+    );
     expect(flagged.rows.map((r) => r.id).sort()).toEqual([...later].sort());
     const audit = await db.query<{ actor_id: string; target_id: string; details: Record<string, unknown> }>(
-      sql`SELECT actor_id, target_id, details FROM audit_logs WHERE event_type = 'role.changed' ORDER BY id`);
+      sql`SELECT actor_id, target_id, details FROM audit_logs WHERE event_type = 'role.changed' ORDER BY id`,
+    );
     expect(audit.rows).toEqual([
       { actor_id: adminId, target_id: target, details: { action: "assigned", role: "support", sessionsRevoked: 2 } },
       { actor_id: adminId, target_id: target, details: { action: "removed", role: "support", sessionsRotated: 2 } },
@@ -88,7 +101,10 @@ describe("role changes", () => {
   it("refuse an unknown role, an unknown user, and removing a role the user does not hold", async () => {
     const target = await user(db);
     expect(await assignRole(db, change(target, "superuser", null))).toEqual({ ok: false, error: "not_found" });
-    expect(await assignRole(db, change("00000000-0000-4000-8000-000000000009", "support", null))).toEqual({ ok: false, error: "not_found" });
+    expect(await assignRole(db, change("00000000-0000-4000-8000-000000000009", "support", null))).toEqual({
+      ok: false,
+      error: "not_found",
+    });
     expect(await removeRole(db, change(target, "support", null))).toEqual({ ok: false, error: "not_found" });
     const audit = await db.query(sql`SELECT 1 FROM audit_logs`);
     expect(audit.rows).toEqual([]);

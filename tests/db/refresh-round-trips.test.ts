@@ -18,11 +18,22 @@ const actor = { ip: "10.20.30.40", userAgent: "vitest", requestId: "refresh-roun
 
 function counting(db: Db): { db: Db; roundTrips: () => number } {
   let trips = 0;
-  const wrap = (q: Queryable): Queryable => ({ query: (query) => { trips++; return q.query(query); } });
+  const wrap = (q: Queryable): Queryable => ({
+    query: (query) => {
+      trips++;
+      return q.query(query);
+    },
+  });
   const counted: Db = {
     driver: db.driver,
-    query: (query) => { trips++; return db.query(query); },
-    transaction: (fn) => { trips += 2; return db.transaction((tx) => fn(wrap(tx))); },
+    query: (query) => {
+      trips++;
+      return db.query(query);
+    },
+    transaction: (fn) => {
+      trips += 2;
+      return db.transaction((tx) => fn(wrap(tx)));
+    },
     exec: (script) => db.exec(script),
     close: () => db.close(),
   };
@@ -58,18 +69,27 @@ describe("refresh rotation round trips", () => {
     expect(result.value.sessionId).toBe(sessionId);
     const tokens = await db.query<{ id: string; parent_id: string | null; used: boolean; token_hash: string }>(sql`
       SELECT id::text, parent_id::text, used_at IS NOT NULL AS used, token_hash FROM refresh_tokens WHERE session_id = ${sessionId} ORDER BY id`);
-    expect(tokens.rows.map((r) => [r.used, r.token_hash])).toEqual([[true, sha256Hex(token)], [false, sha256Hex(result.value.refreshToken)]]);
+    expect(tokens.rows.map((r) => [r.used, r.token_hash])).toEqual([
+      [true, sha256Hex(token)],
+      [false, sha256Hex(result.value.refreshToken)],
+    ]);
     expect(tokens.rows[1]!.parent_id).toBe(tokens.rows[0]!.id);
-    const session = await db.query<{ last_activity_at: Date; idle_expires_at: Date }>(sql`SELECT last_activity_at, idle_expires_at FROM sessions WHERE id = ${sessionId}`);
+    const session = await db.query<{ last_activity_at: Date; idle_expires_at: Date }>(
+      sql`SELECT last_activity_at, idle_expires_at FROM sessions WHERE id = ${sessionId}`,
+    );
     expect(session.rows[0]!.last_activity_at.getTime()).toBe(now.getTime());
     expect(result.value.refreshExpiresAt.getTime()).toBe(session.rows[0]!.idle_expires_at.getTime());
     expect(session.rows[0]!.idle_expires_at.getTime()).toBe(now.getTime() + cfg.SESSION_IDLE_TIMEOUT_SECONDS * 1000);
     const audit = await db.query<{ actor_id: string; session_id: string; ip: string; details: Record<string, string> }>(sql`
       SELECT actor_id::text, session_id, host(ip) AS ip, details FROM audit_logs WHERE event_type = 'refresh.rotated'`);
-    expect(audit.rows).toEqual([{
-      actor_id: userId, session_id: sessionId, ip: actor.ip,
-      details: { familyId: sessionId, parentTokenId: tokens.rows[0]!.id, tokenId: tokens.rows[1]!.id },
-    }]);
+    expect(audit.rows).toEqual([
+      {
+        actor_id: userId,
+        session_id: sessionId,
+        ip: actor.ip,
+        details: { familyId: sessionId, parentTokenId: tokens.rows[0]!.id, tokenId: tokens.rows[1]!.id },
+      },
+    ]);
   });
 
   it("a retry of the spent token inside the grace window gets the same successor; a retry after it revokes the family", async () => {

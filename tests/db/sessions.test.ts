@@ -62,13 +62,18 @@ describe("sessions (lib, against Postgres)", () => {
   it("fails closed: a database fault during sign-in issues no session and leaves nothing half-written (#67)", async () => {
     const db = await testDb();
     const email = "fault@example.com";
-    expect(await register(db, { email, password: "a sturdy password for errors", name: null, now: new Date(), actor }, cfg)).toEqual({ ok: true, value: undefined });
+    expect(await register(db, { email, password: "a sturdy password for errors", name: null, now: new Date(), actor }, cfg)).toEqual({
+      ok: true,
+      value: undefined,
+    });
     // The real database, with one statement made to fail: the session INSERT.
     const faulty: Db = {
       ...db,
       transaction: (fn) => db.transaction((tx) => fn(failOn(tx, /INSERT INTO sessions/))),
     };
-    await expect(signIn(faulty, { email, password: "a sturdy password for errors", now: new Date(), actor }, cfg)).rejects.toThrow(/injected fault/);
+    await expect(signIn(faulty, { email, password: "a sturdy password for errors", now: new Date(), actor }, cfg)).rejects.toThrow(
+      /injected fault/,
+    );
     const sessions = await db.query<{ n: number }>(sql`SELECT count(*)::int AS n FROM sessions`);
     expect(sessions.rows[0]!.n).toBe(0);
     const success = await db.query<{ n: number }>(sql`SELECT count(*)::int AS n FROM audit_logs WHERE event_type = 'login.success'`);

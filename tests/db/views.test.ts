@@ -59,7 +59,9 @@ describe("view active_sessions", () => {
     // an absolute expiry in the past implies the idle one is too (CHECK sessions_expiry_order)
     await addSession(db, user, { created: plus(now, -90000), idle: plus(now, -5), absolute: plus(now, -5) });
 
-    const { rows } = await db.query<{ id: string; email: string }>(sql`SELECT id, email FROM active_sessions ORDER BY idle_expires_at DESC`);
+    const { rows } = await db.query<{ id: string; email: string }>(
+      sql`SELECT id, email FROM active_sessions ORDER BY idle_expires_at DESC`,
+    );
     expect(rows).toEqual([
       { id: live, email: "eve@example.com" },
       { id: alsoLive, email: "eve@example.com" },
@@ -109,7 +111,11 @@ async function statusOf(db: Db, userId: string): Promise<StatusRow | undefined> 
   return rows[0];
 }
 
-async function addThrottle(db: Db, email: string, t: { failures: number; total: number; lockedUntil?: Date | null; hard?: boolean; at: Date }): Promise<void> {
+async function addThrottle(
+  db: Db,
+  email: string,
+  t: { failures: number; total: number; lockedUntil?: Date | null; hard?: boolean; at: Date },
+): Promise<void> {
   await db.query(sql`
     INSERT INTO login_throttles (subject_hash, failures, total_failures, lock_count, locked_until, hard_locked, last_failure_at)
     VALUES (${subjectHash(email)}, ${t.failures}, ${t.total}, ${t.lockedUntil ? 1 : 0}, ${t.lockedUntil ?? null}, ${t.hard ?? false}, ${t.at})`);
@@ -134,9 +140,20 @@ describe("view user_security_status", () => {
 
     expect(await statusOf(db, locked)).toMatchObject({ failed_login_count: 3, total_failed_logins: 13, locked: true, hard_locked: false });
     expect((await statusOf(db, locked))!.locked_until).toEqual(plus(now, 600));
-    expect(await statusOf(db, expired)).toMatchObject({ failed_login_count: 2, total_failed_logins: 12, locked: false, hard_locked: false });
+    expect(await statusOf(db, expired)).toMatchObject({
+      failed_login_count: 2,
+      total_failed_logins: 12,
+      locked: false,
+      hard_locked: false,
+    });
     expect(await statusOf(db, hard)).toMatchObject({ total_failed_logins: 100, locked: true, hard_locked: true });
-    expect(await statusOf(db, clean)).toMatchObject({ failed_login_count: 0, total_failed_logins: 0, locked: false, hard_locked: false, locked_until: null });
+    expect(await statusOf(db, clean)).toMatchObject({
+      failed_login_count: 0,
+      total_failed_logins: 0,
+      locked: false,
+      hard_locked: false,
+      locked_until: null,
+    });
     const all = await db.query<{ n: number }>(sql`SELECT count(*)::int AS n FROM user_security_status`);
     expect(all.rows[0]!.n).toBe(4);
   });
@@ -145,7 +162,9 @@ describe("view user_security_status", () => {
     const db = await testDb();
     const now = await dbNow(db);
     const user = await addUser(db, "frank@example.com", { verifiedAt: now });
-    await db.query(sql`INSERT INTO mfa_factors (user_id, status, encrypted_secret, confirmed_at) VALUES (${user}, 'active', ${"v1.k1.bm9uY2U.Y3Q"}, ${now})`);
+    await db.query(
+      sql`INSERT INTO mfa_factors (user_id, status, encrypted_secret, confirmed_at) VALUES (${user}, 'active', ${"v1.k1.bm9uY2U.Y3Q"}, ${now})`,
+    );
     await db.query(sql`
       INSERT INTO mfa_backup_codes (user_id, lookup, code_hash, used_at)
       VALUES (${user}, 'AAAA', ${HASH}, NULL), (${user}, 'BBBB', ${HASH}, NULL), (${user}, 'CCCC', ${HASH}, ${now})`);
@@ -177,7 +196,13 @@ describe("view user_security_status", () => {
     const db = await testDb();
     const user = await addUser(db, "gina@example.com");
     await db.query(sql`INSERT INTO mfa_factors (user_id, status, encrypted_secret) VALUES (${user}, 'pending', ${"v1.k1.bm9uY2U.Y3Q"})`);
-    expect(await statusOf(db, user)).toMatchObject({ email_verified: false, mfa_enabled: false, backup_codes_left: 0, active_session_count: 0, roles: [] });
+    expect(await statusOf(db, user)).toMatchObject({
+      email_verified: false,
+      mfa_enabled: false,
+      backup_codes_left: 0,
+      active_session_count: 0,
+      roles: [],
+    });
   });
 
   it("leaves out deleted accounts but keeps disabled ones (with their status)", async () => {

@@ -29,7 +29,10 @@ beforeAll(async () => {
   if (!runsOnce) return;
   switchAt = new Date(Date.now() + SWITCH_AFTER_MS);
   const [edCurrent, edNext, rsCurrent, rsNext] = await Promise.all([
-    generateSigningJwk("EdDSA"), generateSigningJwk("EdDSA"), generateSigningJwk("RS256"), generateSigningJwk("RS256"),
+    generateSigningJwk("EdDSA"),
+    generateSigningJwk("EdDSA"),
+    generateSigningJwk("RS256"),
+    generateSigningJwk("RS256"),
   ]);
   Object.assign(kids, { edCurrent: edCurrent.kid, edNext: edNext.kid, rsCurrent: rsCurrent.kid, rsNext: rsNext.kid });
   const activeFrom = switchAt.toISOString();
@@ -41,13 +44,21 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function post(path: string, body: unknown, ip: string, cookie?: string): Promise<{ status: number; body: any; cookie: string | null }> {
+async function post(
+  path: string,
+  body: unknown,
+  ip: string,
+  cookie?: string,
+): Promise<{ status: number; body: any; cookie: string | null }> {
   const res = await fetch(`${server!.url}${path}`, {
     method: "POST",
     headers: { "content-type": "application/json", origin: server!.url, "x-real-ip": ip, ...(cookie ? { cookie } : {}) },
     body: JSON.stringify(body),
   });
-  const setCookie = res.headers.getSetCookie().map((c) => c.split(";")[0]!).join("; ");
+  const setCookie = res.headers
+    .getSetCookie()
+    .map((c) => c.split(";")[0]!)
+    .join("; ");
   return { status: res.status, body: await res.json(), cookie: setCookie || null };
 }
 
@@ -57,11 +68,21 @@ async function signInThroughOidc(config: oidc.Configuration, cookie: string, ip:
   const state = oidc.randomState();
   const nonce = oidc.randomNonce();
   const url = oidc.buildAuthorizationUrl(config, {
-    redirect_uri: REDIRECT_URI, scope: "openid", state, nonce, code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: "S256",
+    redirect_uri: REDIRECT_URI,
+    scope: "openid",
+    state,
+    nonce,
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: "S256",
   });
   const res = await fetch(url, { headers: { cookie, "x-real-ip": ip }, redirect: "manual" });
   const callback = new URL(res.headers.get("location")!);
-  return oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true });
+  return oidc.authorizationCodeGrant(config, callback, {
+    pkceCodeVerifier: verifier,
+    expectedState: state,
+    expectedNonce: nonce,
+    idTokenExpected: true,
+  });
 }
 
 describe.skipIf(!runsOnce)("signing-key rollover during a running client", () => {
@@ -85,7 +106,11 @@ describe.skipIf(!runsOnce)("signing-key rollover during a running client", () =>
     const before = await signInThroughOidc(config, login.cookie!, ip);
     expect(decodeProtectedHeader(before.id_token!).kid).toBe(kids.rsCurrent);
 
-    const verifier = createAccessTokenVerifier({ jwksUrl: `${server!.url}/.well-known/jwks.json`, issuer: server!.url, audience: "portcullis" });
+    const verifier = createAccessTokenVerifier({
+      jwksUrl: `${server!.url}/.well-known/jwks.json`,
+      issuer: server!.url,
+      audience: "portcullis",
+    });
     const seen = new Map<string, number>();
     const refused: string[] = [];
     expect(Date.now()).toBeLessThan(switchAt.getTime() - 5_000);

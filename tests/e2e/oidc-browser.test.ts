@@ -35,17 +35,32 @@ function totp(secret: string, at: number): string {
   return TOTP.generate({ secret: Secret.fromBase32(secret), algorithm: "SHA1", digits: 6, period: 30, timestamp: at });
 }
 
-async function api(path: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any; cookie: string }> {
+async function api(
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: any; cookie: string }> {
   const res = await fetch(`${server.url}${path}`, {
-    method: "POST", headers: { "content-type": "application/json", origin: server.url, ...headers }, body: body === undefined ? undefined : JSON.stringify(body),
+    method: "POST",
+    headers: { "content-type": "application/json", origin: server.url, ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
   });
-  return { status: res.status, body: await res.json(), cookie: res.headers.getSetCookie().map((c) => c.split(";")[0]!).join("; ") };
+  return {
+    status: res.status,
+    body: await res.json(),
+    cookie: res.headers
+      .getSetCookie()
+      .map((c) => c.split(";")[0]!)
+      .join("; "),
+  };
 }
 
 beforeAll(async () => {
   if (skip) return;
   const port = await freePort();
-  site = createServer((_req, res) => res.writeHead(200, { "content-type": "text/html" }).end("<!doctype html><title>Example site</title><p>back on the site</p>"));
+  site = createServer((_req, res) =>
+    res.writeHead(200, { "content-type": "text/html" }).end("<!doctype html><title>Example site</title><p>back on the site</p>"),
+  );
   await new Promise<void>((r) => site!.listen(port, "127.0.0.1", () => r()));
   RP = `http://127.0.0.1:${port}`;
   REDIRECT_URI = `${RP}/callback`;
@@ -53,10 +68,22 @@ beforeAll(async () => {
   server = await startPortcullis("oidc-browser");
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
   });
   const admin = await adminSession();
-  const created = await api("/api/admin/oauth/clients", { name: "Example site", redirectUris: [REDIRECT_URI], postLogoutRedirectUris: [POST_LOGOUT_URI] }, { cookie: admin });
+  const created = await api(
+    "/api/admin/oauth/clients",
+    { name: "Example site", redirectUris: [REDIRECT_URI], postLogoutRedirectUris: [POST_LOGOUT_URI] },
+    { cookie: admin },
+  );
   expect(created.status).toBe(201);
   config = await oidc.discovery(new URL(server.url), created.body.client.id, undefined, oidc.ClientSecretBasic(created.body.clientSecret), {
     execute: [oidc.allowInsecureRequests], // the one relaxation: this local issuer is plain http
@@ -85,7 +112,11 @@ async function account(withTotp: boolean): Promise<{ email: string; secret: stri
   const past = Date.now() - 60_000;
   const login = await api("/api/auth/login", { email, password: GOOD_PASSWORD }, { "x-test-now": String(past) });
   const setup = await api("/api/auth/mfa/totp/setup", undefined, { cookie: login.cookie, "x-test-now": String(past) });
-  const confirm = await api("/api/auth/mfa/totp/confirm", { code: totp(setup.body.secret, past) }, { cookie: login.cookie, "x-test-now": String(past) });
+  const confirm = await api(
+    "/api/auth/mfa/totp/confirm",
+    { code: totp(setup.body.secret, past) },
+    { cookie: login.cookie, "x-test-now": String(past) },
+  );
   expect(confirm.status).toBe(200);
   return { email, secret: setup.body.secret };
 }
@@ -97,16 +128,30 @@ async function account(withTotp: boolean): Promise<{ email: string; secret: stri
  */
 async function signInInBrowser(page: Page, person: { email: string; secret: string | null }): Promise<void> {
   await page.goto(`${server.url}/oauth/signed-out`);
-  const result = await page.evaluate(async ({ email, password }) => {
-    const res = await fetch("/api/auth/login", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email, password }) });
-    return res.json();
-  }, { email: person.email, password: GOOD_PASSWORD });
+  const result = await page.evaluate(
+    async ({ email, password }) => {
+      const res = await fetch("/api/auth/login", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ email, password }),
+      });
+      return res.json();
+    },
+    { email: person.email, password: GOOD_PASSWORD },
+  );
   if (result.status === "mfa_required") {
     const code = totp(person.secret!, Date.now());
-    const second = await page.evaluate(async ({ challenge, code }) => {
-      const res = await fetch("/api/auth/login/mfa", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ challenge, code }) });
-      return { status: res.status, body: await res.json() };
-    }, { challenge: result.challenge, code });
+    const second = await page.evaluate(
+      async ({ challenge, code }) => {
+        const res = await fetch("/api/auth/login/mfa", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ challenge, code }),
+        });
+        return { status: res.status, body: await res.json() };
+      },
+      { challenge: result.challenge, code },
+    );
     expect(second.status).toBe(200);
   } else {
     expect(result.status).toBe("signed_in");
@@ -119,15 +164,22 @@ async function run(withTotp: boolean) {
   const page = await context.newPage();
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(String(e)));
-  page.on("console", (m) => { if (m.text().includes("Content Security Policy")) errors.push(m.text()); });
+  page.on("console", (m) => {
+    if (m.text().includes("Content Security Policy")) errors.push(m.text());
+  });
 
   const started = Date.now();
   const verifier = oidc.randomPKCECodeVerifier();
   const state = oidc.randomState();
   const nonce = oidc.randomNonce();
   const authorizationUrl = oidc.buildAuthorizationUrl(config, {
-    redirect_uri: REDIRECT_URI, scope: "openid email profile offline_access", state, nonce,
-    code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: "S256", ...(withTotp ? { acr_values: "aal2" } : {}),
+    redirect_uri: REDIRECT_URI,
+    scope: "openid email profile offline_access",
+    state,
+    nonce,
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: "S256",
+    ...(withTotp ? { acr_values: "aal2" } : {}),
   });
   await page.goto(authorizationUrl.href);
   expect(new URL(page.url()).pathname).toBe("/sign-in");
@@ -139,20 +191,29 @@ async function run(withTotp: boolean) {
   expect(await page.getByText("See your email address").count()).toBe(1);
   await Promise.all([page.waitForURL(`${REDIRECT_URI}?**`), page.getByRole("button", { name: "Allow Example site" }).click()]);
   const callback = new URL(page.url());
-  const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true });
+  const tokens = await oidc.authorizationCodeGrant(config, callback, {
+    pkceCodeVerifier: verifier,
+    expectedState: state,
+    expectedNonce: nonce,
+    idTokenExpected: true,
+  });
   const elapsedMs = Date.now() - started;
   const claims = tokens.claims()!;
   expect(claims).toMatchObject({ email: person.email, acr: withTotp ? "aal2" : "aal1", amr: withTotp ? ["pwd", "otp"] : ["pwd"] });
   expect((await oidc.fetchUserInfo(config, tokens.access_token, claims.sub)).email).toBe(person.email);
   expect((await oidc.refreshTokenGrant(config, tokens.refresh_token!)).access_token).toBeTruthy();
 
-  await page.goto(oidc.buildEndSessionUrl(config, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: POST_LOGOUT_URI, state: "after" }).href);
+  await page.goto(
+    oidc.buildEndSessionUrl(config, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: POST_LOGOUT_URI, state: "after" }).href,
+  );
   expect(page.url()).toBe(`${POST_LOGOUT_URI}?state=after`);
   const cookies = await context.cookies(server.url);
   expect(cookies.filter((c) => c.name.includes("portcullis_session"))).toEqual([]);
   expect(errors).toEqual([]);
   await context.close();
-  console.info(`[oidc-browser] full browser sign-in (authorize -> sign-in${withTotp ? " + TOTP" : ""} -> consent -> callback -> token) took ${elapsedMs} ms`);
+  console.info(
+    `[oidc-browser] full browser sign-in (authorize -> sign-in${withTotp ? " + TOTP" : ""} -> consent -> callback -> token) took ${elapsedMs} ms`,
+  );
   return { elapsedMs };
 }
 
@@ -174,13 +235,18 @@ const NEXT_BIN = join(process.cwd(), "node_modules", "next", "dist", "bin", "nex
 function newestMtime(path: string): number {
   const st = statSync(path);
   if (!st.isDirectory()) return st.mtimeMs;
-  return readdirSync(path).filter((n) => n !== ".next" && n !== "node_modules").reduce((max, n) => Math.max(max, newestMtime(join(path, n))), st.mtimeMs);
+  return readdirSync(path)
+    .filter((n) => n !== ".next" && n !== "node_modules")
+    .reduce((max, n) => Math.max(max, newestMtime(join(path, n))), st.mtimeMs);
 }
 
 function buildSiteIfStale(): void {
   const stamp = join(SITE_DIR, ".next", "BUILD_ID");
   if (existsSync(stamp) && statSync(stamp).mtimeMs > newestMtime(SITE_DIR)) return;
-  const result = spawnSync(process.execPath, [NEXT_BIN, "build", SITE_DIR], { stdio: "inherit", env: { ...process.env, NODE_ENV: "production", NEXT_DIST_DIR: "" } });
+  const result = spawnSync(process.execPath, [NEXT_BIN, "build", SITE_DIR], {
+    stdio: "inherit",
+    env: { ...process.env, NODE_ENV: "production", NEXT_DIST_DIR: "" },
+  });
   if (result.status !== 0) throw new Error("next build of tests/second-site failed");
 }
 
@@ -193,15 +259,27 @@ describe.skipIf(skip)("a second Next.js site with Auth.js signs people in with P
     const port = await freePort();
     siteUrl = `http://127.0.0.1:${port}`;
     const admin = await adminSession();
-    const created = await api("/api/admin/oauth/clients", {
-      name: "Auth.js site", redirectUris: [`${siteUrl}/api/auth/callback/portcullis`], postLogoutRedirectUris: [`${siteUrl}/`],
-    }, { cookie: admin });
+    const created = await api(
+      "/api/admin/oauth/clients",
+      {
+        name: "Auth.js site",
+        redirectUris: [`${siteUrl}/api/auth/callback/portcullis`],
+        postLogoutRedirectUris: [`${siteUrl}/`],
+      },
+      { cookie: admin },
+    );
     expect(created.status).toBe(201);
     siteProcess = spawn(process.execPath, [NEXT_BIN, "start", SITE_DIR, "-p", String(port), "-H", "127.0.0.1"], {
       env: {
-        PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NODE_ENV: "production",
-        AUTH_SECRET: randomIp() + Math.random().toString(36).repeat(4), AUTH_TRUST_HOST: "true", SITE_URL: siteUrl,
-        PORTCULLIS_ISSUER: server.url, PORTCULLIS_CLIENT_ID: created.body.client.id, PORTCULLIS_CLIENT_SECRET: created.body.clientSecret,
+        PATH: process.env.PATH ?? "",
+        HOME: process.env.HOME ?? "",
+        NODE_ENV: "production",
+        AUTH_SECRET: randomIp() + Math.random().toString(36).repeat(4),
+        AUTH_TRUST_HOST: "true",
+        SITE_URL: siteUrl,
+        PORTCULLIS_ISSUER: server.url,
+        PORTCULLIS_CLIENT_ID: created.body.client.id,
+        PORTCULLIS_CLIENT_SECRET: created.body.clientSecret,
       },
       stdio: "inherit",
     });
@@ -226,12 +304,16 @@ describe.skipIf(skip)("a second Next.js site with Auth.js signs people in with P
     await Promise.all([page.waitForURL(`${siteUrl}/`), page.getByRole("button", { name: "Allow Auth.js site" }).click()]);
     await page.getByText(`Signed in as ${person.email}`).waitFor();
     const elapsedMs = Date.now() - started;
-    console.info(`[oidc-browser] Auth.js site: full browser sign-in (click -> sign-in + TOTP -> consent -> signed in on the site) took ${elapsedMs} ms`);
+    console.info(
+      `[oidc-browser] Auth.js site: full browser sign-in (click -> sign-in + TOTP -> consent -> signed in on the site) took ${elapsedMs} ms`,
+    );
 
     await Promise.all([page.waitForURL(`${siteUrl}/`), page.getByRole("button", { name: "Sign out" }).click()]);
     await page.getByText("Not signed in.").waitFor();
     expect((await context.cookies(server.url)).filter((c) => c.name.includes("portcullis_session"))).toEqual([]);
-    const logouts = await server.sql("SELECT details FROM audit_logs WHERE event_type = 'oauth.logout' AND details->>'browserSessionEnded' = 'true'");
+    const logouts = await server.sql(
+      "SELECT details FROM audit_logs WHERE event_type = 'oauth.logout' AND details->>'browserSessionEnded' = 'true'",
+    );
     expect(logouts.length).toBeGreaterThan(0);
     await context.close();
   }, 120_000);

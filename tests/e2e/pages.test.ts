@@ -17,7 +17,16 @@ import { TEST_APP_URL } from "../support/env";
 import { Client, GOOD_PASSWORD, baseUrl, latestMail, serverSql, uniqueEmail } from "../support/http";
 import { grantRole } from "../support/principals";
 import {
-  SCREENSHOT_DIR, WAIT_MS, expectClean, launchBrowser, nextTotpStep, openTab, scanAndShoot, skipJourneys, totpCode, type Tab,
+  SCREENSHOT_DIR,
+  WAIT_MS,
+  expectClean,
+  launchBrowser,
+  nextTotpStep,
+  openTab,
+  scanAndShoot,
+  skipJourneys,
+  totpCode,
+  type Tab,
 } from "./support/browser";
 
 let browser: Browser;
@@ -96,7 +105,10 @@ async function enrolTotp(tab: Tab): Promise<{ key: string; backupCodes: string[]
   await list.waitFor({ timeout: WAIT_MS });
   const backupCodes = (await list.getByRole("listitem").allTextContents()).map((c) => c.trim());
   expect(backupCodes).toHaveLength(10);
-  const [download] = await Promise.all([page.waitForEvent("download", { timeout: WAIT_MS }), page.getByRole("link", { name: "Download codes" }).click()]);
+  const [download] = await Promise.all([
+    page.waitForEvent("download", { timeout: WAIT_MS }),
+    page.getByRole("link", { name: "Download codes" }).click(),
+  ]);
   const path = await download.path();
   const { readFileSync } = await import("node:fs");
   const saved = readFileSync(path, "utf8");
@@ -107,7 +119,9 @@ async function enrolTotp(tab: Tab): Promise<{ key: string; backupCodes: string[]
 }
 
 describe.skipIf(skipJourneys)("browser journeys", () => {
-  it("sign up -> verify from the outbox -> sign in -> enrol TOTP with backup codes -> sign in with a code and trust the device -> that device alone skips the code; a replayed code is refused", { timeout: 300_000 }, async () => {
+  it("sign up -> verify from the outbox -> sign in -> enrol TOTP with backup codes -> sign in with a code and trust the device -> that device alone skips the code; a replayed code is refused", {
+    timeout: 300_000,
+  }, async () => {
     const email = uniqueEmail("e2e-journey");
     const a = await openTab(browser);
     const other = await openTab(browser);
@@ -228,7 +242,9 @@ describe.skipIf(skipJourneys)("browser journeys", () => {
     }
   });
 
-  it("forgot password -> reset from the emailed link (a newer link pasted into the open tab is used without a reload) -> sign in", { timeout: 180_000 }, async () => {
+  it("forgot password -> reset from the emailed link (a newer link pasted into the open tab is used without a reload) -> sign in", {
+    timeout: 180_000,
+  }, async () => {
     const email = uniqueEmail("e2e-forgot");
     await registerByApi(email);
     const tab = await openTab(browser);
@@ -242,7 +258,9 @@ describe.skipIf(skipJourneys)("browser journeys", () => {
       const firstLink = await mailedLink(email, "password_reset");
       await page.goto(firstLink);
       await page.getByLabel("New password").waitFor({ timeout: WAIT_MS });
-      await page.evaluate(() => { (window as unknown as { __sameDocument: boolean }).__sameDocument = true; });
+      await page.evaluate(() => {
+        (window as unknown as { __sameDocument: boolean }).__sameDocument = true;
+      });
 
       // A newer link (the first one stops working) pasted into the same tab.
       // A minute later on the server's clock (the per-address mail interval has passed).
@@ -269,7 +287,9 @@ describe.skipIf(skipJourneys)("browser journeys", () => {
     }
   });
 
-  it("an admin disables a user from the console (after re-authenticating inline) and the user's open page loses access at its next navigation", { timeout: 180_000 }, async () => {
+  it("an admin disables a user from the console (after re-authenticating inline) and the user's open page loses access at its next navigation", {
+    timeout: 180_000,
+  }, async () => {
     const adminEmail = uniqueEmail("e2e-admin");
     const userEmail = uniqueEmail("e2e-target");
     const adminId = await registerByApi(adminEmail);
@@ -336,7 +356,9 @@ describe.skipIf(skipJourneys)("browser: refusals", () => {
     }
   });
 
-  it("follows returnTo only to a same-origin path: https://evil.example, //evil.example and /\\evil.example land on /", { timeout: 180_000 }, async () => {
+  it("follows returnTo only to a same-origin path: https://evil.example, //evil.example and /\\evil.example land on /", {
+    timeout: 180_000,
+  }, async () => {
     const email = uniqueEmail("e2e-return");
     await registerByApi(email);
     const tab = await openTab(browser);
@@ -382,14 +404,22 @@ describe.skipIf(skipJourneys)("browser: refusals", () => {
 });
 
 describe.skipIf(skipJourneys)("browser: every page", () => {
-  it("has zero serious or critical axe-core violations in light and dark at 390x844 and 1280x800, no CSP violation and no console error; screenshots in .data/screenshots", { timeout: 300_000 }, async () => {
+  it("has zero serious or critical axe-core violations in light and dark at 390x844 and 1280x800, no CSP violation and no console error; screenshots in .data/screenshots", {
+    timeout: 300_000,
+  }, async () => {
     const email = uniqueEmail("e2e-scan");
     const userId = await registerByApi(email);
     await grantRole(userId, "admin");
     const violations: { where: string; id: string; impact: string | null; help: string; nodes: number }[] = [];
     const scanned: string[] = [];
 
-    async function visit(tab: Tab, name: string, path: string, ready: (page: Page) => Promise<unknown>, allowed: number[] = []): Promise<void> {
+    async function visit(
+      tab: Tab,
+      name: string,
+      path: string,
+      ready: (page: Page) => Promise<unknown>,
+      allowed: number[] = [],
+    ): Promise<void> {
       await tab.page.goto(`${baseUrl()}${path}`);
       await ready(tab.page);
       await tab.page.waitForLoadState("networkidle");
@@ -405,10 +435,18 @@ describe.skipIf(skipJourneys)("browser: every page", () => {
       await visit(out, "home", "/", heading("Portcullis"));
       await visit(out, "sign-in", "/sign-in", (p) => p.getByRole("button", { name: "Sign in" }).waitFor({ timeout: WAIT_MS }));
       await visit(out, "sign-up", "/sign-up", (p) => p.getByRole("button", { name: "Create account" }).waitFor({ timeout: WAIT_MS }));
-      await visit(out, "forgot-password", "/forgot-password", (p) => p.getByRole("button", { name: "Send reset link" }).waitFor({ timeout: WAIT_MS }));
-      await visit(out, "reset-password", "/reset-password", (p) => p.getByRole("button", { name: "Send reset link" }).waitFor({ timeout: WAIT_MS }));
-      await visit(out, "reset-password-token", "/reset-password#token=abcdefghijklmnopqrstuvwxyz012345", (p) => p.getByRole("button", { name: "Set new password" }).waitFor({ timeout: WAIT_MS }));
-      await visit(out, "verify-email", "/verify-email", (p) => p.getByRole("button", { name: "Send a new link" }).waitFor({ timeout: WAIT_MS }));
+      await visit(out, "forgot-password", "/forgot-password", (p) =>
+        p.getByRole("button", { name: "Send reset link" }).waitFor({ timeout: WAIT_MS }),
+      );
+      await visit(out, "reset-password", "/reset-password", (p) =>
+        p.getByRole("button", { name: "Send reset link" }).waitFor({ timeout: WAIT_MS }),
+      );
+      await visit(out, "reset-password-token", "/reset-password#token=abcdefghijklmnopqrstuvwxyz012345", (p) =>
+        p.getByRole("button", { name: "Set new password" }).waitFor({ timeout: WAIT_MS }),
+      );
+      await visit(out, "verify-email", "/verify-email", (p) =>
+        p.getByRole("button", { name: "Send a new link" }).waitFor({ timeout: WAIT_MS }),
+      );
       await visit(out, "not-found", "/no-such-page", heading("Not found"), [404]);
 
       // The second step of sign-in, with an error showing.
@@ -433,12 +471,18 @@ describe.skipIf(skipJourneys)("browser: every page", () => {
       await signIn(tab.page, email, GOOD_PASSWORD);
       await visit(tab, "home-signed-in", "/", (p) => p.getByText("Signed in as").waitFor({ timeout: WAIT_MS }));
       await visit(tab, "account", "/account", (p) => p.getByRole("heading", { name: "Email address" }).waitFor({ timeout: WAIT_MS }));
-      await visit(tab, "account-security", "/account/security", (p) => p.getByRole("list", { name: "Sessions" }).waitFor({ timeout: WAIT_MS }));
+      await visit(tab, "account-security", "/account/security", (p) =>
+        p.getByRole("list", { name: "Sessions" }).waitFor({ timeout: WAIT_MS }),
+      );
       await visit(tab, "account-activity", "/account/activity", (p) => p.locator("tbody tr").first().waitFor({ timeout: WAIT_MS }));
       await visit(tab, "admin-users", "/admin", (p) => p.getByRole("link", { name: email }).waitFor({ timeout: WAIT_MS }));
-      await visit(tab, "admin-user", `/admin/users/${userId}`, (p) => p.getByRole("heading", { name: "Sessions" }).waitFor({ timeout: WAIT_MS }));
+      await visit(tab, "admin-user", `/admin/users/${userId}`, (p) =>
+        p.getByRole("heading", { name: "Sessions" }).waitFor({ timeout: WAIT_MS }),
+      );
       await visit(tab, "admin-audit", "/admin/audit", (p) => p.locator("tbody tr").first().waitFor({ timeout: WAIT_MS }));
-      await visit(tab, "admin-alerts", "/admin/alerts", (p) => p.getByRole("heading", { name: /Refresh-token reuse/ }).waitFor({ timeout: WAIT_MS }));
+      await visit(tab, "admin-alerts", "/admin/alerts", (p) =>
+        p.getByRole("heading", { name: /Refresh-token reuse/ }).waitFor({ timeout: WAIT_MS }),
+      );
       await tab.page.goto(`${baseUrl()}/account/security`);
       await tab.page.getByRole("button", { name: "Set up two-step verification" }).click();
       await tab.page.getByTestId("manual-key").waitFor({ timeout: WAIT_MS });
@@ -454,7 +498,13 @@ describe.skipIf(skipJourneys)("browser: every page", () => {
       const plainEmail = uniqueEmail("e2e-scan-plain");
       await registerByApi(plainEmail);
       await signIn(plain.page, plainEmail, GOOD_PASSWORD);
-      await visit(plain, "forbidden", "/admin", (p) => p.getByRole("heading", { name: "You do not have access to this page" }).waitFor({ timeout: WAIT_MS }), [403]);
+      await visit(
+        plain,
+        "forbidden",
+        "/admin",
+        (p) => p.getByRole("heading", { name: "You do not have access to this page" }).waitFor({ timeout: WAIT_MS }),
+        [403],
+      );
     } finally {
       await plain.context.close();
     }

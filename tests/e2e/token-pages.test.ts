@@ -33,11 +33,21 @@ if (skipBrowser) console.warn(`browser tests skipped: ${CHROMIUM} not found (apt
 beforeAll(async () => {
   if (skipBrowser) return;
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium is not installed at ${CHROMIUM}: the browser tests need it (apt-get install -y chromium). They never download a browser.`);
+    throw new Error(
+      `Chromium is not installed at ${CHROMIUM}: the browser tests need it (apt-get install -y chromium). They never download a browser.`,
+    );
   }
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
 });
 
@@ -82,7 +92,12 @@ async function openTab(): Promise<Tab> {
   });
   page.on("pageerror", (e) => tab.errors.push(String(e)));
   page.on("request", (r) => {
-    requests.push(r.allHeaders().catch(() => r.headers()).then((headers) => ({ url: r.url(), headers, body: r.postData() })));
+    requests.push(
+      r
+        .allHeaders()
+        .catch(() => r.headers())
+        .then((headers) => ({ url: r.url(), headers, body: r.postData() })),
+    );
   });
   return tab;
 }
@@ -112,7 +127,7 @@ async function expectTokenOnlyInPostBodies(tab: Tab, token: string): Promise<voi
   expect(requests.length).toBeGreaterThan(0);
   for (const request of requests) {
     expect(request.url).not.toContain(token);
-    expect(request.headers["referer"]).toBeUndefined();
+    expect(request.headers.referer).toBeUndefined();
     expect(JSON.stringify(request.headers)).not.toContain(token);
   }
 }
@@ -136,7 +151,9 @@ function nonceOf(policy: string | null): string {
 }
 
 /** The policy of a page response and the nonce of every <script> tag of the HTML it served. */
-async function servedPolicy(response: Response | null): Promise<{ policy: string; nonce: string; scriptNonces: (string | null)[]; html: string }> {
+async function servedPolicy(
+  response: Response | null,
+): Promise<{ policy: string; nonce: string; scriptNonces: (string | null)[]; html: string }> {
   if (!response) throw new Error("no response for the page");
   expect(response.status()).toBe(200);
   const headers = await response.allHeaders();
@@ -151,7 +168,9 @@ describe.skipIf(skipBrowser)("browser: /reset-password", () => {
   it("completes a reset from the emailed link: the fragment token leaves the address bar and every URL and Referer, the new password signs in and the old one does not (#56, #57)", async () => {
     const email = uniqueEmail("e2e-reset");
     await register(email);
-    expect((await settled("password.reset.requested", email, () => new Client().post("/api/auth/password/forgot", { email }))).status).toBe(202);
+    expect((await settled("password.reset.requested", email, () => new Client().post("/api/auth/password/forgot", { email }))).status).toBe(
+      202,
+    );
     const { url, token } = await mailedLink(email, "password_reset", "/reset-password");
 
     const tab = await openTab();
@@ -175,7 +194,7 @@ describe.skipIf(skipBrowser)("browser: /reset-password", () => {
         page.getByRole("button", { name: "Set new password" }).click(),
       ]);
       expect(reset.status()).toBe(200);
-      expect((await reset.request().allHeaders())["origin"]).toBe(baseUrl());
+      expect((await reset.request().allHeaders()).origin).toBe(baseUrl());
       await expectStatus(page, "Your password was changed. Sign in with the new password.");
       expect(await page.getByRole("link", { name: "Continue to sign in" }).count()).toBe(1);
 
@@ -245,7 +264,10 @@ describe.skipIf(skipBrowser)("browser: Content-Security-Policy of the token page
       try {
         const { page } = tab;
         const served = await servedPolicy(await page.goto(`${baseUrl()}${path}`));
-        const scriptSrc = served.policy.split(";").map((d) => d.trim()).find((d) => d.startsWith("script-src "));
+        const scriptSrc = served.policy
+          .split(";")
+          .map((d) => d.trim())
+          .find((d) => d.startsWith("script-src "));
         expect(scriptSrc).toBe(`script-src 'self' 'nonce-${served.nonce}' 'strict-dynamic'`);
         expect(served.policy).not.toContain("unsafe-inline");
         expect(served.policy).not.toContain("unsafe-eval");
@@ -281,7 +303,10 @@ describe.skipIf(skipBrowser)("browser: Content-Security-Policy of the token page
       // one with a wrong nonce; the response headers, and so the policy, are the server's own.
       await page.route(`${baseUrl()}/reset-password`, async (route) => {
         const response = await route.fetch();
-        const html = (await response.text()).replace("</body>", `<script>window.__injected = true</script><script nonce="${Buffer.from("not the nonce").toString("base64")}">window.__injected = true</script></body>`);
+        const html = (await response.text()).replace(
+          "</body>",
+          `<script>window.__injected = true</script><script nonce="${Buffer.from("not the nonce").toString("base64")}">window.__injected = true</script></body>`,
+        );
         await route.fulfill({ response, body: html });
       });
       await page.goto(`${baseUrl()}/reset-password`);

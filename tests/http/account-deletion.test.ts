@@ -11,23 +11,33 @@ import { auditRows, clientFor, grantRole, signedInAdmin } from "../support/princ
 
 /** White-box: a second factor, a backup code and a trusted device, in the shapes the MFA routes store. */
 async function insertMfaRows(userId: string): Promise<void> {
-  await serverSql("INSERT INTO mfa_factors (user_id, status, encrypted_secret, confirmed_at) VALUES ($1, 'active', 'v1.a.b.c', now())", [userId]);
+  await serverSql("INSERT INTO mfa_factors (user_id, status, encrypted_secret, confirmed_at) VALUES ($1, 'active', 'v1.a.b.c', now())", [
+    userId,
+  ]);
   await serverSql("INSERT INTO mfa_backup_codes (user_id, lookup, code_hash) VALUES ($1, 'ABCD', '$argon2id$x')", [userId]);
-  await serverSql(
-    "INSERT INTO trusted_devices (id, user_id, secret_hash, expires_at) VALUES ($1, $2, $3, now() + interval '1 day')",
-    [randomBytes(16).toString("base64url"), userId, "0".repeat(64)],
-  );
+  await serverSql("INSERT INTO trusted_devices (id, user_id, secret_hash, expires_at) VALUES ($1, $2, $3, now() + interval '1 day')", [
+    randomBytes(16).toString("base64url"),
+    userId,
+    "0".repeat(64),
+  ]);
 }
 
 describe("POST /api/auth/account/delete", () => {
-  it("ends every session and refresh family, removes personal data, keeps the audit rows, mails a notice, and frees the address", { timeout: 120_000 }, async () => {
+  it("ends every session and refresh family, removes personal data, keeps the audit rows, mails a notice, and frees the address", {
+    timeout: 120_000,
+  }, async () => {
     const { client, email, userId } = await signedInClient();
     const other = await clientFor(userId);
     const tokens = await client.post("/api/auth/token", {});
     expect(tokens.status).toBe(200);
-    await serverSql("INSERT INTO password_history (user_id, password_hash, created_at) VALUES ($1, '$argon2id$v=19$m=19456,t=2,p=1$x$y', now())", [userId]);
+    await serverSql(
+      "INSERT INTO password_history (user_id, password_hash, created_at) VALUES ($1, '$argon2id$v=19$m=19456,t=2,p=1$x$y', now())",
+      [userId],
+    );
     await insertMfaRows(userId);
-    const auditBefore = (await serverSql<{ n: number }>("SELECT count(*)::int AS n FROM audit_logs WHERE actor_id = $1 OR target_id = $1", [userId]))[0]!.n;
+    const auditBefore = (
+      await serverSql<{ n: number }>("SELECT count(*)::int AS n FROM audit_logs WHERE actor_id = $1 OR target_id = $1", [userId])
+    )[0]!.n;
 
     const res = await client.post("/api/auth/account/delete", { confirm: true });
     expect(res.status).toBe(200);
@@ -39,15 +49,31 @@ describe("POST /api/auth/account/delete", () => {
     const refresh = await new Client().post("/api/auth/token/refresh", { refreshToken: tokens.body.refreshToken });
     expect(refresh.status).toBe(401);
 
-    const [row] = await serverSql<{ email: string; name: string | null; password_hash: string | null; status: string; deleted_at: string | null }>(
-      "SELECT email::text AS email, name, password_hash, status, deleted_at FROM users WHERE id = $1", [userId]);
+    const [row] = await serverSql<{
+      email: string;
+      name: string | null;
+      password_hash: string | null;
+      status: string;
+      deleted_at: string | null;
+    }>("SELECT email::text AS email, name, password_hash, status, deleted_at FROM users WHERE id = $1", [userId]);
     expect(row).toMatchObject({ email: `deleted-${userId}@deleted.invalid`, name: null, password_hash: null, status: "disabled" });
     expect(row!.deleted_at).not.toBeNull();
-    for (const table of ["sessions", "refresh_tokens", "mfa_factors", "mfa_backup_codes", "trusted_devices", "one_time_tokens", "password_history", "user_roles"]) {
+    for (const table of [
+      "sessions",
+      "refresh_tokens",
+      "mfa_factors",
+      "mfa_backup_codes",
+      "trusted_devices",
+      "one_time_tokens",
+      "password_history",
+      "user_roles",
+    ]) {
       const [count] = await serverSql<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} WHERE user_id = $1`, [userId]);
       expect({ table, n: count!.n }).toEqual({ table, n: 0 });
     }
-    const auditAfter = (await serverSql<{ n: number }>("SELECT count(*)::int AS n FROM audit_logs WHERE actor_id = $1 OR target_id = $1", [userId]))[0]!.n;
+    const auditAfter = (
+      await serverSql<{ n: number }>("SELECT count(*)::int AS n FROM audit_logs WHERE actor_id = $1 OR target_id = $1", [userId])
+    )[0]!.n;
     expect(auditAfter).toBe(auditBefore + 1);
     const [deleted] = await auditRows("user.deleted", userId);
     expect(deleted).toMatchObject({ actor_id: userId, result: "success" });
@@ -60,7 +86,7 @@ describe("POST /api/auth/account/delete", () => {
     const live = await serverSql<{ id: string }>("SELECT id FROM users WHERE email = $1 AND deleted_at IS NULL", [email]);
     expect(live).toHaveLength(1);
     expect(live[0]!.id).not.toBe(userId);
-    expect((await latestMail(email, "welcome"))).toBeDefined();
+    expect(await latestMail(email, "welcome")).toBeDefined();
   });
 
   it("needs a recent re-authentication (403 reauth_required) and an explicit confirmation (400)", { timeout: 120_000 }, async () => {
@@ -82,7 +108,9 @@ describe("POST /api/auth/account/delete", () => {
 
   it("refuses the last active holder of a role that assigns roles (409 last_admin)", { timeout: 120_000 }, async () => {
     const { userId } = await signedInClient();
-    await serverSql("INSERT INTO roles (name, description, permissions) VALUES ($1, 'test', '[\"roles:assign\"]'::jsonb)", [`solo_${userId.slice(0, 8)}`]);
+    await serverSql("INSERT INTO roles (name, description, permissions) VALUES ($1, 'test', '[\"roles:assign\"]'::jsonb)", [
+      `solo_${userId.slice(0, 8)}`,
+    ]);
     await grantRole(userId, `solo_${userId.slice(0, 8)}`);
     const res = await (await clientFor(userId)).post("/api/auth/account/delete", { confirm: true });
     expect(res.status).toBe(409);

@@ -10,7 +10,15 @@ describe("GET /api/auth/activity", () => {
     const { client, email, userId } = await signedInClient();
     const other = await signedInClient();
     const stranger = new Client({ ip: "10.9.8.7" });
-    expect((await stranger.post("/api/auth/login", { email, password: "not the password at all" }, { headers: { "user-agent": "UnitTest/1.0" } })).status).toBe(401);
+    expect(
+      (
+        await stranger.post(
+          "/api/auth/login",
+          { email, password: "not the password at all" },
+          { headers: { "user-agent": "UnitTest/1.0" } },
+        )
+      ).status,
+    ).toBe(401);
 
     const res = await client.get("/api/auth/activity");
     expect(res.status).toBe(200);
@@ -21,9 +29,14 @@ describe("GET /api/auth/activity", () => {
     expect(failure).toMatchObject({ result: "failure", ip: "10.9.8.7", userAgent: "UnitTest/1.0" });
     const times = res.body.entries.map((e: { at: string }) => Date.parse(e.at));
     expect([...times].sort((a, b) => b - a)).toEqual(times);
-    for (const entry of res.body.entries) expect(Object.keys(entry).sort()).toEqual(["at", "bySelf", "eventType", "id", "ip", "result", "userAgent"]);
+    for (const entry of res.body.entries)
+      expect(Object.keys(entry).sort()).toEqual(["at", "bySelf", "eventType", "id", "ip", "result", "userAgent"]);
 
-    const ids = new Set((await serverSql<{ id: string }>(`SELECT id::text FROM audit_logs WHERE actor_id = $1 OR target_id = $1`, [other.userId])).map((r) => r.id));
+    const ids = new Set(
+      (await serverSql<{ id: string }>(`SELECT id::text FROM audit_logs WHERE actor_id = $1 OR target_id = $1`, [other.userId])).map(
+        (r) => r.id,
+      ),
+    );
     for (const entry of res.body.entries) expect(ids.has(entry.id)).toBe(false);
     expect(userId).not.toBe(other.userId);
   });
@@ -57,7 +70,10 @@ describe("POST /api/auth/profile", () => {
     expect(set.status).toBe(200);
     expect(set.body.user.name).toBe("Ada Lovelace");
     expect((await client.get("/api/auth/session")).body.user.name).toBe("Ada Lovelace");
-    const [audit] = await serverSql<{ details: Record<string, unknown> }>(`SELECT details FROM audit_logs WHERE event_type = 'profile.updated' AND target_id = $1`, [userId]);
+    const [audit] = await serverSql<{ details: Record<string, unknown> }>(
+      `SELECT details FROM audit_logs WHERE event_type = 'profile.updated' AND target_id = $1`,
+      [userId],
+    );
     expect(audit!.details).toEqual({ fields: ["name"] });
 
     const cleared = await client.post("/api/auth/profile", { name: " " });

@@ -8,7 +8,16 @@ import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { TEST_APP_URL, TEST_CRON_SECRET } from "../support/env";
 import { Client, GOOD_PASSWORD, latestMail, serverSql, signedInClient, tokenFromMail, uniqueEmail, type HttpResult } from "../support/http";
 import { ROUTES } from "../support/route-manifest";
-import { SESSION_COOKIE, auditRows, clientFor, grantRole, insertUser, mintSession, signedInAdmin, type Principal } from "../support/principals";
+import {
+  SESSION_COOKIE,
+  auditRows,
+  clientFor,
+  grantRole,
+  insertUser,
+  mintSession,
+  signedInAdmin,
+  type Principal,
+} from "../support/principals";
 
 const MINUTE = 60_000;
 const REAUTH_WINDOW_MS = 600_000;
@@ -48,9 +57,9 @@ describe("GET /api/admin/users", () => {
     for (const [i, at] of stamps.entries()) {
       await serverSql("INSERT INTO users (email, created_at) VALUES ($1, $2)", [`${tag}-${i}@example.com`, at]);
     }
-    const expected = await serverSql<{ id: string }>(
-      "SELECT id FROM users WHERE email LIKE $1 ORDER BY created_at DESC, id DESC", [`${tag}-%`],
-    );
+    const expected = await serverSql<{ id: string }>("SELECT id FROM users WHERE email LIKE $1 ORDER BY created_at DESC, id DESC", [
+      `${tag}-%`,
+    ]);
     const ids: string[] = [];
     let cursor: string | null = null;
     let pages = 0;
@@ -73,7 +82,8 @@ describe("GET /api/admin/users", () => {
     const [literal] = await serverSql<{ id: string }>("INSERT INTO users (email) VALUES ($1) RETURNING id", [`${tag}a_b@example.com`]);
     await serverSql("INSERT INTO users (email) VALUES ($1)", [`${tag}axb@example.com`]);
     const [disabled] = await serverSql<{ id: string }>(
-      "INSERT INTO users (email, status, disabled_at) VALUES ($1, 'disabled', now()) RETURNING id", [`${tag}off@example.com`],
+      "INSERT INTO users (email, status, disabled_at) VALUES ($1, 'disabled', now()) RETURNING id",
+      [`${tag}off@example.com`],
     );
     await grantRole(disabled!.id, "support");
 
@@ -87,12 +97,26 @@ describe("GET /api/admin/users", () => {
     expect(byStatus.body.users.map((u: { id: string }) => u.id)).toEqual([disabled!.id]);
     const byRole = await adminGet(`/api/admin/users?q=${tag}&role=support`);
     expect(byRole.body.users.map((u: { id: string }) => u.id)).toEqual([disabled!.id]);
-    expect(Object.keys(byId.body.users[0]).sort()).toEqual(["createdAt", "disabledAt", "email", "emailVerified", "id", "name", "roles", "status"]);
+    expect(Object.keys(byId.body.users[0]).sort()).toEqual([
+      "createdAt",
+      "disabledAt",
+      "email",
+      "emailVerified",
+      "id",
+      "name",
+      "roles",
+      "status",
+    ]);
   });
 
   it.each([
     ["a cursor that is not one", "cursor=bm90LWEtY3Vyc29y", 400, "invalid_cursor"],
-    ["an audit cursor", `cursor=${Buffer.from(JSON.stringify(["2030-01-01T00:00:00.000000Z", "12"])).toString("base64url")}`, 400, "invalid_cursor"],
+    [
+      "an audit cursor",
+      `cursor=${Buffer.from(JSON.stringify(["2030-01-01T00:00:00.000000Z", "12"])).toString("base64url")}`,
+      400,
+      "invalid_cursor",
+    ],
     ["a limit above 100", "limit=101", 400, "invalid_request"],
     ["an unknown parameter", "password=x", 400, "invalid_request"],
     ["a repeated parameter", "q=a&q=b", 400, "invalid_request"],
@@ -114,10 +138,22 @@ describe("GET /api/admin/users/[id]", () => {
     const res = await adminGet(`/api/admin/users/${userId}`);
     expect(res.status).toBe(200);
     expect(res.body.user).toMatchObject({
-      id: userId, email, status: "active", roles: [], emailVerified: false, disabledAt: null,
+      id: userId,
+      email,
+      status: "active",
+      roles: [],
+      emailVerified: false,
+      disabledAt: null,
       security: {
-        locked: true, lockedUntil, hardLocked: false, totalFailedLogins: 12, mfaEnabled: false, mfaLocked: false,
-        activeSessionCount: 1, trustedDeviceCount: 0, backupCodesLeft: 0,
+        locked: true,
+        lockedUntil,
+        hardLocked: false,
+        totalFailedLogins: 12,
+        mfaEnabled: false,
+        mfaLocked: false,
+        activeSessionCount: 1,
+        trustedDeviceCount: 0,
+        backupCodesLeft: 0,
       },
     });
     expect(res.text).not.toMatch(/password_?hash|\$argon2/i);
@@ -151,11 +187,13 @@ describe("POST /api/admin/users/[id]/disable and /enable (#32)", () => {
     for (const refreshToken of refreshTokens) {
       expect((await new Client().post("/api/auth/token/refresh", { refreshToken })).status).toBe(401);
     }
-    const live = await serverSql<{ n: number }>(
-      "SELECT count(*)::int AS n FROM refresh_tokens WHERE user_id = $1 AND revoked_at IS NULL", [first.userId],
-    );
+    const live = await serverSql<{ n: number }>("SELECT count(*)::int AS n FROM refresh_tokens WHERE user_id = $1 AND revoked_at IS NULL", [
+      first.userId,
+    ]);
     expect(live[0]!.n).toBe(0);
-    const reasons = await serverSql<{ revoked_reason: string }>("SELECT DISTINCT revoked_reason FROM sessions WHERE user_id = $1", [first.userId]);
+    const reasons = await serverSql<{ revoked_reason: string }>("SELECT DISTINCT revoked_reason FROM sessions WHERE user_id = $1", [
+      first.userId,
+    ]);
     expect(reasons.map((r) => r.revoked_reason)).toEqual(["user_disabled"]);
 
     const right = await new Client().post("/api/auth/login", { email: first.email, password: first.password });
@@ -164,7 +202,8 @@ describe("POST /api/admin/users/[id]/disable and /enable (#32)", () => {
     expect(right.headers.get("set-cookie")).toBeNull();
 
     const [row] = await serverSql<{ status: string; disabled_at: string | null; disabled_reason: string }>(
-      "SELECT status, disabled_at, disabled_reason FROM users WHERE id = $1", [first.userId],
+      "SELECT status, disabled_at, disabled_reason FROM users WHERE id = $1",
+      [first.userId],
     );
     expect(row).toMatchObject({ status: "disabled", disabled_reason: "reported compromised" });
     expect(row!.disabled_at).not.toBeNull();
@@ -208,7 +247,13 @@ describe("POST /api/admin/users/[id]/unlock", () => {
     const res = await adminPost(`/api/admin/users/${user!.id}/unlock`);
     expect([res.status, res.body]).toEqual([200, { id: user!.id, signInUnlocked: true, mfaUnlocked: true }]);
     const detail = await adminGet(`/api/admin/users/${user!.id}`);
-    expect(detail.body.user.security).toMatchObject({ locked: false, hardLocked: false, mfaLocked: false, mfaFailedCount: 0, totalFailedLogins: 0 });
+    expect(detail.body.user.security).toMatchObject({
+      locked: false,
+      hardLocked: false,
+      mfaLocked: false,
+      mfaFailedCount: 0,
+      totalFailedLogins: 0,
+    });
     expect((await new Client().post("/api/auth/login", { email, password: GOOD_PASSWORD })).status).toBe(200);
     const [audit] = await auditRows("user.unlocked", user!.id);
     expect(audit).toMatchObject({ actor_id: admin.userId, details: { signInUnlocked: true, mfaUnlocked: true } });
@@ -249,7 +294,10 @@ describe("sessions of a user (#34)", () => {
     expect((await holder(foreign.token).get("/api/auth/session")).status).toBe(200);
 
     const audits = await auditRows("session.revoked", target.id);
-    expect(audits.map((a) => [a.actor_id, a.details.scope])).toEqual([[admin.userId, "all"], [admin.userId, "one"]]);
+    expect(audits.map((a) => [a.actor_id, a.details.scope])).toEqual([
+      [admin.userId, "all"],
+      [admin.userId, "one"],
+    ]);
     expect(audits[1]!.details.revokedSessionId).toBe(s1.id);
   });
 });
@@ -304,7 +352,11 @@ describe("roles (#63)", () => {
   it("lists the assignable roles and their permissions", async () => {
     const res = await adminGet("/api/admin/roles");
     expect(res.body.roles.map((r: { name: string }) => r.name)).toEqual(expect.arrayContaining(["admin", "support", "user"]));
-    expect(res.body.roles.find((r: { name: string }) => r.name === "support").permissions).toEqual(["users:read", "sessions:revoke", "audit:read"]);
+    expect(res.body.roles.find((r: { name: string }) => r.name === "support").permissions).toEqual([
+      "users:read",
+      "sessions:revoke",
+      "audit:read",
+    ]);
   });
 });
 
@@ -315,7 +367,10 @@ describe("re-authentication for destructive actions (#64)", () => {
     expect(mutating.length).toBeGreaterThanOrEqual(8);
     for (const entry of mutating) {
       const target = await insertUser();
-      const path = entry.path.replace("[id]", target.id).replace("[sessionId]", randomBytes(16).toString("base64url")).replace("[role]", "support");
+      const path = entry.path
+        .replace("[id]", target.id)
+        .replace("[sessionId]", randomBytes(16).toString("base64url"))
+        .replace("[role]", "support");
       const body = entry.path.endsWith("/roles") ? { role: "support" } : {};
       const res = await record(stale.request(entry.method, path, entry.method === "POST" ? { json: body } : {}));
       expect([entry.path, res.status, res.body.error.code]).toEqual([entry.path, 403, "reauth_required"]);
@@ -353,14 +408,25 @@ describe("audit of admin actions (#64, #65)", () => {
     for (const [event, act, name] of actions) {
       const res = await act(target.id);
       expect(res.status, name).toBeLessThan(300);
-      const rows = await serverSql<{ actor_id: string; target_id: string; session_id: string; ip: string; request_id: string; result: string }>(
+      const rows = await serverSql<{
+        actor_id: string;
+        target_id: string;
+        session_id: string;
+        ip: string;
+        request_id: string;
+        result: string;
+      }>(
         "SELECT actor_id, target_id, session_id, host(ip) AS ip, request_id, result FROM audit_logs WHERE event_type = $1 AND target_id = $2",
         [event, target.id],
       );
       expect(rows, name).toHaveLength(1);
       expect(rows[0]).toEqual({
-        actor_id: admin.userId, target_id: target.id, session_id: adminSession, ip: admin.client.ip,
-        request_id: res.headers.get("x-request-id"), result: "success",
+        actor_id: admin.userId,
+        target_id: target.id,
+        session_id: adminSession,
+        ip: admin.client.ip,
+        request_id: res.headers.get("x-request-id"),
+        result: "success",
       });
     }
     const removed = await adminDelete(`/api/admin/users/${target.id}/roles/support`);
@@ -436,25 +502,40 @@ describe("GET /api/admin/audit", () => {
     const asTarget = await adminGet(`/api/admin/audit?user=${targetB}`);
     expect(events(asTarget)).toEqual(["session.revoked", "role.changed"]);
     expect(first.body.entries[0]).toEqual({
-      id: expect.stringMatching(/^\d+$/), createdAt: at(4), eventType: "logout", result: "success", actorId: actorA, targetId: actorA,
-      sessionId: null, subjectHash: null, ip: "198.18.255.254", userAgent: null, requestId: null, details: {},
+      id: expect.stringMatching(/^\d+$/),
+      createdAt: at(4),
+      eventType: "logout",
+      result: "success",
+      actorId: actorA,
+      targetId: actorA,
+      sessionId: null,
+      subjectHash: null,
+      ip: "198.18.255.254",
+      userAgent: null,
+      requestId: null,
+      details: {},
     });
   });
 
   it("filters by event type, by IP and by time range [from, to)", async () => {
     expect(events(await adminGet(`/api/admin/audit?user=${actorA}&event=role.changed`))).toEqual(["role.changed"]);
-    expect(events(await adminGet(`/api/admin/audit?ip=${ip}&from=${at(0)}&to=${at(5)}`))).toEqual(["session.revoked", "login.success", "login.failure"]);
+    expect(events(await adminGet(`/api/admin/audit?ip=${ip}&from=${at(0)}&to=${at(5)}`))).toEqual([
+      "session.revoked",
+      "login.success",
+      "login.failure",
+    ]);
     expect(events(await adminGet(`/api/admin/audit?user=${actorA}&from=${at(1)}&to=${at(3)}`))).toEqual(["role.changed", "login.success"]);
     const paged = await adminGet(`/api/admin/audit?from=${at(0)}&to=${at(5)}&ip=${ip}&limit=1`);
     const rest = await adminGet(`/api/admin/audit?from=${at(0)}&to=${at(5)}&ip=${ip}&limit=5&cursor=${paged.body.nextCursor}`);
     expect([...events(paged), ...events(rest)]).toEqual(["session.revoked", "login.success", "login.failure"]);
   });
 
-  it.each([
-    ["user=not-a-uuid"], ["ip=999.1.1.1"], ["from=yesterday"], ["event=DROP%20TABLE"], ["limit=0"], ["cursor=%25%25"],
-  ])("refuses %s with 400", async (query) => {
-    expect((await adminGet(`/api/admin/audit?${query}`)).status).toBe(400);
-  });
+  it.each([["user=not-a-uuid"], ["ip=999.1.1.1"], ["from=yesterday"], ["event=DROP%20TABLE"], ["limit=0"], ["cursor=%25%25"]])(
+    "refuses %s with 400",
+    async (query) => {
+      expect((await adminGet(`/api/admin/audit?${query}`)).status).toBe(400);
+    },
+  );
 });
 
 describe("security alerts", () => {
@@ -497,8 +578,11 @@ describe("security alerts", () => {
     const res = await adminGet("/api/admin/security/alerts");
     expect(res.status).toBe(200);
     expect(res.body.thresholds).toEqual({ windowMinutes: 60, bruteForceFailures: 10, stuffingAccounts: 5, manyIps: 5 });
-    const ours = (list: { ip?: string; subjectHash?: string }[]) => list.filter((a) => (a.ip ?? "").startsWith(`${net}.`) || [bruteSubject, belowSubject, spreadSubject].includes(a.subjectHash ?? ""));
-    expect(ours(res.body.bruteForce)).toEqual([expect.objectContaining({ subjectHash: bruteSubject, targetId: victim, failures: 10, distinctIps: 1 })]);
+    const ours = (list: { ip?: string; subjectHash?: string }[]) =>
+      list.filter((a) => (a.ip ?? "").startsWith(`${net}.`) || [bruteSubject, belowSubject, spreadSubject].includes(a.subjectHash ?? ""));
+    expect(ours(res.body.bruteForce)).toEqual([
+      expect.objectContaining({ subjectHash: bruteSubject, targetId: victim, failures: 10, distinctIps: 1 }),
+    ]);
     expect(ours(res.body.credentialStuffing)).toEqual([expect.objectContaining({ ip: stuffingIp, accounts: 25, failures: 25 })]);
     expect(ours(res.body.accountManyIps)).toEqual([expect.objectContaining({ subjectHash: spreadSubject, distinctIps: 5, attempts: 5 })]);
     expect(ours(res.body.refreshReuse)).toEqual([expect.objectContaining({ targetId: reuseUser, ip: `${net}.200` })]);
@@ -506,11 +590,14 @@ describe("security alerts", () => {
   });
 
   it("the daily cron records a security.alerts summary in the audit log", async () => {
-    const res = await fetch(`${(await import("../support/http")).baseUrl()}/api/cron/daily`, { headers: { authorization: `Bearer ${TEST_CRON_SECRET}` } });
+    const res = await fetch(`${(await import("../support/http")).baseUrl()}/api/cron/daily`, {
+      headers: { authorization: `Bearer ${TEST_CRON_SECRET}` },
+    });
     expect(res.status).toBe(200);
     const requestId = res.headers.get("x-request-id");
     const rows = await serverSql<{ details: any; actor_id: string | null }>(
-      "SELECT details, actor_id FROM audit_logs WHERE event_type = 'security.alerts' AND request_id = $1", [requestId],
+      "SELECT details, actor_id FROM audit_logs WHERE event_type = 'security.alerts' AND request_id = $1",
+      [requestId],
     );
     expect(rows).toHaveLength(1);
     const { details } = rows[0]!;

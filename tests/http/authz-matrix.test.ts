@@ -25,7 +25,10 @@ function routeFiles(dir: string): string[] {
 
 /** The URL path of a route file: app/api/x/[id]/route.ts -> /api/x/[id]; (group) segments drop out. */
 function pathOf(file: string): string {
-  const segments = relative(APP, file).split(sep).slice(0, -1).filter((s) => !/^\(.*\)$/.test(s));
+  const segments = relative(APP, file)
+    .split(sep)
+    .slice(0, -1)
+    .filter((s) => !/^\(.*\)$/.test(s));
   return `/${segments.join("/")}`;
 }
 
@@ -35,7 +38,14 @@ function exportedMethods(source: string): string[] {
   for (const m of source.matchAll(/export\s+(?:const|let|var)\s+([A-Z]+)\b/g)) names.add(m[1]!);
   for (const m of source.matchAll(/export\s+(?:async\s+)?function\s+([A-Z]+)\b/g)) names.add(m[1]!);
   for (const m of source.matchAll(/export\s*\{([^}]*)\}/g)) {
-    for (const part of m[1]!.split(",")) names.add(part.trim().split(/\s+as\s+/).pop()!.trim());
+    for (const part of m[1]!.split(","))
+      names.add(
+        part
+          .trim()
+          .split(/\s+as\s+/)
+          .pop()!
+          .trim(),
+      );
   }
   return [...names].filter((n) => HTTP_METHOD.test(n));
 }
@@ -45,7 +55,8 @@ const ON_DISK = routeFiles(APP).map((file) => ({ path: pathOf(file), methods: ex
 async function concretePath(entry: RouteEntry): Promise<string> {
   let path = entry.path;
   for (const [name, value] of Object.entries(entry.params ?? {})) {
-    const concrete = value === PARAM.targetUser ? (await insertUser()).id : value === PARAM.randomId ? randomBytes(16).toString("base64url") : value;
+    const concrete =
+      value === PARAM.targetUser ? (await insertUser()).id : value === PARAM.randomId ? randomBytes(16).toString("base64url") : value;
     path = path.replace(`[${name}]`, concrete);
   }
   if (/\[[^\]]+\]/.test(path)) throw new Error(`manifest entry ${entry.path} leaves a parameter unset`);
@@ -61,8 +72,14 @@ describe("route manifest (H6)", () => {
     const disk = new Set(ON_DISK.flatMap((r) => r.methods.map((m) => routeKey(m, r.path))));
     const manifest = new Set(ROUTES.map((r) => routeKey(r.method, r.path)));
     expect(ON_DISK.length).toBeGreaterThan(20);
-    expect([...disk].filter((k) => !manifest.has(k)), "routes missing from tests/support/route-manifest.ts").toEqual([]);
-    expect([...manifest].filter((k) => !disk.has(k)), "manifest entries with no route on disk").toEqual([]);
+    expect(
+      [...disk].filter((k) => !manifest.has(k)),
+      "routes missing from tests/support/route-manifest.ts",
+    ).toEqual([]);
+    expect(
+      [...manifest].filter((k) => !disk.has(k)),
+      "manifest entries with no route on disk",
+    ).toEqual([]);
     expect(ROUTES.length).toBe(manifest.size);
   });
 
@@ -99,7 +116,8 @@ describe("authorisation matrix: every route x {anonymous, user, admin} (#62)", (
         `${entry.method} ${entry.path}: ${anonymous.text.slice(0, 100)} | ${asUser.text.slice(0, 100)} | ${asAdmin.text.slice(0, 100)}`,
       ).toEqual(entry.expect);
       for (const res of [anonymous, asUser, asAdmin]) {
-        if (res.status === 401 && entry.csrf !== false && res.body?.error) expect(res.body.error.code).toMatch(/^(unauthenticated|invalid_credentials|invalid_refresh_token)$/);
+        if (res.status === 401 && entry.csrf !== false && res.body?.error)
+          expect(res.body.error.code).toMatch(/^(unauthenticated|invalid_credentials|invalid_refresh_token)$/);
         if (res.status === 403) expect(res.body.error.code).toMatch(/^(forbidden|reauth_required|mfa_required)$/);
       }
       if (asUser.status === 403 && asUser.body.error.code === "forbidden") denied.push(`${entry.method} ${userPath}`);
@@ -136,8 +154,18 @@ describe("CSRF matrix: every state-changing route (#61)", () => {
       const body = { json: {} };
       const cases: { name: string; headers: Record<string, string>; status: number; code: string }[] = [
         { name: "Origin: https://evil.example", headers: { origin: "https://evil.example" }, status: 403, code: "cross_site_request" },
-        { name: "Sec-Fetch-Site: cross-site", headers: { origin: "", "sec-fetch-site": "cross-site" }, status: 403, code: "cross_site_request" },
-        { name: "Sec-Fetch-Site: same-site", headers: { origin: "", "sec-fetch-site": "same-site" }, status: 403, code: "cross_site_request" },
+        {
+          name: "Sec-Fetch-Site: cross-site",
+          headers: { origin: "", "sec-fetch-site": "cross-site" },
+          status: 403,
+          code: "cross_site_request",
+        },
+        {
+          name: "Sec-Fetch-Site: same-site",
+          headers: { origin: "", "sec-fetch-site": "same-site" },
+          status: 403,
+          code: "cross_site_request",
+        },
         { name: "a cookie but neither Origin nor Sec-Fetch-Site", headers: { origin: "" }, status: 403, code: "cross_site_request" },
         { name: "Origin: null", headers: { origin: "null" }, status: 403, code: "cross_site_request" },
       ];
@@ -159,7 +187,13 @@ describe("CSRF matrix: every state-changing route (#61)", () => {
     const wrong: string[] = [];
     let checked = 0;
     for (const route of ON_DISK) {
-      const path = await concretePath({ method: "GET", path: route.path, mutates: false, expect: { anonymous: 0, user: 0, admin: 0 }, params: paramsFor(route.path) });
+      const path = await concretePath({
+        method: "GET",
+        path: route.path,
+        mutates: false,
+        expect: { anonymous: 0, user: 0, admin: 0 },
+        params: paramsFor(route.path),
+      });
       for (const method of METHODS.filter((m) => !route.methods.includes(m))) {
         const res = await client.request(method, path, method === "GET" || method === "DELETE" ? {} : { json: {} });
         checked++;
@@ -173,14 +207,25 @@ describe("CSRF matrix: every state-changing route (#61)", () => {
   it("never reflects an unlisted origin in CORS headers, nor allows credentials with *", async () => {
     const bad: string[] = [];
     for (const route of ON_DISK) {
-      const path = await concretePath({ method: "GET", path: route.path, mutates: false, expect: { anonymous: 0, user: 0, admin: 0 }, params: paramsFor(route.path) });
+      const path = await concretePath({
+        method: "GET",
+        path: route.path,
+        mutates: false,
+        expect: { anonymous: 0, user: 0, admin: 0 },
+        params: paramsFor(route.path),
+      });
       const preflight = await new Client().request("OPTIONS", path, {
-        headers: { origin: "https://evil.example", "access-control-request-method": route.methods[0] ?? "POST", "access-control-request-headers": "content-type" },
+        headers: {
+          origin: "https://evil.example",
+          "access-control-request-method": route.methods[0] ?? "POST",
+          "access-control-request-headers": "content-type",
+        },
       });
       for (const res of [preflight]) {
         const allow = res.headers.get("access-control-allow-origin");
         const credentials = res.headers.get("access-control-allow-credentials");
-        if (allow === "https://evil.example" || (allow === "*" && credentials === "true") || (allow !== null && allow !== "*")) bad.push(`${route.path}: ${allow} ${credentials}`);
+        if (allow === "https://evil.example" || (allow === "*" && credentials === "true") || (allow !== null && allow !== "*"))
+          bad.push(`${route.path}: ${allow} ${credentials}`);
       }
     }
     expect(bad).toEqual([]);

@@ -21,19 +21,23 @@ function sendChunked(path: string): Promise<{ status: number; body: string; sent
   return new Promise((resolve, reject) => {
     let sentBytes = 0;
     let answered = false;
-    const req = request(`${baseUrl()}${path}`, {
-      method: "POST",
-      headers: { "content-type": "application/json", origin: TEST_ORIGIN, "transfer-encoding": "chunked", "x-real-ip": "10.77.0.1" },
-    }, (res) => {
-      answered = true;
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (d: string) => (body += d));
-      res.on("end", () => {
-        req.destroy();
-        resolve({ status: res.statusCode ?? 0, body, sentBytes, ms: performance.now() - started });
-      });
-    });
+    const req = request(
+      `${baseUrl()}${path}`,
+      {
+        method: "POST",
+        headers: { "content-type": "application/json", origin: TEST_ORIGIN, "transfer-encoding": "chunked", "x-real-ip": "10.77.0.1" },
+      },
+      (res) => {
+        answered = true;
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (d: string) => (body += d));
+        res.on("end", () => {
+          req.destroy();
+          resolve({ status: res.statusCode ?? 0, body, sentBytes, ms: performance.now() - started });
+        });
+      },
+    );
     req.on("error", (error) => {
       if (!answered) reject(error);
     });
@@ -61,13 +65,17 @@ describe("chunked request bodies (#10)", () => {
 
   it("still accepts a chunked body under the limit", async () => {
     const res = await new Promise<number>((resolve, reject) => {
-      const req = request(`${baseUrl()}/api/auth/login`, {
-        method: "POST",
-        headers: { "content-type": "application/json", origin: TEST_ORIGIN, "transfer-encoding": "chunked", "x-real-ip": "10.77.0.2" },
-      }, (r) => {
-        r.resume();
-        r.on("end", () => resolve(r.statusCode ?? 0));
-      });
+      const req = request(
+        `${baseUrl()}/api/auth/login`,
+        {
+          method: "POST",
+          headers: { "content-type": "application/json", origin: TEST_ORIGIN, "transfer-encoding": "chunked", "x-real-ip": "10.77.0.2" },
+        },
+        (r) => {
+          r.resume();
+          r.on("end", () => resolve(r.statusCode ?? 0));
+        },
+      );
       req.on("error", reject);
       req.write('{"email":"nobody@example.com",');
       req.end('"password":"wrong password here"}');

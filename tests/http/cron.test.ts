@@ -16,8 +16,9 @@ import { TEST_CRON_SECRET } from "../support/env";
 const ROUTES = ["/api/cron/sessions", "/api/cron/daily"] as const;
 const DAY_MS = 86400 * 1000;
 
-
-async function auditRows(id: string): Promise<{ event_type: string; result: string; details: { job: string; deleted: Record<string, number> } }[]> {
+async function auditRows(
+  id: string,
+): Promise<{ event_type: string; result: string; details: { job: string; deleted: Record<string, number> } }[]> {
   // the daily job also writes a security.alerts summary under the same request id
   return serverSql(`SELECT event_type, result, details FROM audit_logs WHERE request_id = $1 AND event_type = 'cron.cleanup'`, [id]);
 }
@@ -61,7 +62,16 @@ describe.each(ROUTES)("GET %s", (path) => {
     expect(Number.isNaN(Date.parse(res.body.ranAt))).toBe(false);
     const expected = path.endsWith("sessions")
       ? ["sessions"]
-      : ["audit_logs", "login_devices", "login_throttles", "mail_outbox", "mfa_challenges", "one_time_tokens", "rate_limits", "trusted_devices"];
+      : [
+          "audit_logs",
+          "login_devices",
+          "login_throttles",
+          "mail_outbox",
+          "mfa_challenges",
+          "one_time_tokens",
+          "rate_limits",
+          "trusted_devices",
+        ];
     expect(Object.keys(res.body.deleted).sort()).toEqual(expected);
     for (const n of Object.values(res.body.deleted)) expect(Number.isInteger(n) && (n as number) >= 0).toBe(true);
 
@@ -104,10 +114,11 @@ describe("cleanup and enforcement (checklist #69)", () => {
     expect((await client.post("/api/auth/register", { email, password: GOOD_PASSWORD })).status).toBe(201);
     const [user] = await serverSql<{ id: string }>(`SELECT id FROM users WHERE email = $1`, [email]);
     const now = Date.now();
-    const insert = (hash: string, created: number, expires: number) => serverSql(
-      `INSERT INTO one_time_tokens (user_id, purpose, token_hash, email, created_at, expires_at) VALUES ($1, 'password_reset', $2, $3, $4, $5)`,
-      [user!.id, hash, email, new Date(created).toISOString(), new Date(expires).toISOString()],
-    );
+    const insert = (hash: string, created: number, expires: number) =>
+      serverSql(
+        `INSERT INTO one_time_tokens (user_id, purpose, token_hash, email, created_at, expires_at) VALUES ($1, 'password_reset', $2, $3, $4, $5)`,
+        [user!.id, hash, email, new Date(created).toISOString(), new Date(expires).toISOString()],
+      );
     const expired = randomBytes(32).toString("hex");
     const live = randomBytes(32).toString("hex");
     await insert(expired, now - 2 * 3600 * 1000, now - 3600 * 1000);
@@ -116,7 +127,9 @@ describe("cleanup and enforcement (checklist #69)", () => {
     const run = await new Client().get("/api/cron/daily", { headers: { authorization: `Bearer ${TEST_CRON_SECRET}` } });
     expect(run.status).toBe(200);
     expect(run.body.deleted.one_time_tokens).toBeGreaterThanOrEqual(1);
-    const left = await serverSql<{ token_hash: string }>(`SELECT token_hash FROM one_time_tokens WHERE token_hash = ANY($1)`, [[expired, live]]);
+    const left = await serverSql<{ token_hash: string }>(`SELECT token_hash FROM one_time_tokens WHERE token_hash = ANY($1)`, [
+      [expired, live],
+    ]);
     expect(left).toEqual([{ token_hash: live }]);
   });
 });

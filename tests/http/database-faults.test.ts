@@ -43,9 +43,10 @@ class FaultProxy {
       const upstream = connect(this.target.port, this.target.host);
       const pair: [Socket, Socket] = [client, upstream];
       this.pairs.add(pair);
-      const forward = (from: Socket, to: Socket) => from.on("data", (chunk) => {
-        if (this.mode === "pass") to.write(chunk);
-      });
+      const forward = (from: Socket, to: Socket) =>
+        from.on("data", (chunk) => {
+          if (this.mode === "pass") to.write(chunk);
+        });
       forward(client, upstream);
       forward(upstream, client);
       const close = () => {
@@ -124,7 +125,8 @@ describe.skipIf(usingPglite)("database faults: a server behind a TCP proxy to Po
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
       const { rows } = await locker!.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'`);
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'`,
+      );
       if (rows[0]!.n > 0) return;
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -182,16 +184,23 @@ describe.skipIf(usingPglite)("database faults: a server behind a TCP proxy to Po
     };
     const port = await freePort();
     const log = openSync(join(ROOT, ".data", `test-server-faults-${inject("runId")}.log`), "w");
-    const server = spawn(process.execPath, [join(ROOT, "node_modules", "next", "dist", "bin", "next"), "start", "-p", String(port), "-H", "127.0.0.1"], {
-      env: { ...env, NODE_ENV: "production" },
-      stdio: ["ignore", log, log],
-    });
+    const server = spawn(
+      process.execPath,
+      [join(ROOT, "node_modules", "next", "dist", "bin", "next"), "start", "-p", String(port), "-H", "127.0.0.1"],
+      {
+        env: { ...env, NODE_ENV: "production" },
+        stdio: ["ignore", log, log],
+      },
+    );
     child = server;
     base = `http://127.0.0.1:${port}`;
     const deadline = Date.now() + 90_000;
     for (;;) {
       if (server.exitCode !== null) throw new Error(`server exited with ${server.exitCode}`);
-      const status = await fetch(`${base}/api/health`).then((r) => r.status, () => 0);
+      const status = await fetch(`${base}/api/health`).then(
+        (r) => r.status,
+        () => 0,
+      );
       if (status === 200) break;
       if (Date.now() > deadline) throw new Error(`server not healthy (last status ${status})`);
       await new Promise((r) => setTimeout(r, 300));
@@ -252,7 +261,8 @@ describe.skipIf(usingPglite)("database faults: a server behind a TCP proxy to Po
     const pending = health();
     await waitUntilBlocked();
     const { rows } = await locker!.query<{ n: number }>(
-      `SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`);
+      `SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+    );
     expect(rows[0]!.n).toBeGreaterThan(0);
     const res = await pending;
     expect(res.status).toBe(503);

@@ -9,7 +9,8 @@ const sha256 = (text: string) => createHash("sha256").update(text).digest("hex")
 
 async function mailCount(to: string, template?: string): Promise<number> {
   const [row] = await serverSql<{ n: number }>(
-    `SELECT count(*)::int AS n FROM mail_outbox WHERE to_address = $1 AND ($2::text IS NULL OR template = $2)`, [to, template ?? null],
+    `SELECT count(*)::int AS n FROM mail_outbox WHERE to_address = $1 AND ($2::text IS NULL OR template = $2)`,
+    [to, template ?? null],
   );
   return row!.n;
 }
@@ -54,7 +55,8 @@ describe("POST /api/auth/email/change", () => {
     expect(requested!.text_body).not.toMatch(/token=/);
     const token = tokenFromMail((await latestMail(newEmail, "email_change_confirm"))!.text_body);
     const stored = await serverSql<{ email: string; token_hash: string }>(
-      `SELECT email, token_hash FROM one_time_tokens WHERE user_id = $1 AND purpose = 'email_change' AND used_at IS NULL`, [userId],
+      `SELECT email, token_hash FROM one_time_tokens WHERE user_id = $1 AND purpose = 'email_change' AND used_at IS NULL`,
+      [userId],
     );
     expect(stored).toEqual([{ email: newEmail, token_hash: sha256(token) }]);
 
@@ -74,7 +76,10 @@ describe("POST /api/auth/email/change", () => {
       `SELECT event_type, result FROM audit_logs WHERE target_id = $1 AND event_type IN ('email.change.requested', 'email.changed') ORDER BY id`,
       [userId],
     );
-    expect(audit).toEqual([{ event_type: "email.change.requested", result: "success" }, { event_type: "email.changed", result: "success" }]);
+    expect(audit).toEqual([
+      { event_type: "email.change.requested", result: "success" },
+      { event_type: "email.changed", result: "success" },
+    ]);
     expect((await client.post(VERIFY, { token })).status).toBe(400);
   });
 

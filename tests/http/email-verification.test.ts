@@ -34,7 +34,10 @@ function resend(client: Client, email: string, body: { email?: string } | undefi
 }
 
 async function mailCount(to: string, template: string): Promise<number> {
-  const [row] = await serverSql<{ n: number }>(`SELECT count(*)::int AS n FROM mail_outbox WHERE to_address = $1 AND template = $2`, [to, template]);
+  const [row] = await serverSql<{ n: number }>(`SELECT count(*)::int AS n FROM mail_outbox WHERE to_address = $1 AND template = $2`, [
+    to,
+    template,
+  ]);
   return row!.n;
 }
 
@@ -44,7 +47,8 @@ describe("POST /api/auth/email/verify", () => {
     const { userId, token } = await register(email);
     expect(Buffer.from(token, "base64url")).toHaveLength(32);
     const stored = await serverSql<{ token_hash: string; email: string }>(
-      `SELECT token_hash, email FROM one_time_tokens WHERE user_id = $1 AND purpose = 'email_verification'`, [userId],
+      `SELECT token_hash, email FROM one_time_tokens WHERE user_id = $1 AND purpose = 'email_verification'`,
+      [userId],
     );
     expect(stored).toEqual([{ token_hash: sha256(token), email }]);
     expect(await verifiedAt(userId)).toBeNull();
@@ -53,7 +57,10 @@ describe("POST /api/auth/email/verify", () => {
     expect(first.status).toBe(200);
     expect(first.body).toEqual({ status: "email_verified" });
     expect(await verifiedAt(userId)).not.toBeNull();
-    const audit = await serverSql<{ result: string }>(`SELECT result FROM audit_logs WHERE event_type = 'email.verified' AND target_id = $1`, [userId]);
+    const audit = await serverSql<{ result: string }>(
+      `SELECT result FROM audit_logs WHERE event_type = 'email.verified' AND target_id = $1`,
+      [userId],
+    );
     expect(audit).toEqual([{ result: "success" }]);
 
     const again = await new Client().post(VERIFY, { token });
@@ -102,7 +109,9 @@ describe("POST /api/auth/email/verify", () => {
     expect(me.body.session.aal).toBe(1);
     expect((await new Client().get("/api/auth/session", { headers: { authorization: `Bearer ${oldToken}` } })).status).toBe(401);
     expect((await other.get("/api/auth/session")).status).toBe(401);
-    const live = await serverSql<{ n: number }>(`SELECT count(*)::int AS n FROM sessions WHERE user_id = $1 AND revoked_at IS NULL`, [userId]);
+    const live = await serverSql<{ n: number }>(`SELECT count(*)::int AS n FROM sessions WHERE user_id = $1 AND revoked_at IS NULL`, [
+      userId,
+    ]);
     expect(live[0]!.n).toBe(1);
   });
 
@@ -154,7 +163,8 @@ describe("POST /api/auth/email/verify/resend", () => {
     expect((await new Client().post(VERIFY, { token: older })).status).toBe(400);
     expect((await new Client().post(VERIFY, { token: newer })).status).toBe(200);
     const audit = await serverSql<{ result: string }>(
-      `SELECT result FROM audit_logs WHERE event_type = 'email.verification.requested' AND target_id = $1`, [userId],
+      `SELECT result FROM audit_logs WHERE event_type = 'email.verification.requested' AND target_id = $1`,
+      [userId],
     );
     expect(audit).toEqual([{ result: "success" }]);
   });
@@ -188,7 +198,8 @@ describe("POST /api/auth/email/verify/resend", () => {
     expect((await resend(client, email, { email }, { now: t0 + 61_000 })).status).toBe(202);
     expect(await mailCount(email, "verify_email")).toBe(2);
 
-    for (let i = 3; i < 20; i++) expect((await client.post(RESEND, { email: uniqueEmail("spray") }, { now: t0 + 62_000 })).status).toBe(202);
+    for (let i = 3; i < 20; i++)
+      expect((await client.post(RESEND, { email: uniqueEmail("spray") }, { now: t0 + 62_000 })).status).toBe(202);
     const limited = await client.post(RESEND, { email }, { now: t0 + 62_000 });
     expect([limited.status, limited.body.error.code]).toEqual([429, "too_many_requests"]);
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);

@@ -82,11 +82,18 @@ describe("methods and paths no route serves (#13)", () => {
 describe("request ids (#13)", () => {
   it("puts a server-generated X-Request-Id on early refusals: cross-site 403 and 415", async () => {
     const client = new Client();
-    const crossSite = await client.post("/api/auth/login", { email: "a@example.com", password: "x" }, { headers: { origin: "https://evil.example" } });
+    const crossSite = await client.post(
+      "/api/auth/login",
+      { email: "a@example.com", password: "x" },
+      { headers: { origin: "https://evil.example" } },
+    );
     expect(crossSite.status).toBe(403);
     expect(crossSite.body.error.code).toBe("cross_site_request");
     expectApiHeaders(crossSite, "403");
-    const wrongType = await client.post("/api/auth/login", undefined, { body: "email=a", headers: { "content-type": "application/x-www-form-urlencoded" } });
+    const wrongType = await client.post("/api/auth/login", undefined, {
+      body: "email=a",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
     expect(wrongType.status).toBe(415);
     expectApiHeaders(wrongType, "415");
   });
@@ -101,7 +108,8 @@ describe("request ids (#13)", () => {
     const served = login.headers.get("x-request-id");
     expect(served).not.toBe(chosen);
     const rows = await serverSql<{ request_id: string }>(
-      "SELECT request_id FROM audit_logs WHERE event_type = 'login.success' AND target_id = $1", [login.body.user.id],
+      "SELECT request_id FROM audit_logs WHERE event_type = 'login.success' AND target_id = $1",
+      [login.body.user.id],
     );
     expect(rows.map((r) => r.request_id)).toEqual([served]);
     expect(await serverSql("SELECT 1 FROM audit_logs WHERE request_id = $1", [chosen])).toEqual([]);

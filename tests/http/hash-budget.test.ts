@@ -35,7 +35,8 @@ describe("hash budget on hash-costly routes", () => {
 
     // the same session from many IPs at once: only the per-user budget can hold it
     const hammer = Array.from({ length: HAMMER_REQUESTS }, () =>
-      new Client({ ip: randomIp() }).post("/api/auth/mfa/backup-codes", undefined, { headers: { cookie } }));
+      new Client({ ip: randomIp() }).post("/api/auth/mfa/backup-codes", undefined, { headers: { cookie } }),
+    );
     await new Promise((r) => setTimeout(r, 300));
     const started = performance.now();
     const signIn = await new Client().post("/api/auth/login", { email: bystander, password: GOOD_PASSWORD });
@@ -65,7 +66,10 @@ describe("hash budget on hash-costly routes", () => {
     // wrong current password: each attempt is charged its full cost up front (2 + history of 5)
     const statuses: number[] = [];
     for (let i = 0; i < 5; i++) {
-      const res = await client.post("/api/auth/password/change", { currentPassword: `not the password ${i}`, newPassword: `${GOOD_PASSWORD} and more ${i}` });
+      const res = await client.post("/api/auth/password/change", {
+        currentPassword: `not the password ${i}`,
+        newPassword: `${GOOD_PASSWORD} and more ${i}`,
+      });
       statuses.push(res.status);
     }
     // 30 / 7 = 4 attempts fit in the window; the fifth is refused before hashing

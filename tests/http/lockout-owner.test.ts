@@ -66,7 +66,10 @@ describe("strangers cannot lock the owner out (issue 10 item 4, #18)", { timeout
     const { client, email } = await signedInClient({ email: uniqueEmail("owner") });
     await lockByStrangers(email);
     expect((await client.post("/api/auth/reauth", { password: GOOD_PASSWORD })).status).toBe(200);
-    const changed = await client.post("/api/auth/password/change", { currentPassword: GOOD_PASSWORD, newPassword: "the owner's new passphrase" });
+    const changed = await client.post("/api/auth/password/change", {
+      currentPassword: GOOD_PASSWORD,
+      newPassword: "the owner's new passphrase",
+    });
     expect(changed.status).toBe(200);
   });
 
@@ -103,7 +106,9 @@ describe("strangers cannot lock the owner out (issue 10 item 4, #18)", { timeout
     );
     const cron = await new Client().get("/api/cron/daily", { headers: { authorization: `Bearer ${TEST_CRON_SECRET}` } });
     expect(cron.status).toBe(200);
-    expect(await serverSql("SELECT total_failures FROM login_throttles WHERE subject_hash = $1", [subject(email)])).toEqual([{ total_failures: 99 }]);
+    expect(await serverSql("SELECT total_failures FROM login_throttles WHERE subject_hash = $1", [subject(email)])).toEqual([
+      { total_failures: 99 },
+    ]);
     expect((await new Client().post("/api/auth/login", { email, password: WRONG })).status).toBe(401);
     const locked = await new Client().post("/api/auth/login", { email, password: GOOD_PASSWORD });
     expect([locked.status, locked.body.error.code]).toEqual([429, "sign_in_locked"]);

@@ -42,7 +42,11 @@ describe("POST /api/auth/login: generic failures (#11, #14)", () => {
 
   it("refuses default accounts on a fresh deployment (#10)", async () => {
     const client = new Client();
-    for (const [email, password] of [["admin@example.com", "admin"], ["root@localhost.localdomain", "root"], ["test@test.com", "test"]]) {
+    for (const [email, password] of [
+      ["admin@example.com", "admin"],
+      ["root@localhost.localdomain", "root"],
+      ["test@test.com", "test"],
+    ]) {
       expect((await client.post("/api/auth/login", { email, password })).status).toBe(401);
     }
   });
@@ -137,7 +141,11 @@ describe("POST /api/auth/login: per-IP throttle (#17)", () => {
     }
     expect(last!.status).toBe(429);
     expect(Number(last!.headers.get("retry-after"))).toBeGreaterThan(0);
-    const spoofed = await new Client({ ip }).post("/api/auth/login", { email: uniqueEmail(), password: WRONG }, { headers: { "x-forwarded-for": randomIp() } });
+    const spoofed = await new Client({ ip }).post(
+      "/api/auth/login",
+      { email: uniqueEmail(), password: WRONG },
+      { headers: { "x-forwarded-for": randomIp() } },
+    );
     expect(spoofed.status).toBe(429);
     const other = await new Client().post("/api/auth/login", { email: uniqueEmail(), password: WRONG });
     expect(other.status).toBe(401);

@@ -111,15 +111,22 @@ describe("mail over SMTP: retried until accepted, no usable token at rest", () =
       }
     }
     const log = openSync(join(ROOT, ".data", `test-server-smtp-${inject("runId")}.log`), "w");
-    const server = spawn(process.execPath, [join(ROOT, "node_modules", "next", "dist", "bin", "next"), "start", "-p", String(port), "-H", "127.0.0.1"], {
-      env: { ...env, NODE_ENV: "production" },
-      stdio: ["ignore", log, log],
-    });
+    const server = spawn(
+      process.execPath,
+      [join(ROOT, "node_modules", "next", "dist", "bin", "next"), "start", "-p", String(port), "-H", "127.0.0.1"],
+      {
+        env: { ...env, NODE_ENV: "production" },
+        stdio: ["ignore", log, log],
+      },
+    );
     child = server;
     const deadline = Date.now() + 90_000;
     for (;;) {
       if (server.exitCode !== null) throw new Error(`smtp server under test exited with ${server.exitCode}`);
-      const status = await fetch(`${base}/api/health`).then((r) => r.status, () => 0);
+      const status = await fetch(`${base}/api/health`).then(
+        (r) => r.status,
+        () => 0,
+      );
       if (status === 200) break;
       if (Date.now() > deadline) throw new Error(`server not healthy (last status ${status})`);
       await new Promise((r) => setTimeout(r, 300));
@@ -159,7 +166,18 @@ describe("mail over SMTP: retried until accepted, no usable token at rest", () =
       }),
     });
     expect(res.status).toBe(200);
-    return ((await res.json()) as { rows: { status: string; attempts: number; next_attempt_at: string | null; sent_at: string | null; text_body: string; error: string | null }[] }).rows;
+    return (
+      (await res.json()) as {
+        rows: {
+          status: string;
+          attempts: number;
+          next_attempt_at: string | null;
+          sent_at: string | null;
+          text_body: string;
+          error: string | null;
+        }[];
+      }
+    ).rows;
   }
 
   async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
@@ -178,7 +196,11 @@ describe("mail over SMTP: retried until accepted, no usable token at rest", () =
     expect((await call("POST", "/api/auth/register", { json: { email, password: GOOD_PASSWORD } })).status).toBe(201);
 
     // the delivery after the response was refused (451): queued, one attempt, due again later
-    const [waiting] = await waitFor(() => outbox(email, "welcome"), (rows) => rows[0]?.attempts === 1 && rows[0]?.error !== null, "the first attempt");
+    const [waiting] = await waitFor(
+      () => outbox(email, "welcome"),
+      (rows) => rows[0]?.attempts === 1 && rows[0]?.error !== null,
+      "the first attempt",
+    );
     expect(waiting).toMatchObject({ status: "queued", attempts: 1, sent_at: null });
     expect(waiting!.error).toMatch(/451|try again later/);
     expect(Date.parse(waiting!.next_attempt_at!)).toBeGreaterThan(registeredAt);
@@ -191,7 +213,9 @@ describe("mail over SMTP: retried until accepted, no usable token at rest", () =
 
     // the five-minute cron, once the retry is due, delivers it
     const due = Date.parse(waiting!.next_attempt_at!) + 1000;
-    const cron = await call("GET", "/api/cron/sessions", { headers: { authorization: `Bearer ${TEST_CRON_SECRET}`, "x-test-now": String(due) } });
+    const cron = await call("GET", "/api/cron/sessions", {
+      headers: { authorization: `Bearer ${TEST_CRON_SECRET}`, "x-test-now": String(due) },
+    });
     expect(cron.status).toBe(200);
     expect(cron.body.mail).toEqual({ sent: 1, retrying: 0, failed: 0 });
     const mails = delivered.filter((m) => m.to.includes(email));
@@ -216,7 +240,11 @@ describe("mail over SMTP: retried until accepted, no usable token at rest", () =
     refusals.set(email, 1); // this address is accepted at the first try
     expect((await call("POST", "/api/auth/register", { json: { email, password: GOOD_PASSWORD } })).status).toBe(201);
     expect((await call("POST", "/api/auth/password/forgot", { json: { email } })).status).toBe(202);
-    const [sent] = await waitFor(() => outbox(email, "password_reset"), (rows) => rows[0]?.status === "sent", "the reset mail");
+    const [sent] = await waitFor(
+      () => outbox(email, "password_reset"),
+      (rows) => rows[0]?.status === "sent",
+      "the reset mail",
+    );
     expect(sent).toMatchObject({ attempts: 1, error: null });
     expect(sent!.text_body).not.toMatch(TOKEN_IN_TEXT);
     const mail = delivered.find((m) => m.to.includes(email) && /Reset your password/.test(m.raw));

@@ -126,7 +126,9 @@ describe("second-factor blocks escalate (issue 10 item 14, #16)", { timeout: 180
       t += STEP_MS;
       const seconds = await block(user, t);
       lengths.push(seconds);
-      const [{ until }] = await serverSql("SELECT extract(epoch FROM mfa_locked_until) * 1000 AS until FROM users WHERE id = $1", [user.userId]);
+      const [{ until }] = await serverSql("SELECT extract(epoch FROM mfa_locked_until) * 1000 AS until FROM users WHERE id = $1", [
+        user.userId,
+      ]);
       t = Number(until) + 1000;
     }
     expect(lengths).toEqual([MFA_LOCK_SECONDS, 2 * MFA_LOCK_SECONDS, 4 * MFA_LOCK_SECONDS]);

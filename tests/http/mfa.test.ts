@@ -171,12 +171,20 @@ describe("TOTP enrolment (#44, #51, #52)", { timeout: 180_000 }, () => {
     const b = await passwordStep(user, later);
     expect((await secondStep(b.client, b.challenge, confirm.body.backupCodes[0], later)).status).toBe(200);
 
-    const responses = [confirm.text, (await sessionOf(user.client, later)).text, (await user.client.get("/api/auth/sessions", { now: later })).text];
+    const responses = [
+      confirm.text,
+      (await sessionOf(user.client, later)).text,
+      (await user.client.get("/api/auth/sessions", { now: later })).text,
+    ];
     for (const text of responses) expect(text).not.toContain(secret);
     expect(confirm.text).not.toContain(secret);
 
-    const audit = await serverSql("SELECT event_type, details::text AS details FROM audit_logs WHERE actor_id = $1 OR target_id = $1", [user.userId]);
-    expect(audit.map((r) => r.event_type)).toEqual(expect.arrayContaining(["mfa.setup", "mfa.enrolled", "mfa.failed", "mfa.success", "backup_code.used"]));
+    const audit = await serverSql("SELECT event_type, details::text AS details FROM audit_logs WHERE actor_id = $1 OR target_id = $1", [
+      user.userId,
+    ]);
+    expect(audit.map((r) => r.event_type)).toEqual(
+      expect.arrayContaining(["mfa.setup", "mfa.enrolled", "mfa.failed", "mfa.success", "backup_code.used"]),
+    );
     const dump = JSON.stringify(audit);
     const needles = [secret, confirmCode, loginCode, ...confirm.body.backupCodes.flatMap((c: string) => [c, c.replace(/-/g, "")])];
     for (const needle of needles) expect(dump).not.toContain(needle);
@@ -349,7 +357,9 @@ describe("backup codes (#49, #50)", { timeout: 180_000 }, () => {
     expect(again.body.error.code).toBe("code_already_used");
     const other = user.backupCodes[1]!.toLowerCase().replace(/-/g, " ");
     expect((await secondStep(second.client, second.challenge, other, t)).status).toBe(200);
-    const [{ spent }] = await serverSql("SELECT count(*)::int AS spent FROM mfa_backup_codes WHERE user_id = $1 AND used_at IS NOT NULL", [user.userId]);
+    const [{ spent }] = await serverSql("SELECT count(*)::int AS spent FROM mfa_backup_codes WHERE user_id = $1 AND used_at IS NOT NULL", [
+      user.userId,
+    ]);
     expect(spent).toBe(2);
   });
 
@@ -360,7 +370,9 @@ describe("backup codes (#49, #50)", { timeout: 180_000 }, () => {
     const refused = await user.client.post("/api/auth/mfa/backup-codes", undefined, { now: stale });
     expect(refused.status).toBe(403);
     expect(refused.body.error.code).toBe("reauth_required");
-    expect((await user.client.post("/api/auth/reauth", { password: user.password, code: totp(user.secret, stale) }, { now: stale })).status).toBe(200);
+    expect(
+      (await user.client.post("/api/auth/reauth", { password: user.password, code: totp(user.secret, stale) }, { now: stale })).status,
+    ).toBe(200);
     const fresh = await user.client.post("/api/auth/mfa/backup-codes", undefined, { now: stale });
     expect(fresh.status).toBe(200);
     expect(fresh.body.backupCodes).toHaveLength(10);
@@ -386,7 +398,13 @@ describe("second-factor failures (#16)", { timeout: 180_000 }, () => {
     const user = await enrolled(at);
     const t = at + STEP_MS;
     const { client, challenge } = await passwordStep(user, t);
-    const wrong = [wrongTotp(user.secret, t), wrongBackupCode(user.backupCodes), wrongTotp(user.secret, t), wrongBackupCode(user.backupCodes), wrongTotp(user.secret, t)];
+    const wrong = [
+      wrongTotp(user.secret, t),
+      wrongBackupCode(user.backupCodes),
+      wrongTotp(user.secret, t),
+      wrongBackupCode(user.backupCodes),
+      wrongTotp(user.secret, t),
+    ];
     for (const code of wrong) {
       const res = await secondStep(client, challenge, code, t);
       expect(res.status).toBe(401);
@@ -456,7 +474,11 @@ describe("re-authentication and factor changes (#33, #35, #51)", { timeout: 180_
     const noCode = await user.client.post("/api/auth/reauth", { password: user.password }, { now: stale });
     expect(noCode.status).toBe(403);
     expect(noCode.body.error.code).toBe("mfa_required");
-    const badCode = await user.client.post("/api/auth/reauth", { password: user.password, code: wrongTotp(user.secret, stale) }, { now: stale });
+    const badCode = await user.client.post(
+      "/api/auth/reauth",
+      { password: user.password, code: wrongTotp(user.secret, stale) },
+      { now: stale },
+    );
     expect(badCode.status).toBe(401);
     expect(badCode.body.error.code).toBe("invalid_mfa_code");
     const ok = await user.client.post("/api/auth/reauth", { password: user.password, code: totp(user.secret, stale) }, { now: stale });
@@ -547,14 +569,25 @@ describe("MFA route error codes", { timeout: 180_000 }, () => {
       ["setup when on", user.client, "/api/auth/mfa/totp/setup", undefined, 409, "mfa_already_enabled"],
       ["confirm when on", user.client, "/api/auth/mfa/totp/confirm", { code: "123456" }, 409, "mfa_already_enabled"],
       ["second step without fields", new Client(), "/api/auth/login/mfa", {}, 400, "invalid_request"],
-      ["second step with an unknown challenge", new Client(), "/api/auth/login/mfa", { challenge: "x.y", code: "123456" }, 401, "invalid_challenge"],
+      [
+        "second step with an unknown challenge",
+        new Client(),
+        "/api/auth/login/mfa",
+        { challenge: "x.y", code: "123456" },
+        401,
+        "invalid_challenge",
+      ],
     ];
     for (const [name, client, path, body, status, code] of cases) {
       const res = await client.post(path, body, { now: at });
       expect(res.status, name).toBe(status);
       expect(res.body.error.code, name).toBe(code);
     }
-    const crossSite = await new Client().post("/api/auth/login/mfa", { challenge: "x.y", code: "123456" }, { now: at, headers: { origin: "https://evil.example" } });
+    const crossSite = await new Client().post(
+      "/api/auth/login/mfa",
+      { challenge: "x.y", code: "123456" },
+      { now: at, headers: { origin: "https://evil.example" } },
+    );
     expect(crossSite.status).toBe(403);
   });
 });

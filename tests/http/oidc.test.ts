@@ -10,7 +10,15 @@ import { TEST_APP_URL } from "../support/env";
 import { Client, serverSql, signedInClient } from "../support/http";
 import { clientFor, signedInAdmin, type Principal } from "../support/principals";
 import {
-  POST_LOGOUT_URI, REDIRECT_URI, authorizationRequest, discover, followAuthorization, registerClient, serverFetch, serverPath, type RegisteredClient,
+  POST_LOGOUT_URI,
+  REDIRECT_URI,
+  authorizationRequest,
+  discover,
+  followAuthorization,
+  registerClient,
+  serverFetch,
+  serverPath,
+  type RegisteredClient,
 } from "../support/oidc";
 
 let admin: Principal;
@@ -37,7 +45,10 @@ async function codeFor(config: oidc.Configuration, browser?: Client, extra: Reco
 
 function grant(config: oidc.Configuration, flow: { request: { verifier: string; state: string; nonce: string }; callback: URL }) {
   return oidc.authorizationCodeGrant(config, flow.callback, {
-    pkceCodeVerifier: flow.request.verifier, expectedState: flow.request.state, expectedNonce: flow.request.nonce, idTokenExpected: true,
+    pkceCodeVerifier: flow.request.verifier,
+    expectedState: flow.request.state,
+    expectedNonce: flow.request.nonce,
+    idTokenExpected: true,
   });
 }
 
@@ -48,7 +59,10 @@ async function oauthErrorOf(promise: Promise<unknown>): Promise<string> {
   } catch (e) {
     const error = e as { error?: string; code?: string; cause?: { error?: string }; response?: Response };
     if (error.code === "OAUTH_WWW_AUTHENTICATE_CHALLENGE" && error.response) {
-      const body = (await error.response.clone().json().catch(() => ({}))) as { error?: string };
+      const body = (await error.response
+        .clone()
+        .json()
+        .catch(() => ({}))) as { error?: string };
       return body.error ?? error.code;
     }
     return error.error ?? error.cause?.error ?? error.code ?? String(e);
@@ -89,7 +103,16 @@ describe("openid-client against the provider", () => {
     const tokens = await grant(configA, flow);
     const claims = tokens.claims()!;
     expect(decodeProtectedHeader(tokens.id_token!).alg).toBe("RS256");
-    expect(claims).toMatchObject({ iss: TEST_APP_URL, sub: user.userId, aud: clientA.id, nonce: flow.request.nonce, email: user.email, email_verified: false, acr: "aal1", amr: ["pwd"] });
+    expect(claims).toMatchObject({
+      iss: TEST_APP_URL,
+      sub: user.userId,
+      aud: clientA.id,
+      nonce: flow.request.nonce,
+      email: user.email,
+      email_verified: false,
+      acr: "aal1",
+      amr: ["pwd"],
+    });
     expect(typeof claims.auth_time).toBe("number");
     expect(typeof claims.sid).toBe("string");
     expect(tokens.scope).toBe("openid profile email offline_access");
@@ -107,13 +130,19 @@ describe("openid-client against the provider", () => {
     expect(await oauthErrorOf(oidc.refreshTokenGrant(configA, refreshed.refresh_token!))).toBe("invalid_grant");
     expect(await oauthErrorOf(oidc.fetchUserInfo(configA, refreshed.access_token, user.userId))).toBe("invalid_token");
 
-    const logout = oidc.buildEndSessionUrl(configA, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: POST_LOGOUT_URI, state: "bye-1" });
+    const logout = oidc.buildEndSessionUrl(configA, {
+      id_token_hint: tokens.id_token!,
+      post_logout_redirect_uri: POST_LOGOUT_URI,
+      state: "bye-1",
+    });
     const res = await user.client.get(serverPath(logout));
     expect(res.status).toBe(302);
     expect(res.headers.get("location")).toBe(`${POST_LOGOUT_URI}?state=bye-1`);
     expect((await user.client.get("/api/auth/session")).status).toBe(401);
     const audit = await serverSql<{ event_type: string }>(
-      "SELECT event_type FROM audit_logs WHERE target_id = $1 AND event_type LIKE 'oauth.%' ORDER BY id", [user.userId]);
+      "SELECT event_type FROM audit_logs WHERE target_id = $1 AND event_type LIKE 'oauth.%' ORDER BY id",
+      [user.userId],
+    );
     expect(audit.map((r) => r.event_type)).toEqual(["oauth.consent.granted", "oauth.code.issued", "oauth.token.issued", "oauth.logout"]);
   });
 
@@ -157,7 +186,13 @@ describe("openid-client against the provider", () => {
 describe("attacks (issue 13)", () => {
   it("refuses a wrong or extra redirect URI with an error page, never a redirect to it", async () => {
     const user = await signedInClient();
-    for (const uri of ["https://evil.example/callback", `${REDIRECT_URI}/extra`, `${REDIRECT_URI}?x=1`, REDIRECT_URI.toUpperCase(), "https://rp.example/callbac"]) {
+    for (const uri of [
+      "https://evil.example/callback",
+      `${REDIRECT_URI}/extra`,
+      `${REDIRECT_URI}?x=1`,
+      REDIRECT_URI.toUpperCase(),
+      "https://rp.example/callbac",
+    ]) {
       const request = await authorizationRequest(configA, { redirect_uri: uri });
       const res = await user.client.get(serverPath(request.url));
       expect([uri, res.status, res.headers.get("location")]).toEqual([uri, 302, "/oauth/error?error=invalid_redirect_uri"]);
@@ -196,7 +231,10 @@ describe("attacks (issue 13)", () => {
     expect(await oauthErrorOf(grant(configA, flow))).toBe("invalid_grant");
     expect(await oauthErrorOf(oidc.refreshTokenGrant(configA, tokens.refresh_token!))).toBe("invalid_grant");
     expect(await oauthErrorOf(oidc.fetchUserInfo(configA, tokens.access_token, sub))).toBe("invalid_token");
-    const replays = await serverSql<{ details: { familyRevoked: boolean } }>("SELECT details FROM audit_logs WHERE event_type = 'oauth.code.replayed' AND target_id = $1", [sub]);
+    const replays = await serverSql<{ details: { familyRevoked: boolean } }>(
+      "SELECT details FROM audit_logs WHERE event_type = 'oauth.code.replayed' AND target_id = $1",
+      [sub],
+    );
     expect(replays.map((r) => r.details.familyRevoked)).toEqual([true]);
   });
 
@@ -236,7 +274,9 @@ describe("attacks (issue 13)", () => {
     }
     const noHint = await flow.browser.get(`/api/oauth/end-session?post_logout_redirect_uri=${encodeURIComponent(POST_LOGOUT_URI)}`);
     expect(noHint.headers.get("location")).toBe("/oauth/error?error=invalid_request");
-    const forged = await flow.browser.get(`/api/oauth/end-session?id_token_hint=${tokens.access_token}&post_logout_redirect_uri=${encodeURIComponent(POST_LOGOUT_URI)}`);
+    const forged = await flow.browser.get(
+      `/api/oauth/end-session?id_token_hint=${tokens.access_token}&post_logout_redirect_uri=${encodeURIComponent(POST_LOGOUT_URI)}`,
+    );
     expect(forged.headers.get("location")).toBe("/oauth/error?error=invalid_id_token_hint");
     expect((await flow.browser.get("/api/auth/session")).status).toBe(200);
   });
@@ -311,7 +351,11 @@ describe("client administration", () => {
     const client = await registerClient(admin, { name: "Rotating" });
     const list = await admin.client.get("/api/admin/oauth/clients");
     expect(JSON.stringify(list.body)).not.toContain(client.secret!);
-    expect(list.body.clients.find((c: { id: string }) => c.id === client.id)).toMatchObject({ name: "Rotating", public: false, firstParty: false });
+    expect(list.body.clients.find((c: { id: string }) => c.id === client.id)).toMatchObject({
+      name: "Rotating",
+      public: false,
+      firstParty: false,
+    });
     const before = await discover(client);
     const tokens = await grant(before, await codeFor(before));
     const rotated = await admin.client.post(`/api/admin/oauth/clients/${client.id}/rotate-secret`);
@@ -323,8 +367,15 @@ describe("client administration", () => {
     expect(disabled.body.familiesRevoked).toBe(1);
     expect(await oauthErrorOf(oidc.refreshTokenGrant(after, next.refresh_token!))).toBe("invalid_client");
     const rows = await serverSql<{ event_type: string; actor_id: string }>(
-      "SELECT event_type, actor_id FROM audit_logs WHERE details->>'clientId' = $1 AND event_type LIKE 'oauth.client.%' ORDER BY id", [client.id]);
-    expect(rows).toEqual(["oauth.client.created", "oauth.client.secret_rotated", "oauth.client.disabled"].map((t) => ({ event_type: t, actor_id: admin.userId })));
+      "SELECT event_type, actor_id FROM audit_logs WHERE details->>'clientId' = $1 AND event_type LIKE 'oauth.client.%' ORDER BY id",
+      [client.id],
+    );
+    expect(rows).toEqual(
+      ["oauth.client.created", "oauth.client.secret_rotated", "oauth.client.disabled"].map((t) => ({
+        event_type: t,
+        actor_id: admin.userId,
+      })),
+    );
   });
 
   it("stores only SHA-256 hashes of client secrets and codes", async () => {
@@ -339,7 +390,10 @@ describe("client administration", () => {
 
   it("refuses an expired code", async () => {
     const flow = await codeFor(configA);
-    await serverSql("UPDATE oauth_authorization_codes SET created_at = created_at - interval '2 minutes', expires_at = now() - interval '1 second' WHERE used_at IS NULL AND client_id = $1", [clientA.id]);
+    await serverSql(
+      "UPDATE oauth_authorization_codes SET created_at = created_at - interval '2 minutes', expires_at = now() - interval '1 second' WHERE used_at IS NULL AND client_id = $1",
+      [clientA.id],
+    );
     expect(await oauthErrorOf(grant(configA, flow))).toBe("invalid_grant");
   });
 
@@ -348,7 +402,12 @@ describe("client administration", () => {
     const statuses: number[] = [];
     let retryAfter: string | null = null;
     for (let i = 0; i < 301 && !retryAfter; i++) {
-      const res = await fetcher(`${TEST_APP_URL}/api/oauth/token`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "grant_type=x", redirect: "manual" });
+      const res = await fetcher(`${TEST_APP_URL}/api/oauth/token`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: "grant_type=x",
+        redirect: "manual",
+      });
       statuses.push(res.status);
       retryAfter = res.headers.get("retry-after");
     }

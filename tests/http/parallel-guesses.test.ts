@@ -14,7 +14,8 @@ const LOGIN_MAX_FAILURES = 10;
 const TOKEN_FAILURES_PER_IP_PER_HOUR = 10;
 const GUESSES = 50;
 
-const hashes = (responses: readonly HttpResult[]) => responses.reduce((n, r) => n + Number(r.headers.get("x-test-password-hashes") ?? "NaN"), 0);
+const hashes = (responses: readonly HttpResult[]) =>
+  responses.reduce((n, r) => n + Number(r.headers.get("x-test-password-hashes") ?? "NaN"), 0);
 const statuses = (responses: readonly HttpResult[]) => responses.map((r) => r.status);
 
 /** 49 wrong guesses and the right one last, all in flight at once. */
@@ -64,7 +65,9 @@ describe("parallel password guesses (issue 10 item 1, #13, #17)", { timeout: 180
   it("POST /api/auth/password/change: 50 parallel guesses of the current password verify at most 10, and the right one changes nothing", async () => {
     const { client, email } = await signedInClient();
     const newPassword = "a brand new passphrase nobody guessed";
-    const responses = await Promise.all(guesses((currentPassword) => client.post("/api/auth/password/change", { currentPassword, newPassword })));
+    const responses = await Promise.all(
+      guesses((currentPassword) => client.post("/api/auth/password/change", { currentPassword, newPassword })),
+    );
     expectBounded(responses);
     // the old password still works once the lock is gone, the new one never became valid
     const later = Date.now() + 2 * 60_000;
@@ -79,7 +82,9 @@ describe("parallel token guesses (issue 10 item 1, #58)", { timeout: 120_000 }, 
   it("40 parallel bad reset tokens from one IP: at most 10 are checked, the rest answer 429", async () => {
     const client = new Client();
     const responses = await Promise.all(
-      Array.from({ length: 40 }, () => client.post("/api/auth/password/reset", { token: badToken(), password: "a brand new passphrase nobody guessed" })),
+      Array.from({ length: 40 }, () =>
+        client.post("/api/auth/password/reset", { token: badToken(), password: "a brand new passphrase nobody guessed" }),
+      ),
     );
     const checked = responses.filter((r) => r.status === 400);
     expect(checked.length).toBeLessThanOrEqual(TOKEN_FAILURES_PER_IP_PER_HOUR);

@@ -35,12 +35,17 @@ describe("POST /api/auth/password/change", () => {
     const { client, email, userId } = await signedInClient();
     const wrong = await client.post(CHANGE, { currentPassword: "not the password at all", newPassword: "a fresh passphrase to use" });
     expect([wrong.status, wrong.body.error.code]).toEqual([401, "invalid_credentials"]);
-    const [throttle] = await serverSql<{ failures: number }>(`SELECT failures FROM login_throttles WHERE subject_hash = $1`, [subject(email)]);
+    const [throttle] = await serverSql<{ failures: number }>(`SELECT failures FROM login_throttles WHERE subject_hash = $1`, [
+      subject(email),
+    ]);
     expect(throttle!.failures).toBe(1);
-    const audit = await serverSql<{ event_type: string }>(`SELECT event_type FROM audit_logs WHERE target_id = $1 AND result = 'failure'`, [userId]);
+    const audit = await serverSql<{ event_type: string }>(`SELECT event_type FROM audit_logs WHERE target_id = $1 AND result = 'failure'`, [
+      userId,
+    ]);
     expect(audit.map((a) => a.event_type)).toContain("reauth.failure");
 
-    for (let i = 1; i < 10; i++) await client.post(CHANGE, { currentPassword: `still wrong ${i}`, newPassword: "a fresh passphrase to use" });
+    for (let i = 1; i < 10; i++)
+      await client.post(CHANGE, { currentPassword: `still wrong ${i}`, newPassword: "a fresh passphrase to use" });
     const locked = await client.post(CHANGE, { currentPassword: GOOD_PASSWORD, newPassword: "a fresh passphrase to use" });
     expect(locked.status).toBe(429);
     expect(Number(locked.headers.get("retry-after"))).toBeGreaterThan(0);
@@ -50,7 +55,10 @@ describe("POST /api/auth/password/change", () => {
   it("keeps the current session under a new cookie, ends the others and their refresh families, mails a notice and audits password.changed (#7, #33, #26)", async () => {
     const { client, email, userId } = await signedInClient();
     const other = await signIn(email, GOOD_PASSWORD);
-    await serverSql(`INSERT INTO refresh_tokens (session_id, user_id, token_hash) SELECT id, user_id, encode(sha256(id::bytea), 'hex') FROM sessions WHERE user_id = $1`, [userId]);
+    await serverSql(
+      `INSERT INTO refresh_tokens (session_id, user_id, token_hash) SELECT id, user_id, encode(sha256(id::bytea), 'hex') FROM sessions WHERE user_id = $1`,
+      [userId],
+    );
     const oldToken = client.sessionToken()!;
     const newPassword = "a fresh passphrase to use";
 
@@ -65,7 +73,8 @@ describe("POST /api/auth/password/change", () => {
     expect((await new Client().get("/api/auth/session", { headers: { authorization: `Bearer ${oldToken}` } })).status).toBe(401);
     expect((await other.get("/api/auth/session")).status).toBe(401);
     const families = await serverSql<{ session_id: string; revoked: boolean }>(
-      `SELECT session_id, revoked_at IS NOT NULL AS revoked FROM refresh_tokens WHERE user_id = $1 ORDER BY id`, [userId],
+      `SELECT session_id, revoked_at IS NOT NULL AS revoked FROM refresh_tokens WHERE user_id = $1 ORDER BY id`,
+      [userId],
     );
     expect(families).toHaveLength(2);
     expect(families.every((f) => f.revoked)).toBe(true);
@@ -74,7 +83,8 @@ describe("POST /api/auth/password/change", () => {
     expect(notice!.text_body).not.toContain(newPassword);
     expect(notice!.text_body).not.toContain(GOOD_PASSWORD);
     const audit = await serverSql<{ session_id: string; details: { sessionsRevoked: number; previousSessionId: string } }>(
-      `SELECT session_id, details FROM audit_logs WHERE event_type = 'password.changed' AND target_id = $1`, [userId],
+      `SELECT session_id, details FROM audit_logs WHERE event_type = 'password.changed' AND target_id = $1`,
+      [userId],
     );
     expect(audit).toEqual([{ session_id: sessionId(newToken), details: { sessionsRevoked: 1, previousSessionId: sessionId(oldToken) } }]);
     expect((await login(email, newPassword)).status).toBe(200);
@@ -93,7 +103,8 @@ describe("POST /api/auth/password/change", () => {
     }
     const history = await serverSql<{ password_hash: string }>(`SELECT password_hash FROM password_history WHERE user_id = $1`, [userId]);
     expect(history).toHaveLength(3);
-    for (const row of history) expect(row.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/);
+    for (const row of history)
+      expect(row.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/);
     expect(new Set(history.map((r) => r.password_hash.split("$")[4])).size).toBe(3);
   });
 
@@ -130,7 +141,7 @@ describe("POST /api/auth/password/change", () => {
     const long = `${"Zebra crossing at dawn ".repeat(4)}end`.slice(0, 80);
     expect(long).toHaveLength(80);
     expect((await client.post(CHANGE, { currentPassword: GOOD_PASSWORD, newPassword: long })).status).toBe(200);
-    expect((await login(email, long.slice(0, -1) + "X")).status).toBe(401);
+    expect((await login(email, `${long.slice(0, -1)}X`)).status).toBe(401);
     expect((await login(email, long[0]!.toLowerCase() + long.slice(1))).status).toBe(401);
     expect((await login(email, long)).status).toBe(200);
 

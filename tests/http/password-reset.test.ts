@@ -33,7 +33,10 @@ function forgot(client: Client, email: string, options: RequestOptions = {}) {
 }
 
 async function mailCount(to: string, template: string): Promise<number> {
-  const [row] = await serverSql<{ n: number }>(`SELECT count(*)::int AS n FROM mail_outbox WHERE to_address = $1 AND template = $2`, [to, template]);
+  const [row] = await serverSql<{ n: number }>(`SELECT count(*)::int AS n FROM mail_outbox WHERE to_address = $1 AND template = $2`, [
+    to,
+    template,
+  ]);
   return row!.n;
 }
 
@@ -66,7 +69,10 @@ describe("POST /api/auth/password/forgot", () => {
       `SELECT target_id, subject_hash FROM audit_logs WHERE event_type = 'password.reset.requested' AND subject_hash = ANY($1) ORDER BY id`,
       [[subject(known), subject(unknown)]],
     );
-    expect(audit).toEqual([{ target_id: userId, subject_hash: subject(known) }, { target_id: null, subject_hash: subject(unknown) }]);
+    expect(audit).toEqual([
+      { target_id: userId, subject_hash: subject(known) },
+      { target_id: null, subject_hash: subject(unknown) },
+    ]);
   });
 
   it("absorbs a second request within 60 s exactly like an unknown address's, and mails again after 61 s (#21)", async () => {
@@ -134,10 +140,13 @@ describe("POST /api/auth/password/reset", () => {
     const token = await resetToken(email);
     expect(Buffer.from(token, "base64url")).toHaveLength(32);
     const rows = await serverSql<{ token_hash: string; email: string }>(
-      `SELECT token_hash, email FROM one_time_tokens WHERE user_id = $1 AND purpose = 'password_reset'`, [userId],
+      `SELECT token_hash, email FROM one_time_tokens WHERE user_id = $1 AND purpose = 'password_reset'`,
+      [userId],
     );
     expect(rows).toEqual([{ token_hash: sha256(token), email }]);
-    const leaks = await serverSql<{ n: number }>(`SELECT count(*)::int AS n FROM one_time_tokens WHERE token_hash = $1 OR email = $1`, [token]);
+    const leaks = await serverSql<{ n: number }>(`SELECT count(*)::int AS n FROM one_time_tokens WHERE token_hash = $1 OR email = $1`, [
+      token,
+    ]);
     expect(leaks[0]!.n).toBe(0);
   });
 
@@ -219,7 +228,10 @@ describe("POST /api/auth/password/reset", () => {
     const userId = await register(email);
     const first = await signIn(email, GOOD_PASSWORD);
     const second = await signIn(email, GOOD_PASSWORD);
-    await serverSql(`INSERT INTO refresh_tokens (session_id, user_id, token_hash) SELECT id, user_id, encode(sha256(id::bytea), 'hex') FROM sessions WHERE user_id = $1`, [userId]);
+    await serverSql(
+      `INSERT INTO refresh_tokens (session_id, user_id, token_hash) SELECT id, user_id, encode(sha256(id::bytea), 'hex') FROM sessions WHERE user_id = $1`,
+      [userId],
+    );
     const [before] = await serverSql<{ email_verified_at: string | null }>(`SELECT email_verified_at FROM users WHERE id = $1`, [userId]);
     expect(before!.email_verified_at).toBeNull();
 
@@ -232,12 +244,17 @@ describe("POST /api/auth/password/reset", () => {
 
     expect((await first.get("/api/auth/session")).status).toBe(401);
     expect((await second.get("/api/auth/session")).status).toBe(401);
-    const live = await serverSql<{ n: number }>(`SELECT count(*)::int AS n FROM sessions WHERE user_id = $1 AND revoked_at IS NULL`, [userId]);
+    const live = await serverSql<{ n: number }>(`SELECT count(*)::int AS n FROM sessions WHERE user_id = $1 AND revoked_at IS NULL`, [
+      userId,
+    ]);
     expect(live[0]!.n).toBe(0);
-    const reasons = await serverSql<{ revoked_reason: string }>(`SELECT DISTINCT revoked_reason FROM sessions WHERE user_id = $1`, [userId]);
+    const reasons = await serverSql<{ revoked_reason: string }>(`SELECT DISTINCT revoked_reason FROM sessions WHERE user_id = $1`, [
+      userId,
+    ]);
     expect(reasons).toEqual([{ revoked_reason: "password_reset" }]);
     const families = await serverSql<{ total: number; live: number }>(
-      `SELECT count(*)::int AS total, count(*) FILTER (WHERE revoked_at IS NULL)::int AS live FROM refresh_tokens WHERE user_id = $1`, [userId],
+      `SELECT count(*)::int AS total, count(*) FILTER (WHERE revoked_at IS NULL)::int AS live FROM refresh_tokens WHERE user_id = $1`,
+      [userId],
     );
     expect(families[0]).toEqual({ total: 2, live: 0 });
 
@@ -246,14 +263,21 @@ describe("POST /api/auth/password/reset", () => {
     expect(notice!.text_body).not.toContain(NEW_PASSWORD);
     expect(notice!.text_body).not.toContain(token);
     const [after] = await serverSql<{ email_verified_at: string | null; hash: string }>(
-      `SELECT email_verified_at, password_hash AS hash FROM users WHERE id = $1`, [userId],
+      `SELECT email_verified_at, password_hash AS hash FROM users WHERE id = $1`,
+      [userId],
     );
     expect(after!.email_verified_at).not.toBeNull();
     expect(after!.hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
     const audit = await serverSql<{ result: string; details: { sessionsRevoked: number } }>(
-      `SELECT result, details FROM audit_logs WHERE event_type = 'password.reset.completed' AND target_id = $1`, [userId],
+      `SELECT result, details FROM audit_logs WHERE event_type = 'password.reset.completed' AND target_id = $1`,
+      [userId],
     );
-    expect(audit).toEqual([{ result: "success", details: { sessionsRevoked: 2, wasLocked: false, trustedDevicesRevoked: 0, challengesVoided: 0, unverifiedFactorsRemoved: 0 } }]);
+    expect(audit).toEqual([
+      {
+        result: "success",
+        details: { sessionsRevoked: 2, wasLocked: false, trustedDevicesRevoked: 0, challengesVoided: 0, unverifiedFactorsRemoved: 0 },
+      },
+    ]);
 
     const login = await new Client().post("/api/auth/login", { email, password: NEW_PASSWORD });
     expect(login.status).toBe(200);
@@ -264,7 +288,8 @@ describe("POST /api/auth/password/reset", () => {
     const email = uniqueEmail("locked");
     await register(email);
     const attacker = new Client();
-    for (let i = 0; i < 10; i++) expect((await attacker.post("/api/auth/login", { email, password: `wrong guess number ${i}` })).status).toBe(401);
+    for (let i = 0; i < 10; i++)
+      expect((await attacker.post("/api/auth/login", { email, password: `wrong guess number ${i}` })).status).toBe(401);
     const locked = await new Client().post("/api/auth/login", { email, password: GOOD_PASSWORD });
     expect(locked.status).toBe(429);
 
@@ -272,7 +297,8 @@ describe("POST /api/auth/password/reset", () => {
     expect((await new Client().post(RESET, { token, password: NEW_PASSWORD })).status).toBe(200);
     expect((await new Client().post("/api/auth/login", { email, password: NEW_PASSWORD })).status).toBe(200);
     const audit = await serverSql<{ details: { wasLocked: boolean } }>(
-      `SELECT details FROM audit_logs WHERE event_type = 'password.reset.completed' AND subject_hash = $1`, [subject(email)],
+      `SELECT details FROM audit_logs WHERE event_type = 'password.reset.completed' AND subject_hash = $1`,
+      [subject(email)],
     );
     expect(audit[0]!.details.wasLocked).toBe(true);
   });
@@ -299,7 +325,10 @@ describe("POST /api/auth/password/reset", () => {
     for (let i = 0; i < 3; i++) await attacker.post("/api/auth/login", { email, password: `attacker guess ${i}` });
     const snapshot = async () => ({
       user: await serverSql(`SELECT password_hash, password_changed_at, email_verified_at, status FROM users WHERE id = $1`, [userId]),
-      throttle: await serverSql(`SELECT failures, total_failures, lock_count, locked_until, hard_locked FROM login_throttles WHERE subject_hash = $1`, [subject(email)]),
+      throttle: await serverSql(
+        `SELECT failures, total_failures, lock_count, locked_until, hard_locked FROM login_throttles WHERE subject_hash = $1`,
+        [subject(email)],
+      ),
       sessions: await serverSql(`SELECT id, revoked_at FROM sessions WHERE user_id = $1 ORDER BY id`, [userId]),
     });
     const before = await snapshot();
@@ -338,7 +367,8 @@ describe("POST /api/auth/password/reset", () => {
     expect(malformed.status).toBe(400);
     expect(malformed.body).toEqual(unknown.body);
     const audit = await serverSql<{ n: number }>(
-      `SELECT count(*)::int AS n FROM audit_logs WHERE event_type = 'password.reset.completed' AND result = 'failure' AND ip = $1::inet`, [client.ip],
+      `SELECT count(*)::int AS n FROM audit_logs WHERE event_type = 'password.reset.completed' AND result = 'failure' AND ip = $1::inet`,
+      [client.ip],
     );
     expect(audit[0]!.n).toBe(2);
   });

@@ -67,7 +67,9 @@ describe("object-level refusals (issue 10 item 15)", { timeout: 180_000 }, () =>
   it("another user's session id on DELETE /api/auth/sessions/[id] is 404 and writes authz.denied naming the owner", async () => {
     const victim = await signedInClient();
     const attacker = await signedInClient();
-    const [victimSession] = await serverSql<{ id: string }>("SELECT id FROM sessions WHERE user_id = $1 AND revoked_at IS NULL", [victim.userId]);
+    const [victimSession] = await serverSql<{ id: string }>("SELECT id FROM sessions WHERE user_id = $1 AND revoked_at IS NULL", [
+      victim.userId,
+    ]);
     const res = await attacker.client.delete(`/api/auth/sessions/${victimSession!.id}`);
     expect([res.status, res.body.error.code]).toEqual([404, "not_found"]);
     expect((await victim.client.get("/api/auth/session")).status).toBe(200);
@@ -100,7 +102,9 @@ describe("object-level refusals (issue 10 item 15)", { timeout: 180_000 }, () =>
   it("the admin route refuses a session of another account than the path's with 404 and authz.denied", async () => {
     const pathUser = await signedInClient();
     const owner = await signedInClient();
-    const [ownerSession] = await serverSql<{ id: string }>("SELECT id FROM sessions WHERE user_id = $1 AND revoked_at IS NULL", [owner.userId]);
+    const [ownerSession] = await serverSql<{ id: string }>("SELECT id FROM sessions WHERE user_id = $1 AND revoked_at IS NULL", [
+      owner.userId,
+    ]);
     const res = await admin.client.delete(`/api/admin/users/${pathUser.userId}/sessions/${ownerSession!.id}`);
     expect(res.status).toBe(404);
     expect((await owner.client.get("/api/auth/session")).status).toBe(200);

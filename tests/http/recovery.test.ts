@@ -46,7 +46,11 @@ async function trustedBrowser(user: MfaAccount, at: number, password = GOOD_PASS
   const browser = new Client();
   const first = await browser.post("/api/auth/login", { email: user.email, password }, { now: at });
   expect(first.body.status).toBe("mfa_required");
-  const second = await browser.post("/api/auth/login/mfa", { challenge: first.body.challenge, code: totp(user.secret, at), trustDevice: true }, { now: at });
+  const second = await browser.post(
+    "/api/auth/login/mfa",
+    { challenge: first.body.challenge, code: totp(user.secret, at), trustDevice: true },
+    { now: at },
+  );
   expect([second.status, second.body.deviceTrusted]).toEqual([200, true]);
   return browser;
 }
@@ -60,9 +64,15 @@ async function pendingChallenge(user: MfaAccount, at: number): Promise<string> {
 
 async function resetPassword(email: string, at: number): Promise<void> {
   const client = new Client();
-  expect((await settled("password.reset.requested", email, () => client.post("/api/auth/password/forgot", { email }, { now: at }))).status).toBe(202);
+  expect(
+    (await settled("password.reset.requested", email, () => client.post("/api/auth/password/forgot", { email }, { now: at }))).status,
+  ).toBe(202);
   const mail = await latestMail(email, "password_reset");
-  const reset = await client.post("/api/auth/password/reset", { token: tokenFromMail(mail!.text_body), password: NEW_PASSWORD }, { now: at });
+  const reset = await client.post(
+    "/api/auth/password/reset",
+    { token: tokenFromMail(mail!.text_body), password: NEW_PASSWORD },
+    { now: at },
+  );
   expect(reset.status).toBe(200);
 }
 
@@ -78,11 +88,19 @@ describe("a password reset (issue 10 item 7)", { timeout: 180_000 }, () => {
     const again = await browser.post("/api/auth/login", { email: user.email, password: NEW_PASSWORD }, { now: at + 2 * STEP_MS });
     expect(again.body.status).toBe("mfa_required");
     expect(await serverSql("SELECT id FROM trusted_devices WHERE user_id = $1 AND revoked_at IS NULL", [user.userId])).toEqual([]);
-    const finished = await new Client().post("/api/auth/login/mfa", { challenge, code: totp(user.secret, at + 3 * STEP_MS) }, { now: at + 3 * STEP_MS });
+    const finished = await new Client().post(
+      "/api/auth/login/mfa",
+      { challenge, code: totp(user.secret, at + 3 * STEP_MS) },
+      { now: at + 3 * STEP_MS },
+    );
     expect([finished.status, finished.body.error.code]).toEqual([401, "invalid_challenge"]);
     const [audit] = await serverSql<{ details: any }>(
-      "SELECT details FROM audit_logs WHERE event_type = 'password.reset.completed' AND result = 'success' AND target_id = $1", [user.userId]);
-    expect([audit!.details.trustedDevicesRevoked, audit!.details.challengesVoided, audit!.details.unverifiedFactorsRemoved]).toEqual([1, 1, 0]);
+      "SELECT details FROM audit_logs WHERE event_type = 'password.reset.completed' AND result = 'success' AND target_id = $1",
+      [user.userId],
+    );
+    expect([audit!.details.trustedDevicesRevoked, audit!.details.challengesVoided, audit!.details.unverifiedFactorsRemoved]).toEqual([
+      1, 1, 0,
+    ]);
   });
 
   it("removes a factor enrolled while the address was unverified; a factor of a verified account stays", async () => {
@@ -124,11 +142,20 @@ describe("a password change (issue 10 item 7)", { timeout: 180_000 }, () => {
     const aal1 = await browser.post("/api/auth/login", { email: user.email, password: GOOD_PASSWORD }, { now: at + 2 * STEP_MS });
     expect(aal1.body.session).toMatchObject({ aal: 1 });
 
-    const hashOf = async () => (await serverSql<{ password_hash: string }>("SELECT password_hash FROM users WHERE id = $1", [user.userId]))[0]!.password_hash;
+    const hashOf = async () =>
+      (await serverSql<{ password_hash: string }>("SELECT password_hash FROM users WHERE id = $1", [user.userId]))[0]!.password_hash;
     const before = await hashOf();
-    const refused = await browser.post("/api/auth/password/change", { currentPassword: GOOD_PASSWORD, newPassword: NEW_PASSWORD }, { now: at + 2 * STEP_MS });
+    const refused = await browser.post(
+      "/api/auth/password/change",
+      { currentPassword: GOOD_PASSWORD, newPassword: NEW_PASSWORD },
+      { now: at + 2 * STEP_MS },
+    );
     expect([refused.status, refused.body.error.code]).toEqual([403, "mfa_required"]);
-    const wrong = await browser.post("/api/auth/password/change", { currentPassword: GOOD_PASSWORD, newPassword: NEW_PASSWORD, code: "000000" }, { now: at + 2 * STEP_MS });
+    const wrong = await browser.post(
+      "/api/auth/password/change",
+      { currentPassword: GOOD_PASSWORD, newPassword: NEW_PASSWORD, code: "000000" },
+      { now: at + 2 * STEP_MS },
+    );
     expect(wrong.status).toBe(401);
     expect(await hashOf()).toBe(before);
 
@@ -145,12 +172,20 @@ describe("a password change (issue 10 item 7)", { timeout: 180_000 }, () => {
     const user = await enrolled(at);
     const browser = await trustedBrowser(user, at + STEP_MS);
     const challenge = await pendingChallenge(user, at + STEP_MS);
-    const changed = await user.client.post("/api/auth/password/change", { currentPassword: GOOD_PASSWORD, newPassword: NEW_PASSWORD }, { now: at + 2 * STEP_MS });
+    const changed = await user.client.post(
+      "/api/auth/password/change",
+      { currentPassword: GOOD_PASSWORD, newPassword: NEW_PASSWORD },
+      { now: at + 2 * STEP_MS },
+    );
     expect(changed.status).toBe(200);
 
     const again = await browser.post("/api/auth/login", { email: user.email, password: NEW_PASSWORD }, { now: at + 2 * STEP_MS });
     expect(again.body.status).toBe("mfa_required");
-    const finished = await new Client().post("/api/auth/login/mfa", { challenge, code: totp(user.secret, at + 3 * STEP_MS) }, { now: at + 3 * STEP_MS });
+    const finished = await new Client().post(
+      "/api/auth/login/mfa",
+      { challenge, code: totp(user.secret, at + 3 * STEP_MS) },
+      { now: at + 3 * STEP_MS },
+    );
     expect([finished.status, finished.body.error.code]).toEqual([401, "invalid_challenge"]);
   });
 });

@@ -42,11 +42,16 @@ function refresh(client: Client, refreshToken: string, now?: number) {
 
 async function familyRows(sid: string) {
   return serverSql<{ id: string; parent_id: string | null; token_hash: string; used_at: string | null; revoked_at: string | null }>(
-    "SELECT id::text, parent_id::text, token_hash, used_at, revoked_at FROM refresh_tokens WHERE session_id = $1 ORDER BY refresh_tokens.id", [sid]);
+    "SELECT id::text, parent_id::text, token_hash, used_at, revoked_at FROM refresh_tokens WHERE session_id = $1 ORDER BY refresh_tokens.id",
+    [sid],
+  );
 }
 
 async function liveCount(sid: string): Promise<number> {
-  const rows = await serverSql("SELECT count(*)::int AS n FROM refresh_tokens WHERE session_id = $1 AND used_at IS NULL AND revoked_at IS NULL", [sid]);
+  const rows = await serverSql(
+    "SELECT count(*)::int AS n FROM refresh_tokens WHERE session_id = $1 AND used_at IS NULL AND revoked_at IS NULL",
+    [sid],
+  );
   return rows[0].n;
 }
 
@@ -77,7 +82,9 @@ describe("rotation (#37)", () => {
     expect(rows[3]!.used_at).toBeNull();
     expect(rows.map((r) => r.parent_id)).toEqual([null, rows[0]!.id, rows[1]!.id, rows[2]!.id]);
     expect(await liveCount(sid)).toBe(1);
-    const audit = await serverSql("SELECT count(*)::int AS n FROM audit_logs WHERE session_id = $1 AND event_type = 'refresh.rotated'", [sid]);
+    const audit = await serverSql("SELECT count(*)::int AS n FROM audit_logs WHERE session_id = $1 AND event_type = 'refresh.rotated'", [
+      sid,
+    ]);
     expect(audit[0].n).toBe(3);
   });
 
@@ -118,7 +125,10 @@ describe("parallel refreshes (#40)", () => {
     expect(await liveCount(sid)).toBe(1);
     const [session] = await serverSql("SELECT revoked_at FROM sessions WHERE id = $1", [sid]);
     expect(session.revoked_at).toBeNull();
-    const reuse = await serverSql("SELECT count(*)::int AS n FROM audit_logs WHERE session_id = $1 AND event_type = 'refresh.reuse_detected'", [sid]);
+    const reuse = await serverSql(
+      "SELECT count(*)::int AS n FROM audit_logs WHERE session_id = $1 AND event_type = 'refresh.reuse_detected'",
+      [sid],
+    );
     expect(reuse[0].n).toBe(0);
     const next = await refresh(new Client(), successor!);
     expect(next.status).toBe(200);
@@ -183,7 +193,10 @@ describe("reuse detection (#38)", () => {
     expect(session.revoked_reason).toBe("refresh_reuse");
     expect((await familyRows(sid)).every((r) => r.revoked_at !== null)).toBe(true);
 
-    const audit = await serverSql("SELECT result, actor_id, session_id, host(ip) AS ip, user_agent, details FROM audit_logs WHERE session_id = $1 AND event_type = 'refresh.reuse_detected'", [sid]);
+    const audit = await serverSql(
+      "SELECT result, actor_id, session_id, host(ip) AS ip, user_agent, details FROM audit_logs WHERE session_id = $1 AND event_type = 'refresh.reuse_detected'",
+      [sid],
+    );
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({ result: "failure", actor_id: userId, session_id: sid, ip: attacker.ip });
     expect(audit[0].user_agent).toEqual(expect.any(String));
@@ -275,7 +288,11 @@ describe("rate limit (#43)", () => {
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
     expect(Number(limited.headers.get("retry-after"))).toBeLessThanOrEqual(300);
     expect((await refresh(new Client(), unknown, now)).status).toBe(401);
-    const spoofed = await client.post("/api/auth/token/refresh", { refreshToken: unknown }, { now, headers: { "x-forwarded-for": "203.0.113.9" } });
+    const spoofed = await client.post(
+      "/api/auth/token/refresh",
+      { refreshToken: unknown },
+      { now, headers: { "x-forwarded-for": "203.0.113.9" } },
+    );
     expect(spoofed.status).toBe(429);
   });
 });
@@ -329,7 +346,10 @@ describe("revoking the session ends the family at once (#33, #34)", () => {
   it("a password change ends the user's families", async () => {
     const { client, password } = await signedInClient();
     const pair = await client.post("/api/auth/token");
-    const change = await client.post("/api/auth/password/change", { currentPassword: password, newPassword: "another long passphrase for the tests" });
+    const change = await client.post("/api/auth/password/change", {
+      currentPassword: password,
+      newPassword: "another long passphrase for the tests",
+    });
     expect(change.status).toBe(200);
     expect((await refresh(new Client(), pair.body.refreshToken)).status).toBe(401);
   });

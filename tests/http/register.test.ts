@@ -50,12 +50,12 @@ describe("POST /api/auth/register: password policy", () => {
 
   it("checks the whole password as typed: no truncation, case kept, NFKC-normalised (#4)", async () => {
     const email = uniqueEmail();
-    const password = "Pa" + "ssphrase-with-many-words-".repeat(3) + "tail-end-of-an-eighty-char-secret!";
+    const password = `Pa${"ssphrase-with-many-words-".repeat(3)}tail-end-of-an-eighty-char-secret!`;
     expect(password.length).toBeGreaterThanOrEqual(80);
     const client = new Client();
     expect((await client.post("/api/auth/register", { email, password })).status).toBe(201);
-    expect((await client.post("/api/auth/login", { email, password: password.slice(0, -1) + "?" })).status).toBe(401);
-    expect((await client.post("/api/auth/login", { email, password: "p" + password.slice(1) })).status).toBe(401);
+    expect((await client.post("/api/auth/login", { email, password: `${password.slice(0, -1)}?` })).status).toBe(401);
+    expect((await client.post("/api/auth/login", { email, password: `p${password.slice(1)}` })).status).toBe(401);
     expect((await client.post("/api/auth/login", { email, password })).status).toBe(200);
 
     const composed = "caf\u00e9 au lait on a rainy morning";
@@ -97,7 +97,10 @@ describe("POST /api/auth/register: storage and enumeration", () => {
     const client = new Client();
     await client.post("/api/auth/register", { email: a, password: GOOD_PASSWORD });
     await client.post("/api/auth/register", { email: b, password: GOOD_PASSWORD });
-    const rows = await serverSql<{ password_hash: string }>("SELECT password_hash FROM users WHERE email IN ($1, $2) ORDER BY email", [a, b]);
+    const rows = await serverSql<{ password_hash: string }>("SELECT password_hash FROM users WHERE email IN ($1, $2) ORDER BY email", [
+      a,
+      b,
+    ]);
     expect(rows).toHaveLength(2);
     for (const { password_hash } of rows) {
       const m = /^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=1\$([^$]+)\$([^$]+)$/.exec(password_hash);
@@ -106,8 +109,15 @@ describe("POST /api/auth/register: storage and enumeration", () => {
       expect(Number(m![2])).toBeGreaterThanOrEqual(2);
     }
     expect(rows[0]!.password_hash.split("$")[4]).not.toBe(rows[1]!.password_hash.split("$")[4]);
-    const columns = await serverSql<{ column_name: string }>("SELECT column_name FROM information_schema.columns WHERE table_name = 'users'");
-    expect(columns.map((c) => c.column_name).filter((c) => /password/.test(c)).sort()).toEqual(["password_changed_at", "password_hash"]);
+    const columns = await serverSql<{ column_name: string }>(
+      "SELECT column_name FROM information_schema.columns WHERE table_name = 'users'",
+    );
+    expect(
+      columns
+        .map((c) => c.column_name)
+        .filter((c) => /password/.test(c))
+        .sort(),
+    ).toEqual(["password_changed_at", "password_hash"]);
   });
 
   it("answers a taken email exactly like a free one, creates no row and tells the owner (#19)", async () => {
@@ -127,7 +137,9 @@ describe("POST /api/auth/register: storage and enumeration", () => {
     const local = uniqueEmail("Foo").split("@")[0]!;
     const client = new Client();
     expect((await client.post("/api/auth/register", { email: `${local}@Example.COM`, password: GOOD_PASSWORD })).status).toBe(201);
-    expect((await client.post("/api/auth/login", { email: `${local.toLowerCase()}@example.com`, password: GOOD_PASSWORD })).status).toBe(200);
+    expect((await client.post("/api/auth/login", { email: `${local.toLowerCase()}@example.com`, password: GOOD_PASSWORD })).status).toBe(
+      200,
+    );
     await client.post("/api/auth/register", { email: `${local.toLowerCase()}@example.com`, password: GOOD_PASSWORD });
     expect(await serverSql("SELECT id FROM users WHERE email = $1", [`${local}@example.com`])).toHaveLength(1);
     expect((await client.post("/api/auth/register", { email: `${local}+x@example.com`, password: GOOD_PASSWORD })).status).toBe(201);
@@ -166,7 +178,10 @@ describe("POST /api/auth/register: storage and enumeration", () => {
       expect(res.body.error.code).toBe(code);
       expect(res.text).not.toMatch(/at .*\.(js|ts):\d+/);
     }
-    const broken = await client.request("POST", "/api/auth/register", { body: "{not json", headers: { "content-type": "application/json" } });
+    const broken = await client.request("POST", "/api/auth/register", {
+      body: "{not json",
+      headers: { "content-type": "application/json" },
+    });
     expect(broken.status).toBe(400);
     expect(broken.body.error.code).toBe("invalid_json");
     const echoed = await client.post("/api/auth/register", { email: "bad", password: "SECRET-CANARY-PASSWORD-123" });

@@ -31,7 +31,11 @@ describe("session cookie and headers (#23, #24, #25)", () => {
 
   it("sends no-store, HSTS, nosniff, frame-ancestors and Referrer-Policy on auth responses", async () => {
     const { client } = await signedInClient();
-    for (const res of [await client.get("/api/auth/session"), await new Client().get("/api/auth/session"), await new Client().post("/api/auth/login", {})]) {
+    for (const res of [
+      await client.get("/api/auth/session"),
+      await new Client().get("/api/auth/session"),
+      await new Client().post("/api/auth/login", {}),
+    ]) {
       expect(res.headers.get("cache-control")).toContain("no-store");
       const hsts = res.headers.get("strict-transport-security")!;
       expect(Number(/max-age=(\d+)/.exec(hsts)![1])).toBeGreaterThanOrEqual(31536000);
@@ -47,7 +51,11 @@ describe("session cookie and headers (#23, #24, #25)", () => {
     const tokens = new Set<string>([client.sessionToken()!]);
     for (let i = 0; i < 4; i++) {
       const res = await new Client().post("/api/auth/login", { email, password: GOOD_PASSWORD });
-      tokens.add(setCookieLine(res).split(";")[0]!.slice(COOKIE.length + 1));
+      tokens.add(
+        setCookieLine(res)
+          .split(";")[0]!
+          .slice(COOKIE.length + 1),
+      );
     }
     expect(tokens.size).toBe(5);
     for (const token of tokens) {
@@ -199,7 +207,10 @@ describe("sign-out and session management (#31, #34, #35)", () => {
     const stale = new Client();
     stale.jar.set(COOKIE, oldToken!);
     expect((await stale.get("/api/auth/session", { now: later })).status).toBe(401);
-    expect((await client.post("/api/auth/logout-all", { keepCurrent: true }, { now: later + 1000 })).body).toEqual({ revoked: 1, keptCurrent: true });
+    expect((await client.post("/api/auth/logout-all", { keepCurrent: true }, { now: later + 1000 })).body).toEqual({
+      revoked: 1,
+      keptCurrent: true,
+    });
     expect((await other.get("/api/auth/session", { now: later + 2000 })).status).toBe(401);
     expect((await client.get("/api/auth/session", { now: later + 2000 })).status).toBe(200);
     const beyond = later + 11 * MINUTE;

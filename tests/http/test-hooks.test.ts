@@ -62,7 +62,14 @@ async function startProduction(env: Record<string, string>, logName: string): Pr
   const port = await freePort();
   const log = join(ROOT, ".data", `test-server-${logName}-${inject("runId")}.log`);
   const child = spawn(process.execPath, [NEXT_BIN, "start", "-p", String(port), "-H", "127.0.0.1"], {
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...HOOK_VARIABLES, ...env, NEXT_DIST_DIR: distDirOf("production"), NODE_ENV: "production" },
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "",
+      ...HOOK_VARIABLES,
+      ...env,
+      NEXT_DIST_DIR: distDirOf("production"),
+      NODE_ENV: "production",
+    },
     stdio: ["ignore", openSync(log, "w"), openSync(log, "a")],
   });
   return { child, base: `http://127.0.0.1:${port}`, log };
@@ -98,23 +105,34 @@ describe("the production build's output", () => {
 
 describe("the production build with a bad configuration", () => {
   it("refuses to start without CRON_SECRET, even with PORTCULLIS_TEST_HOOKS=1, and names the variable", async () => {
-    const { child, base, log } = await startProduction({
-      APP_URL: TEST_APP_URL,
-      TOTP_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 7).toString("base64")}`,
-      JWT_SIGNING_KEYS: await signingKeys(),
-      POSTGRES_URL: "postgres://app@127.0.0.1:9/never",
-      MAIL_TRANSPORT: "outbox",
-      CLIENT_IP_HEADER: "x-real-ip",
-    }, "badconfig");
+    const { child, base, log } = await startProduction(
+      {
+        APP_URL: TEST_APP_URL,
+        TOTP_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 7).toString("base64")}`,
+        JWT_SIGNING_KEYS: await signingKeys(),
+        POSTGRES_URL: "postgres://app@127.0.0.1:9/never",
+        MAIL_TRANSPORT: "outbox",
+        CLIENT_IP_HEADER: "x-real-ip",
+      },
+      "badconfig",
+    );
     try {
       const exitCode = await new Promise<number | null>((resolve) => {
         const timer = setTimeout(() => resolve(null), 90_000);
-        child.once("exit", (code) => { clearTimeout(timer); resolve(code); });
+        child.once("exit", (code) => {
+          clearTimeout(timer);
+          resolve(code);
+        });
       });
       expect(exitCode, "next start kept running with an invalid production configuration").not.toBeNull();
       expect(exitCode).not.toBe(0);
       expect(readFileSync(log, "utf8")).toContain("refusing to start: CRON_SECRET is required in production");
-      expect(await fetch(`${base}/api/health`).then((r) => r.status, () => 0)).toBe(0);
+      expect(
+        await fetch(`${base}/api/health`).then(
+          (r) => r.status,
+          () => 0,
+        ),
+      ).toBe(0);
     } finally {
       await stop(child);
     }
@@ -159,7 +177,10 @@ describe.skipIf(usingPglite)("a production server of the production build, with 
     const deadline = Date.now() + 90_000;
     for (;;) {
       if (started.child.exitCode !== null) throw new Error(`production server exited with ${started.child.exitCode}`);
-      const status = await fetch(`${base}/api/health`).then((r) => r.status, () => 0);
+      const status = await fetch(`${base}/api/health`).then(
+        (r) => r.status,
+        () => 0,
+      );
       if (status === 200) break;
       if (Date.now() > deadline) throw new Error(`production server not healthy (last status ${status})`);
       await new Promise((r) => setTimeout(r, 300));
@@ -179,20 +200,27 @@ describe.skipIf(usingPglite)("a production server of the production build, with 
   async function call(method: string, path: string, init: { headers?: Record<string, string>; json?: unknown } = {}) {
     const headers: Record<string, string> = { origin: TEST_ORIGIN, "x-real-ip": "10.9.9.9", ...init.headers };
     if (init.json !== undefined) headers["content-type"] = "application/json";
-    const res = await fetch(`${base}${path}`, { method, headers, body: init.json === undefined ? undefined : JSON.stringify(init.json), redirect: "manual" });
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers,
+      body: init.json === undefined ? undefined : JSON.stringify(init.json),
+      redirect: "manual",
+    });
     const text = await res.text();
     const isJson = res.headers.get("content-type")?.includes("application/json") ?? false;
     return { status: res.status, headers: res.headers, text, body: isJson && text ? (JSON.parse(text) as any) : null };
   }
 
-  it.each([["POST", "/api/test/sql"], ["GET", "/api/test/floor"], ["GET", "/api/test/sql"], ["POST", "/api/test/floor"]])(
-    "%s %s is a JSON 404 not_found: the route is not in the build",
-    async (method, path) => {
-      const res = await call(method, path, method === "POST" ? { json: { text: "SELECT 1", values: [] } } : {});
-      expect(res.status).toBe(404);
-      expect(res.body?.error?.code).toBe("not_found");
-    },
-  );
+  it.each([
+    ["POST", "/api/test/sql"],
+    ["GET", "/api/test/floor"],
+    ["GET", "/api/test/sql"],
+    ["POST", "/api/test/floor"],
+  ])("%s %s is a JSON 404 not_found: the route is not in the build", async (method, path) => {
+    const res = await call(method, path, method === "POST" ? { json: { text: "SELECT 1", values: [] } } : {});
+    expect(res.status).toBe(404);
+    expect(res.body?.error?.code).toBe("not_found");
+  });
 
   it("runs no SQL through /api/test/sql", async () => {
     const marker = `hook-${Date.now()}@example.com`;
@@ -214,12 +242,18 @@ describe.skipIf(usingPglite)("a production server of the production build, with 
     expect(registered.headers.get("x-test-password-hashes")).toBeNull();
     const past = Date.now() - 400 * DAY_MS;
     const before = Date.now();
-    const login = await call("POST", "/api/auth/login", { json: { email, password: GOOD_PASSWORD }, headers: { "x-test-now": String(past) } });
+    const login = await call("POST", "/api/auth/login", {
+      json: { email, password: GOOD_PASSWORD },
+      headers: { "x-test-now": String(past) },
+    });
     expect(login.status).toBe(200);
     expect(login.headers.get("x-test-password-hashes")).toBeNull();
     // created now, not 400 days ago (which would have expired it at once)
     expect(Date.parse(login.body.session.createdAt)).toBeGreaterThanOrEqual(before - 1000);
-    const cookie = login.headers.getSetCookie().find((c) => c.startsWith(`${SESSION_COOKIE}=`))!.split(";")[0]!;
+    const cookie = login.headers
+      .getSetCookie()
+      .find((c) => c.startsWith(`${SESSION_COOKIE}=`))!
+      .split(";")[0]!;
 
     const future = Date.now() + 400 * DAY_MS;
     const res = await call("GET", "/api/auth/session", { headers: { cookie, "x-test-now": String(future) } });

@@ -38,7 +38,7 @@ function mannWhitneyP(a: number[], b: number[]): number {
   const z = Math.abs((u - mean) / sd);
   const erf = (x: number) => {
     const t = 1 / (1 + 0.3275911 * x);
-    return 1 - (((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t) * Math.exp(-x * x);
+    return 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x);
   };
   return 2 * (1 - 0.5 * (1 + erf(z / Math.SQRT2)));
 }
@@ -50,12 +50,16 @@ describe.runIf(process.env.PORTCULLIS_TIMING_TESTS === "1")("sign-in timing (#12
     for (const email of accounts) await new Client().post("/api/auth/register", { email, password: GOOD_PASSWORD });
     // warm up both paths first (JIT, connection pool, first hash), so the first rounds are not outliers
     for (let i = 0; i < WARMUP_ROUNDS; i++) {
-      for (const target of [accounts[i % ROUNDS]!, uniqueEmail()]) await new Client().post("/api/auth/login", { email: target, password: `warm-up ${i}` });
+      for (const target of [accounts[i % ROUNDS]!, uniqueEmail()])
+        await new Client().post("/api/auth/login", { email: target, password: `warm-up ${i}` });
     }
     const known: number[] = [];
     const unknown: number[] = [];
     for (let i = 0; i < ROUNDS; i++) {
-      for (const [target, list] of [[accounts[i]!, known], [uniqueEmail(), unknown]] as const) {
+      for (const [target, list] of [
+        [accounts[i]!, known],
+        [uniqueEmail(), unknown],
+      ] as const) {
         const started = performance.now();
         const res = await new Client().post("/api/auth/login", { email: target, password: `wrong password number ${i}` });
         list.push(performance.now() - started);
@@ -63,7 +67,9 @@ describe.runIf(process.env.PORTCULLIS_TIMING_TESTS === "1")("sign-in timing (#12
       }
     }
     const ratio = median(unknown) / median(known);
-    console.info(`timing: median known ${median(known).toFixed(1)} ms, unknown ${median(unknown).toFixed(1)} ms, ratio ${ratio.toFixed(3)}, p=${mannWhitneyP(known, unknown).toFixed(3)}`);
+    console.info(
+      `timing: median known ${median(known).toFixed(1)} ms, unknown ${median(unknown).toFixed(1)} ms, ratio ${ratio.toFixed(3)}, p=${mannWhitneyP(known, unknown).toFixed(3)}`,
+    );
     expect(Math.abs(1 - ratio)).toBeLessThan(0.15);
     expect(mannWhitneyP(known, unknown)).toBeGreaterThan(0.01);
   }, 300_000);
@@ -75,7 +81,8 @@ describe.runIf(process.env.PORTCULLIS_TIMING_TESTS === "1")("sign-in timing (#12
     it("answers an address with an account (which gets a mail) as fast as one without (issue 10 item 11)", async () => {
       // unverified accounts: both routes mail them; each round moves the clock an hour on, so no per-address limit absorbs a request
       const accounts = Array.from({ length: MAIL_ACCOUNTS }, () => uniqueEmail("timing"));
-      for (const email of accounts) expect((await new Client().post("/api/auth/register", { email, password: GOOD_PASSWORD })).status).toBe(201);
+      for (const email of accounts)
+        expect((await new Client().post("/api/auth/register", { email, password: GOOD_PASSWORD })).status).toBe(201);
       const t0 = Date.now() + 24 * MAIL_ROUND_MS;
       const sample = async (email: string, round: number): Promise<number> => {
         let elapsed = 0;
@@ -107,7 +114,9 @@ describe.runIf(process.env.PORTCULLIS_TIMING_TESTS === "1")("sign-in timing (#12
       // these requests take a few ms, so load bursts from elsewhere swing both medians: the ratio is the
       // median of each round's known/unknown ratio (two adjacent samples share the machine's load)
       const ratio = median(known.map((k, i) => k / unknown[i]!));
-      console.info(`timing ${path}: median known ${median(known).toFixed(1)} ms, unknown ${median(unknown).toFixed(1)} ms, paired ratio ${ratio.toFixed(3)}, p=${mannWhitneyP(known, unknown).toExponential(2)}`);
+      console.info(
+        `timing ${path}: median known ${median(known).toFixed(1)} ms, unknown ${median(unknown).toFixed(1)} ms, paired ratio ${ratio.toFixed(3)}, p=${mannWhitneyP(known, unknown).toExponential(2)}`,
+      );
       expect(Math.abs(1 - ratio)).toBeLessThan(0.15);
       expect(mannWhitneyP(known, unknown)).toBeGreaterThan(0.01);
     }, 300_000);

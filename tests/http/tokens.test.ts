@@ -57,13 +57,32 @@ describe("POST /api/auth/token with email and password", () => {
     expect(session).toMatchObject({ user_id: user.id, aal: 1, revoked_at: null });
     expect(new Date(session.idle_expires_at).toISOString()).toBe(res.body.refreshExpiresAt);
 
-    const rows = await serverSql("SELECT session_id, user_id, parent_id, token_hash, used_at, revoked_at, successor_sealed FROM refresh_tokens WHERE user_id = $1", [user.id]);
-    expect(rows).toEqual([{ session_id: claims.sid, user_id: user.id, parent_id: null, token_hash: sha256(res.body.refreshToken), used_at: null, revoked_at: null, successor_sealed: null }]);
-    const leaks = await serverSql("SELECT count(*)::int AS n FROM refresh_tokens r WHERE r::text LIKE '%' || $1 || '%'", [res.body.refreshToken]);
+    const rows = await serverSql(
+      "SELECT session_id, user_id, parent_id, token_hash, used_at, revoked_at, successor_sealed FROM refresh_tokens WHERE user_id = $1",
+      [user.id],
+    );
+    expect(rows).toEqual([
+      {
+        session_id: claims.sid,
+        user_id: user.id,
+        parent_id: null,
+        token_hash: sha256(res.body.refreshToken),
+        used_at: null,
+        revoked_at: null,
+        successor_sealed: null,
+      },
+    ]);
+    const leaks = await serverSql("SELECT count(*)::int AS n FROM refresh_tokens r WHERE r::text LIKE '%' || $1 || '%'", [
+      res.body.refreshToken,
+    ]);
     expect(leaks[0].n).toBe(0);
-    const audit = await serverSql("SELECT event_type, details FROM audit_logs WHERE session_id = $1 AND event_type = 'token.issued'", [claims.sid]);
+    const audit = await serverSql("SELECT event_type, details FROM audit_logs WHERE session_id = $1 AND event_type = 'token.issued'", [
+      claims.sid,
+    ]);
     expect(audit).toEqual([{ event_type: "token.issued", details: { source: "password", aal: 1 } }]);
-    expect(JSON.stringify(await serverSql("SELECT details FROM audit_logs WHERE target_id = $1", [user.id]))).not.toContain(res.body.refreshToken);
+    expect(JSON.stringify(await serverSql("SELECT details FROM audit_logs WHERE target_id = $1", [user.id]))).not.toContain(
+      res.body.refreshToken,
+    );
   });
 
   it("answers a wrong password with 401 invalid_credentials and issues nothing", async () => {
@@ -71,14 +90,19 @@ describe("POST /api/auth/token with email and password", () => {
     const res = await client.post("/api/auth/token", { email, password: "not the right passphrase at all" });
     expect(res.status).toBe(401);
     expect(res.body.error.code).toBe("invalid_credentials");
-    const rows = await serverSql("SELECT count(*)::int AS n FROM refresh_tokens r JOIN users u ON u.id = r.user_id WHERE u.email = $1", [email]);
+    const rows = await serverSql("SELECT count(*)::int AS n FROM refresh_tokens r JOIN users u ON u.id = r.user_id WHERE u.email = $1", [
+      email,
+    ]);
     expect(rows[0].n).toBe(0);
   });
 
   it("returns the MFA challenge (purpose token) instead of tokens when the account has a second factor", async () => {
     const { email, client } = await registered();
     const [user] = await serverSql("SELECT id FROM users WHERE email = $1", [email]);
-    await serverSql("INSERT INTO mfa_factors (user_id, status, encrypted_secret, confirmed_at) VALUES ($1, 'active', 'v1.k.aaaa.bbbb', now())", [user.id]);
+    await serverSql(
+      "INSERT INTO mfa_factors (user_id, status, encrypted_secret, confirmed_at) VALUES ($1, 'active', 'v1.k.aaaa.bbbb', now())",
+      [user.id],
+    );
     const res = await client.post("/api/auth/token", { email, password: GOOD_PASSWORD });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: "mfa_required", challenge: expect.stringMatching(/^[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}$/) });
@@ -102,7 +126,9 @@ describe("POST /api/auth/token with the session cookie", () => {
     const claims = decodeJwt(res.body.accessToken);
     expect(claims.sub).toBe(userId);
     expect(claims.sid).not.toBe(cookieSessionId);
-    const sessions = await serverSql("SELECT id, aal, amr, absolute_expires_at FROM sessions WHERE id = ANY($1) ORDER BY created_at", [[cookieSessionId, claims.sid]]);
+    const sessions = await serverSql("SELECT id, aal, amr, absolute_expires_at FROM sessions WHERE id = ANY($1) ORDER BY created_at", [
+      [cookieSessionId, claims.sid],
+    ]);
     expect(sessions).toHaveLength(2);
     expect(sessions[1].aal).toBe(sessions[0].aal);
     expect(sessions[1].amr).toEqual(sessions[0].amr);
@@ -172,7 +198,9 @@ describe("POST /api/auth/token/revoke", () => {
     expect(session.revoked_reason).toBe("token_revoked");
     const live = await serverSql("SELECT count(*)::int AS n FROM refresh_tokens WHERE session_id = $1 AND revoked_at IS NULL", [sid]);
     expect(live[0].n).toBe(0);
-    const audit = await serverSql("SELECT count(*)::int AS n FROM audit_logs WHERE session_id = $1 AND event_type = 'token.revoked'", [sid]);
+    const audit = await serverSql("SELECT count(*)::int AS n FROM audit_logs WHERE session_id = $1 AND event_type = 'token.revoked'", [
+      sid,
+    ]);
     expect(audit[0].n).toBe(1);
     expect((await client.get("/api/auth/session")).status).toBe(200);
   });
@@ -196,9 +224,16 @@ describe("token route errors", () => {
 
   it("refuses non-JSON bodies (415) and cross-site requests (403)", async () => {
     const client = new Client();
-    const text = await client.post("/api/auth/token/refresh", undefined, { body: "refreshToken=x", headers: { "content-type": "application/x-www-form-urlencoded" } });
+    const text = await client.post("/api/auth/token/refresh", undefined, {
+      body: "refreshToken=x",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
     expect(text.status).toBe(415);
-    const crossSite = await client.post("/api/auth/token/refresh", { refreshToken: randomBytes(32).toString("base64url") }, { headers: { origin: "https://evil.example" } });
+    const crossSite = await client.post(
+      "/api/auth/token/refresh",
+      { refreshToken: randomBytes(32).toString("base64url") },
+      { headers: { origin: "https://evil.example" } },
+    );
     expect(crossSite.status).toBe(403);
     expect(crossSite.body.error.code).toBe("cross_site_request");
   });

@@ -44,7 +44,11 @@ function login(client: Client, user: MfaAccount, at: number) {
 async function signInTrusting(client: Client, user: MfaAccount, at: number) {
   const first = await login(client, user, at);
   expect(first.body.status).toBe("mfa_required");
-  return client.post("/api/auth/login/mfa", { challenge: first.body.challenge, code: totp(user.secret, at), trustDevice: true }, { now: at });
+  return client.post(
+    "/api/auth/login/mfa",
+    { challenge: first.body.challenge, code: totp(user.secret, at), trustDevice: true },
+    { now: at },
+  );
 }
 
 describe("trusted devices", { timeout: 180_000 }, () => {
@@ -68,7 +72,9 @@ describe("trusted devices", { timeout: 180_000 }, () => {
     expect(row.secret_hash).toMatch(/^[0-9a-f]{64}$/);
     const [, secretPart] = browser.cookie(DEVICE_COOKIE)!.split(".");
     expect(createHash("sha256").update(secretPart!).digest("hex")).toBe(row.secret_hash); // only the hash is stored
-    expect(await serverSql("SELECT 1 FROM audit_logs WHERE target_id = $1 AND event_type = 'device.trusted'", [alice.userId])).toHaveLength(1);
+    expect(await serverSql("SELECT 1 FROM audit_logs WHERE target_id = $1 AND event_type = 'device.trusted'", [alice.userId])).toHaveLength(
+      1,
+    );
 
     const again = await login(browser, alice, t + STEP_MS);
     expect(again.body.status).toBe("signed_in");
@@ -106,7 +112,9 @@ describe("trusted devices", { timeout: 180_000 }, () => {
     // revoked from another of Alice's sessions: the browser keeps its cookie, the server refuses it
     const revoked = await alice.client.delete(`/api/auth/devices/${device.id}`, { now: t });
     expect(revoked.status).toBe(204);
-    expect(await serverSql("SELECT 1 FROM audit_logs WHERE target_id = $1 AND event_type = 'device.revoked'", [alice.userId])).toHaveLength(1);
+    expect(await serverSql("SELECT 1 FROM audit_logs WHERE target_id = $1 AND event_type = 'device.revoked'", [alice.userId])).toHaveLength(
+      1,
+    );
     expect(browser.cookie(DEVICE_COOKIE)).toBe(deviceToken);
     expect((await login(browser, alice, t + STEP_MS)).body.status).toBe("mfa_required");
     expect((await alice.client.get("/api/auth/devices", { now: t })).body.devices).toEqual([]);

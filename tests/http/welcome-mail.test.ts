@@ -33,19 +33,36 @@ describe("welcome mail with EMAIL_VERIFICATION_TTL_SECONDS=5400", () => {
     base = `http://127.0.0.1:${port}`;
     const log = openSync(join(ROOT, ".data", `test-server-ttl-${inject("runId")}.log`), "w");
     const env: Record<string, string | undefined> = {
-      ...process.env, ...buildEnv("test"), NODE_ENV: "production", APP_URL: TEST_APP_URL, CRON_SECRET: TEST_CRON_SECRET,
-      BREACHED_PASSWORD_API_URL: inject("breachApiUrl"), MAIL_TRANSPORT: "outbox", PGLITE_DATA_DIR: "memory://",
-      EMAIL_VERIFICATION_TTL_SECONDS: "5400", POSTGRES_URL: undefined, DATABASE_URL: undefined, PORTCULLIS_DB_DRIVER: undefined,
+      ...process.env,
+      ...buildEnv("test"),
+      NODE_ENV: "production",
+      APP_URL: TEST_APP_URL,
+      CRON_SECRET: TEST_CRON_SECRET,
+      BREACHED_PASSWORD_API_URL: inject("breachApiUrl"),
+      MAIL_TRANSPORT: "outbox",
+      PGLITE_DATA_DIR: "memory://",
+      EMAIL_VERIFICATION_TTL_SECONDS: "5400",
+      POSTGRES_URL: undefined,
+      DATABASE_URL: undefined,
+      PORTCULLIS_DB_DRIVER: undefined,
     };
-    const server = spawn(process.execPath, [join(ROOT, "node_modules", "next", "dist", "bin", "next"), "start", "-p", String(port), "-H", "127.0.0.1"], {
-      env: env as NodeJS.ProcessEnv, stdio: ["ignore", log, log],
-    });
+    const server = spawn(
+      process.execPath,
+      [join(ROOT, "node_modules", "next", "dist", "bin", "next"), "start", "-p", String(port), "-H", "127.0.0.1"],
+      {
+        env: env as NodeJS.ProcessEnv,
+        stdio: ["ignore", log, log],
+      },
+    );
     child = server;
     // generous: an in-memory PGlite migrating on a loaded 2-core machine can take minutes
     const deadline = Date.now() + 210_000;
     for (;;) {
       if (server.exitCode !== null) throw new Error(`server exited with ${server.exitCode}`);
-      const status = await fetch(`${base}/api/health`).then((r) => r.status, () => 0);
+      const status = await fetch(`${base}/api/health`).then(
+        (r) => r.status,
+        () => 0,
+      );
       if (status === 200) break;
       if (Date.now() > deadline) throw new Error(`server not healthy (last status ${status})`);
       await new Promise((r) => setTimeout(r, 300));
@@ -63,12 +80,14 @@ describe("welcome mail with EMAIL_VERIFICATION_TTL_SECONDS=5400", () => {
   it("says the link is valid for 90 minutes, not 24 hours", async () => {
     const email = uniqueEmail("ttl");
     const reg = await fetch(`${base}/api/auth/register`, {
-      method: "POST", headers: { "content-type": "application/json", origin: TEST_ORIGIN, "x-real-ip": "10.88.0.1" },
+      method: "POST",
+      headers: { "content-type": "application/json", origin: TEST_ORIGIN, "x-real-ip": "10.88.0.1" },
       body: JSON.stringify({ email, password: GOOD_PASSWORD }),
     });
     expect(reg.status).toBe(201);
     const res = await fetch(`${base}/api/test/sql`, {
-      method: "POST", headers: { "content-type": "application/json" },
+      method: "POST",
+      headers: { "content-type": "application/json" },
       body: JSON.stringify({ text: "SELECT text_body FROM mail_outbox WHERE to_address = $1 AND template = 'welcome'", values: [email] }),
     });
     const { rows } = (await res.json()) as { rows: { text_body: string }[] };

@@ -12,7 +12,15 @@ import { createHash, randomBytes } from "node:crypto";
 import type { TestProject } from "vitest/node";
 import pg from "pg";
 import { NEXT_BIN, buildEnv, buildIfStale } from "../support/build";
-import { BREACHED_PASSWORDS, TEST_APP_URL, TEST_CRON_SECRET, databaseUrl, siblingUrl, usingPglite, usingVercelDriver } from "../support/env";
+import {
+  BREACHED_PASSWORDS,
+  TEST_APP_URL,
+  TEST_CRON_SECRET,
+  databaseUrl,
+  siblingUrl,
+  usingPglite,
+  usingVercelDriver,
+} from "../support/env";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -111,7 +119,9 @@ export default async function setup(project: TestProject) {
     serverEnv.POSTGRES_URL = siblingUrl(databaseUrl!, name).replace("127.0.0.1", usingVercelDriver ? "localhost" : "127.0.0.1");
     if (wsProxy) serverEnv.POSTGRES_WS_PROXY = wsProxy;
     cleanups.push(async () => {
-      const { rows } = await admin.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE $1`, [`portcullis_%_${runId}`]);
+      const { rows } = await admin.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE $1`, [
+        `portcullis_%_${runId}`,
+      ]);
       for (const row of rows) await admin.query(`DROP DATABASE IF EXISTS ${row.datname} WITH (FORCE)`);
       await admin.end();
     });

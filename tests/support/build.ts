@@ -36,9 +36,14 @@ function newestMtime(path: string): number {
 
 export function buildIfStale(build: BuildName): void {
   const stamp = join(ROOT, distDirOf(build), "BUILD_ID");
-  const sources = ["app", "lib", "next.config.ts", "proxy.ts", "instrumentation.ts", "package.json"].map((p) => join(ROOT, p)).filter(existsSync);
+  const sources = ["app", "lib", "next.config.ts", "proxy.ts", "instrumentation.ts", "package.json"]
+    .map((p) => join(ROOT, p))
+    .filter(existsSync);
   if (process.env.PORTCULLIS_PREBUILT === "1" && existsSync(stamp)) return;
   if (existsSync(stamp) && statSync(stamp).mtimeMs > Math.max(...sources.map(newestMtime))) return;
-  const result = spawnSync(process.execPath, [NEXT_BIN, "build"], { stdio: "inherit", env: { ...process.env, NODE_ENV: "production", ...buildEnv(build) } });
+  const result = spawnSync(process.execPath, [NEXT_BIN, "build"], {
+    stdio: "inherit",
+    env: { ...process.env, NODE_ENV: "production", ...buildEnv(build) },
+  });
   if (result.status !== 0) throw new Error(`next build (${build}) failed`);
 }

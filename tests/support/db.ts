@@ -50,8 +50,22 @@ export function testDbUrl(): string | null {
 }
 
 const TABLES = [
-  "audit_logs", "mail_outbox", "rate_limits", "login_throttles", "refresh_tokens", "sessions", "one_time_tokens",
-  "mfa_challenges", "mfa_backup_codes", "mfa_factors", "trusted_devices", "login_devices", "user_roles", "oauth_accounts", "password_history", "users",
+  "audit_logs",
+  "mail_outbox",
+  "rate_limits",
+  "login_throttles",
+  "refresh_tokens",
+  "sessions",
+  "one_time_tokens",
+  "mfa_challenges",
+  "mfa_backup_codes",
+  "mfa_factors",
+  "trusted_devices",
+  "login_devices",
+  "user_roles",
+  "oauth_accounts",
+  "password_history",
+  "users",
 ];
 
 /** Empties every data table and drops roles a test added (the seeded ones stay). Triggers are bypassed for the audit log. */

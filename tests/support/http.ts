@@ -114,7 +114,10 @@ export async function serverSql<T = any>(text: string, values: unknown[] = []): 
 }
 
 /** The newest message in the outbox for an address. */
-export async function latestMail(to: string, template?: string): Promise<{ subject: string; text_body: string; template: string } | undefined> {
+export async function latestMail(
+  to: string,
+  template?: string,
+): Promise<{ subject: string; text_body: string; template: string } | undefined> {
   const rows = await serverSql<{ subject: string; text_body: string; template: string }>(
     `SELECT subject, text_body, template FROM mail_outbox WHERE to_address = $1 AND ($2::text IS NULL OR template = $2) ORDER BY id DESC LIMIT 1`,
     [to, template ?? null],
@@ -130,7 +133,9 @@ export function tokenFromMail(text: string): string {
 }
 
 /** Registers and signs in a fresh user; returns the client holding the session cookie. */
-export async function signedInClient(options: { email?: string; password?: string } = {}): Promise<{ client: Client; email: string; password: string; userId: string }> {
+export async function signedInClient(
+  options: { email?: string; password?: string } = {},
+): Promise<{ client: Client; email: string; password: string; userId: string }> {
   const email = options.email ?? uniqueEmail();
   const password = options.password ?? GOOD_PASSWORD;
   const client = new Client();

@@ -10,7 +10,7 @@
  */
 import * as oidc from "openid-client";
 import { TEST_APP_URL } from "./env";
-import { Client, baseUrl, randomIp } from "./http";
+import { type Client, baseUrl, randomIp } from "./http";
 import type { Principal } from "./principals";
 
 export const REDIRECT_URI = "https://rp.example/callback";
@@ -48,7 +48,8 @@ export function serverFetch(ip = randomIp()): oidc.CustomFetch {
 
 /** openid-client's Configuration for a registered client, from discovery, with its default checks. */
 export async function discover(client: RegisteredClient, auth: "basic" | "post" = "post"): Promise<oidc.Configuration> {
-  const clientAuth = client.secret === null ? oidc.None() : auth === "basic" ? oidc.ClientSecretBasic(client.secret) : oidc.ClientSecretPost(client.secret);
+  const clientAuth =
+    client.secret === null ? oidc.None() : auth === "basic" ? oidc.ClientSecretBasic(client.secret) : oidc.ClientSecretPost(client.secret);
   return oidc.discovery(new URL(TEST_APP_URL), client.id, undefined, clientAuth, { [oidc.customFetch]: serverFetch() });
 }
 
@@ -64,8 +65,13 @@ export async function authorizationRequest(config: oidc.Configuration, extra: Re
   const state = oidc.randomState();
   const nonce = oidc.randomNonce();
   const url = oidc.buildAuthorizationUrl(config, {
-    redirect_uri: REDIRECT_URI, scope: "openid email profile offline_access", state, nonce,
-    code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: "S256", ...extra,
+    redirect_uri: REDIRECT_URI,
+    scope: "openid email profile offline_access",
+    state,
+    nonce,
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: "S256",
+    ...extra,
   });
   return { url, verifier, state, nonce };
 }

@@ -10,7 +10,12 @@ const POLL_MS = 25;
 const TIMEOUT_MS = 20_000;
 
 /** Reads until `accept` holds (then returns the value) or throws after `timeoutMs`, naming `what`. */
-export async function eventually<T>(read: () => Promise<T>, accept: (value: T) => boolean, what: string, timeoutMs = TIMEOUT_MS): Promise<T> {
+export async function eventually<T>(
+  read: () => Promise<T>,
+  accept: (value: T) => boolean,
+  what: string,
+  timeoutMs = TIMEOUT_MS,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();
@@ -30,9 +35,19 @@ export function addressHash(email: string): string {
  * the response. Their audit row is written in the same transaction as the token and the mail,
  * so from then on the outbox holds every message they sent (and only those).
  */
-export async function requestsSettled(eventType: "password.reset.requested" | "email.verification.requested", email: string, count = 1): Promise<void> {
+export async function requestsSettled(
+  eventType: "password.reset.requested" | "email.verification.requested",
+  email: string,
+  count = 1,
+): Promise<void> {
   await eventually(
-    async () => (await serverSql<{ n: number }>(`SELECT count(*)::int AS n FROM audit_logs WHERE event_type = $1 AND subject_hash = $2`, [eventType, addressHash(email)]))[0]!.n,
+    async () =>
+      (
+        await serverSql<{ n: number }>(`SELECT count(*)::int AS n FROM audit_logs WHERE event_type = $1 AND subject_hash = $2`, [
+          eventType,
+          addressHash(email),
+        ])
+      )[0]!.n,
     (n) => n >= count,
     `${count} ${eventType} row(s)`,
   );
@@ -42,8 +57,15 @@ export async function requestsSettled(eventType: "password.reset.requested" | "e
  * Sends a request of `eventType` for this address and, when it was accepted (202), waits until
  * its work after the response is done; returns the response.
  */
-export async function settled<R extends { status: number }>(eventType: "password.reset.requested" | "email.verification.requested", email: string, send: () => Promise<R>): Promise<R> {
-  const [before] = await serverSql<{ n: number }>(`SELECT count(*)::int AS n FROM audit_logs WHERE event_type = $1 AND subject_hash = $2`, [eventType, addressHash(email)]);
+export async function settled<R extends { status: number }>(
+  eventType: "password.reset.requested" | "email.verification.requested",
+  email: string,
+  send: () => Promise<R>,
+): Promise<R> {
+  const [before] = await serverSql<{ n: number }>(`SELECT count(*)::int AS n FROM audit_logs WHERE event_type = $1 AND subject_hash = $2`, [
+    eventType,
+    addressHash(email),
+  ]);
   const response = await send();
   if (response.status === 202) await requestsSettled(eventType, email, before!.n + 1);
   return response;

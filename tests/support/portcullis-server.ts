@@ -39,7 +39,10 @@ export async function waitHealthy(url: string, child: ChildProcess, path = "/api
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${url}: the server exited with ${child.exitCode}`);
-    const status = await fetch(`${url}${path}`, { redirect: "manual" }).then((r) => r.status, () => 0);
+    const status = await fetch(`${url}${path}`, { redirect: "manual" }).then(
+      (r) => r.status,
+      () => 0,
+    );
     if (status > 0 && status < 500) return;
     if (Date.now() > deadline) throw new Error(`${url}: not healthy (last status ${status})`);
     await new Promise((r) => setTimeout(r, 300));
@@ -57,20 +60,37 @@ export async function startPortcullis(name: string, env: Record<string, string> 
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const log = openSync(join(ROOT, ".data", `test-server-${name}-${inject("runId")}.log`), "w");
-  const child = spawn(process.execPath, [join(ROOT, "node_modules", "next", "dist", "bin", "next"), "start", "-p", String(port), "-H", "127.0.0.1"], {
-    env: {
-      ...process.env, ...buildEnv("test"), NODE_ENV: "production", PGLITE_DATA_DIR: "memory://", POSTGRES_URL: "", DATABASE_URL: "",
-      PORTCULLIS_DB_DRIVER: "pglite", APP_URL: url, MAIL_TRANSPORT: "outbox", BREACHED_PASSWORD_API_URL: inject("breachApiUrl"), ...env,
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, "node_modules", "next", "dist", "bin", "next"), "start", "-p", String(port), "-H", "127.0.0.1"],
+    {
+      env: {
+        ...process.env,
+        ...buildEnv("test"),
+        NODE_ENV: "production",
+        PGLITE_DATA_DIR: "memory://",
+        POSTGRES_URL: "",
+        DATABASE_URL: "",
+        PORTCULLIS_DB_DRIVER: "pglite",
+        APP_URL: url,
+        MAIL_TRANSPORT: "outbox",
+        BREACHED_PASSWORD_API_URL: inject("breachApiUrl"),
+        ...env,
+      },
+      stdio: ["ignore", log, log],
     },
-    stdio: ["ignore", log, log],
-  });
+  );
   await waitHealthy(url, child);
   return {
     url,
     child,
     stop: () => stopChild(child),
     async sql<T>(text: string, values: unknown[] = []): Promise<T[]> {
-      const res = await fetch(`${url}/api/test/sql`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ text, values }) });
+      const res = await fetch(`${url}/api/test/sql`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ text, values }),
+      });
       const body = (await res.json()) as { rows: T[] };
       if (res.status !== 200) throw new Error(`test sql failed: ${JSON.stringify(body)}`);
       return body.rows;

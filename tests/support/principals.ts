@@ -21,10 +21,10 @@ export async function insertUser(tag = "target", createdAt?: Date): Promise<{ id
 }
 
 export async function grantRole(userId: string, role: string): Promise<void> {
-  await serverSql(
-    "INSERT INTO user_roles (user_id, role_id) SELECT $1, id FROM roles WHERE name = $2 ON CONFLICT DO NOTHING",
-    [userId, role],
-  );
+  await serverSql("INSERT INTO user_roles (user_id, role_id) SELECT $1, id FROM roles WHERE name = $2 ON CONFLICT DO NOTHING", [
+    userId,
+    role,
+  ]);
 }
 
 export interface MintOptions {
@@ -73,7 +73,10 @@ export async function signedInAdmin(): Promise<Principal> {
 }
 
 /** Audit rows of one event type about a target, newest first. */
-export async function auditRows(eventType: string, targetId: string): Promise<{ actor_id: string | null; target_id: string | null; session_id: string | null; details: any; result: string }[]> {
+export async function auditRows(
+  eventType: string,
+  targetId: string,
+): Promise<{ actor_id: string | null; target_id: string | null; session_id: string | null; details: any; result: string }[]> {
   return serverSql(
     "SELECT actor_id, target_id, session_id, details, result FROM audit_logs WHERE event_type = $1 AND target_id = $2 ORDER BY id DESC",
     [eventType, targetId],

@@ -45,7 +45,8 @@ describe("ensureAdmin", () => {
     expect(await verifyPassword(generatedPassword!, await passwordHashOf(db, address))).toBe(true);
     expect(await rolesAndPermissions(db, userId)).toMatchObject({ roles: ["admin"] });
     const audit = await db.query<{ event_type: string; actor_id: string | null; target_id: string; details: { source: string } }>(
-      sql`SELECT event_type, actor_id, target_id, details FROM audit_logs ORDER BY id`);
+      sql`SELECT event_type, actor_id, target_id, details FROM audit_logs ORDER BY id`,
+    );
     expect(audit.rows.map((r) => [r.event_type, r.actor_id, r.target_id, r.details.source])).toEqual([
       ["register", null, userId, "cli"],
       ["role.changed", null, userId, "cli"],
@@ -71,7 +72,10 @@ describe("ensureAdmin", () => {
     await db.query(sql`DELETE FROM user_roles`);
     const hash = await passwordHashOf(db, address);
     const promoted = await ensureAdmin(db, { email: address.toUpperCase(), password: "some other long passphrase", now: NOW, actor }, cfg);
-    expect(promoted).toMatchObject({ ok: true, value: { created: false, roleGranted: true, passwordIgnored: true, generatedPassword: null } });
+    expect(promoted).toMatchObject({
+      ok: true,
+      value: { created: false, roleGranted: true, passwordIgnored: true, generatedPassword: null },
+    });
     expect(await passwordHashOf(db, address)).toBe(hash);
     const again = await ensureAdmin(db, { email: address, password: null, now: NOW, actor }, cfg);
     expect(again).toMatchObject({ ok: true, value: { created: false, roleGranted: false, passwordIgnored: false } });
@@ -79,16 +83,26 @@ describe("ensureAdmin", () => {
   });
 
   it("refuses an address that is not an email", async () => {
-    expect(await ensureAdmin(db, { email: "not an email", password: null, now: NOW, actor }, cfg)).toEqual({ ok: false, error: "invalid_request" });
+    expect(await ensureAdmin(db, { email: "not an email", password: null, now: NOW, actor }, cfg)).toEqual({
+      ok: false,
+      error: "invalid_request",
+    });
   });
 });
 
 describe("npm run admin:create", () => {
   function run(args: string[], env: Record<string, string>, input?: string) {
-    return spawnSync(process.execPath, [join(process.cwd(), "node_modules", "tsx", "dist", "cli.mjs"), "scripts/admin-create.ts", ...args], {
-      cwd: process.cwd(), input, encoding: "utf8", timeout: 120_000,
-      env: { NODE_ENV: "development", PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
-    });
+    return spawnSync(
+      process.execPath,
+      [join(process.cwd(), "node_modules", "tsx", "dist", "cli.mjs"), "scripts/admin-create.ts", ...args],
+      {
+        cwd: process.cwd(),
+        input,
+        encoding: "utf8",
+        timeout: 120_000,
+        env: { NODE_ENV: "development", PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+      },
+    );
   }
 
   it("creates an admin from --password-stdin on the configured database, and prints usage without --email", async () => {
@@ -117,7 +131,9 @@ describe("npm run admin:create", () => {
         db = await testDb();
       }
       try {
-        const { rows } = await db.query<{ id: string; password_hash: string }>(sql`SELECT id, password_hash FROM users WHERE email = ${address}`);
+        const { rows } = await db.query<{ id: string; password_hash: string }>(
+          sql`SELECT id, password_hash FROM users WHERE email = ${address}`,
+        );
         expect(await verifyPassword(PASSWORD, rows[0]!.password_hash)).toBe(true);
         expect((await rolesAndPermissions(db, rows[0]!.id)).roles).toEqual(["admin"]);
       } finally {

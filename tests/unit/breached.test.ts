@@ -73,19 +73,41 @@ describe("BREACHED_PASSWORD_FAIL_MODE", () => {
 
   for (const path of ["fail", "hang"] as const) {
     it(`open: accepts the password when the API ${path === "fail" ? "answers 500" : "hangs"}, and audits it`, async () => {
-      const cfg = parseConfig({ BREACHED_PASSWORD_API_URL: `${base}/${path}`, BREACHED_PASSWORD_TIMEOUT_MS: "200", BREACHED_PASSWORD_FAIL_MODE: "open" });
+      const cfg = parseConfig({
+        BREACHED_PASSWORD_API_URL: `${base}/${path}`,
+        BREACHED_PASSWORD_TIMEOUT_MS: "200",
+        BREACHED_PASSWORD_FAIL_MODE: "open",
+      });
       const who = actor();
-      const result = await checkNewPassword(await testDb(), BREACHED, { email: "someone@example.com", userId: null, actor: who, now: new Date() }, cfg);
+      const result = await checkNewPassword(
+        await testDb(),
+        BREACHED,
+        { email: "someone@example.com", userId: null, actor: who, now: new Date() },
+        cfg,
+      );
       expect(result).toEqual({ ok: true, value: undefined });
-      expect(await auditRows(who.requestId)).toEqual([{ event_type: "breach_check.unavailable", result: "failure", details: { failMode: "open" } }]);
+      expect(await auditRows(who.requestId)).toEqual([
+        { event_type: "breach_check.unavailable", result: "failure", details: { failMode: "open" } },
+      ]);
     });
 
     it(`closed: refuses with breach_check_unavailable when the API ${path === "fail" ? "answers 500" : "hangs"}, and audits it`, async () => {
-      const cfg = parseConfig({ BREACHED_PASSWORD_API_URL: `${base}/${path}`, BREACHED_PASSWORD_TIMEOUT_MS: "200", BREACHED_PASSWORD_FAIL_MODE: "closed" });
+      const cfg = parseConfig({
+        BREACHED_PASSWORD_API_URL: `${base}/${path}`,
+        BREACHED_PASSWORD_TIMEOUT_MS: "200",
+        BREACHED_PASSWORD_FAIL_MODE: "closed",
+      });
       const who = actor();
-      const result = await checkNewPassword(await testDb(), BREACHED, { email: "someone@example.com", userId: null, actor: who, now: new Date() }, cfg);
+      const result = await checkNewPassword(
+        await testDb(),
+        BREACHED,
+        { email: "someone@example.com", userId: null, actor: who, now: new Date() },
+        cfg,
+      );
       expect(result).toEqual({ ok: false, error: "breach_check_unavailable" });
-      expect(await auditRows(who.requestId)).toEqual([{ event_type: "breach_check.unavailable", result: "failure", details: { failMode: "closed" } }]);
+      expect(await auditRows(who.requestId)).toEqual([
+        { event_type: "breach_check.unavailable", result: "failure", details: { failMode: "closed" } },
+      ]);
     });
   }
 
@@ -95,7 +117,12 @@ describe("BREACHED_PASSWORD_FAIL_MODE", () => {
 
   it("refuses a breached password with password_breached when the API answers", async () => {
     const cfg = parseConfig({ BREACHED_PASSWORD_API_URL: `${base}/ok`, BREACHED_PASSWORD_FAIL_MODE: "closed" });
-    const result = await checkNewPassword(await testDb(), BREACHED, { email: "someone@example.com", userId: null, actor: actor(), now: new Date() }, cfg);
+    const result = await checkNewPassword(
+      await testDb(),
+      BREACHED,
+      { email: "someone@example.com", userId: null, actor: actor(), now: new Date() },
+      cfg,
+    );
     expect(result).toEqual({ ok: false, error: "password_breached" });
   });
 });

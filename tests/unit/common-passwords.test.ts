@@ -11,9 +11,21 @@ describe("common-password list", () => {
   });
 
   it.each([
-    "123456789012345", "passwordpassword", "qwertyuiopasdfgh", "iloveyouiloveyou", "correcthorsebatterystaple",
-    "Correct Horse Battery Staple", "PASSWORD123456789", "Password2024!", "Summer2025!", "monkeymonkeymonkey",
-    "abcabcabcabcabc", "zzzzzzzzzzzzzzz", "abcdefghijklmnop", "987654321098765", "qwertyuiop1234567890",
+    "123456789012345",
+    "passwordpassword",
+    "qwertyuiopasdfgh",
+    "iloveyouiloveyou",
+    "correcthorsebatterystaple",
+    "Correct Horse Battery Staple",
+    "PASSWORD123456789",
+    "Password2024!",
+    "Summer2025!",
+    "monkeymonkeymonkey",
+    "abcabcabcabcabc",
+    "zzzzzzzzzzzzzzz",
+    "abcdefghijklmnop",
+    "987654321098765",
+    "qwertyuiop1234567890",
     "Ｐａｓｓｗｏｒｄ１２３４５６７８９",
   ])("refuses %s", (password) => {
     expect(isCommonPassword(password)).toBe(true);

@@ -76,7 +76,9 @@ describe("lib/config.ts: production", () => {
   it("refuses to start with neither SMTP nor an explicit outbox choice (issue 10 item 6)", () => {
     const message = failure(without(without(PRODUCTION, "MAIL_TRANSPORT"), "SMTP_URL"));
     expect(message).toContain("MAIL_TRANSPORT");
-    expect(parseConfig({ ...without(without(PRODUCTION, "MAIL_TRANSPORT"), "SMTP_URL"), MAIL_TRANSPORT: "outbox" }).mailTransport).toBe("outbox");
+    expect(parseConfig({ ...without(without(PRODUCTION, "MAIL_TRANSPORT"), "SMTP_URL"), MAIL_TRANSPORT: "outbox" }).mailTransport).toBe(
+      "outbox",
+    );
     expect(parseConfig(without(PRODUCTION, "MAIL_TRANSPORT")).mailTransport).toBe("smtp");
     // development keeps the outbox default
     expect(parseConfig({}).mailTransport).toBe("outbox");
@@ -90,12 +92,9 @@ describe("lib/config.ts: production", () => {
     expect(cfg.databaseUrl).toBe(PRODUCTION.POSTGRES_URL);
   });
 
-  it.each(["CRON_SECRET", "TOTP_ENCRYPTION_KEYS", "JWT_SIGNING_KEYS", "POSTGRES_URL"])(
-    "refuses to start without %s, naming it",
-    (name) => {
-      expect(failure(without(PRODUCTION, name))).toContain(name);
-    },
-  );
+  it.each(["CRON_SECRET", "TOTP_ENCRYPTION_KEYS", "JWT_SIGNING_KEYS", "POSTGRES_URL"])("refuses to start without %s, naming it", (name) => {
+    expect(failure(without(PRODUCTION, name))).toContain(name);
+  });
 
   it("accepts DATABASE_URL in place of POSTGRES_URL", () => {
     const cfg = parseConfig({ ...without(PRODUCTION, "POSTGRES_URL"), DATABASE_URL: "postgres://app@db.internal.example/app" });
@@ -163,7 +162,14 @@ describe("lib/config.ts: client IP source", () => {
 
 describe("lib/config.ts: empty variables", () => {
   it("treat KEY= as unset, so defaults apply", () => {
-    const cfg = parseConfig({ DB_POOL_MAX: "", APP_URL: "", POSTGRES_URL: "", DATABASE_URL: "", CRON_SECRET: "", PORTCULLIS_DB_DRIVER: "" });
+    const cfg = parseConfig({
+      DB_POOL_MAX: "",
+      APP_URL: "",
+      POSTGRES_URL: "",
+      DATABASE_URL: "",
+      CRON_SECRET: "",
+      PORTCULLIS_DB_DRIVER: "",
+    });
     expect(cfg.DB_POOL_MAX).toBe(10);
     expect(cfg.APP_URL).toBe("http://localhost:3000");
     expect(cfg.databaseUrl).toBeNull();

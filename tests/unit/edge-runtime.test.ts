@@ -73,8 +73,11 @@ describe("edge runtime", () => {
   it("the access-token verifier verifies, and refuses, real tokens inside the sandbox", async () => {
     const vm = new EdgeVM();
     vm.evaluate(await bundle(EDGE_MODULES.verifier, "edge_verifier"));
-    vm.evaluate(`globalThis.v = edge_verifier.createAccessTokenVerifier({ jwksUrl: ${JSON.stringify(jwksUrl)}, issuer: ${JSON.stringify(ISSUER)}, audience: ${JSON.stringify(AUDIENCE)} })`);
-    const verify = (token: string) => vm.evaluate(`v.verify(${JSON.stringify(token)})`) as Promise<{ ok: boolean; reason?: string; claims?: { iss: string } }>;
+    vm.evaluate(
+      `globalThis.v = edge_verifier.createAccessTokenVerifier({ jwksUrl: ${JSON.stringify(jwksUrl)}, issuer: ${JSON.stringify(ISSUER)}, audience: ${JSON.stringify(AUDIENCE)} })`,
+    );
+    const verify = (token: string) =>
+      vm.evaluate(`v.verify(${JSON.stringify(token)})`) as Promise<{ ok: boolean; reason?: string; claims?: { iss: string } }>;
 
     const good = await verify(await accessToken());
     expect(good.ok).toBe(true);

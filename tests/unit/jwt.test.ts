@@ -5,7 +5,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServer, type Server } from "node:http";
-import { SignJWT, base64url, calculateJwkThumbprint, decodeProtectedHeader, exportJWK, exportSPKI, generateKeyPair, importJWK, type JWK } from "jose";
+import {
+  SignJWT,
+  base64url,
+  calculateJwkThumbprint,
+  decodeProtectedHeader,
+  exportJWK,
+  exportSPKI,
+  generateKeyPair,
+  importJWK,
+  type JWK,
+} from "jose";
 import {
   accessSigningKey,
   generateSigningJwk,
@@ -23,7 +33,13 @@ const ISSUER = "https://auth.example.test";
 const AUDIENCE = "portcullis";
 const TTL = 300;
 const settings = { issuer: ISSUER, JWT_AUDIENCE: AUDIENCE, ACCESS_TOKEN_TTL_SECONDS: TTL };
-const subject = { userId: "6f1c2a4e-8d0b-4b8e-9a51-2b8f0a1c9d11", sessionId: "AAAAAAAAAAAAAAAAAAAAAA", roles: ["user"], aal: 1 as const, amr: ["pwd"] };
+const subject = {
+  userId: "6f1c2a4e-8d0b-4b8e-9a51-2b8f0a1c9d11",
+  sessionId: "AAAAAAAAAAAAAAAAAAAAAA",
+  roles: ["user"],
+  aal: 1 as const,
+  amr: ["pwd"],
+};
 const NOW = new Date("2026-03-01T12:00:00Z");
 
 function ringFor(...jwks: JWK[]): Promise<KeyRing> {
@@ -37,7 +53,19 @@ function unsignedToken(header: object, payload: object, signature = ""): string 
 
 function claimsAt(now: Date, overrides: Record<string, unknown> = {}) {
   const iat = Math.floor(now.getTime() / 1000);
-  return { iss: ISSUER, aud: AUDIENCE, sub: subject.userId, sid: subject.sessionId, iat, exp: iat + TTL, jti: "j1", roles: ["user"], aal: 1, amr: ["pwd"], ...overrides };
+  return {
+    iss: ISSUER,
+    aud: AUDIENCE,
+    sub: subject.userId,
+    sid: subject.sessionId,
+    iat,
+    exp: iat + TTL,
+    jti: "j1",
+    roles: ["user"],
+    aal: 1,
+    amr: ["pwd"],
+    ...overrides,
+  };
 }
 
 let oldKey: JWK;
@@ -60,8 +88,16 @@ describe("access tokens", () => {
     if (!verdict.ok) return;
     const iat = Math.floor(NOW.getTime() / 1000);
     expect(verdict.claims).toEqual({
-      iss: ISSUER, aud: AUDIENCE, sub: subject.userId, sid: subject.sessionId, iat, exp: iat + TTL,
-      jti: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/), roles: ["admin", "user"], aal: 2, amr: ["pwd", "otp"],
+      iss: ISSUER,
+      aud: AUDIENCE,
+      sub: subject.userId,
+      sid: subject.sessionId,
+      iat,
+      exp: iat + TTL,
+      jti: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/),
+      roles: ["admin", "user"],
+      aal: 2,
+      amr: ["pwd", "otp"],
     });
     expect(signed.expiresInSeconds).toBe(TTL);
     expect(signed.expiresAt.getTime()).toBe((iat + TTL) * 1000);
@@ -79,9 +115,16 @@ describe("access tokens", () => {
 
   it("rejects alg none, with or without a signature part", async () => {
     const payload = claimsAt(NOW);
-    for (const header of [{ alg: "none", typ: "at+jwt" }, { alg: "none", kid: oldKey.kid, typ: "at+jwt" }, { alg: "NONE", typ: "at+jwt" }]) {
+    for (const header of [
+      { alg: "none", typ: "at+jwt" },
+      { alg: "none", kid: oldKey.kid, typ: "at+jwt" },
+      { alg: "NONE", typ: "at+jwt" },
+    ]) {
       for (const signature of ["", "e30"]) {
-        const verdict = await verifyAccessToken(ring, unsignedToken(header, payload, signature), NOW, { issuer: ISSUER, JWT_AUDIENCE: AUDIENCE });
+        const verdict = await verifyAccessToken(ring, unsignedToken(header, payload, signature), NOW, {
+          issuer: ISSUER,
+          JWT_AUDIENCE: AUDIENCE,
+        });
         expect(verdict).toEqual({ ok: false, reason: "invalid" });
       }
     }
@@ -99,7 +142,10 @@ describe("access tokens", () => {
     for (const secret of secrets) {
       for (const alg of ["HS256", "HS512"]) {
         const forged = await new SignJWT(claimsAt(NOW)).setProtectedHeader({ alg, kid: oldKey.kid, typ: "at+jwt" }).sign(secret);
-        expect(await verifyAccessToken(ring, forged, NOW, { issuer: ISSUER, JWT_AUDIENCE: AUDIENCE })).toEqual({ ok: false, reason: "invalid" });
+        expect(await verifyAccessToken(ring, forged, NOW, { issuer: ISSUER, JWT_AUDIENCE: AUDIENCE })).toEqual({
+          ok: false,
+          reason: "invalid",
+        });
       }
     }
   });
@@ -115,30 +161,50 @@ describe("access tokens", () => {
     ];
     for (const header of headers) {
       const forged = await new SignJWT(claimsAt(NOW)).setProtectedHeader(header).sign(attacker.privateKey);
-      expect(await verifyAccessToken(ring, forged, NOW, { issuer: ISSUER, JWT_AUDIENCE: AUDIENCE })).toEqual({ ok: false, reason: "invalid" });
+      expect(await verifyAccessToken(ring, forged, NOW, { issuer: ISSUER, JWT_AUDIENCE: AUDIENCE })).toEqual({
+        ok: false,
+        reason: "invalid",
+      });
     }
   });
 
   it("rejects a token for another audience or from another issuer", async () => {
     const signed = await signAccessToken(ring, subject, NOW, settings);
-    expect(await verifyAccessToken(ring, signed.token, NOW, { issuer: ISSUER, JWT_AUDIENCE: "another-service" })).toEqual({ ok: false, reason: "invalid" });
-    expect(await verifyAccessToken(ring, signed.token, NOW, { issuer: "https://evil.example", JWT_AUDIENCE: AUDIENCE })).toEqual({ ok: false, reason: "invalid" });
+    expect(await verifyAccessToken(ring, signed.token, NOW, { issuer: ISSUER, JWT_AUDIENCE: "another-service" })).toEqual({
+      ok: false,
+      reason: "invalid",
+    });
+    expect(await verifyAccessToken(ring, signed.token, NOW, { issuer: "https://evil.example", JWT_AUDIENCE: AUDIENCE })).toEqual({
+      ok: false,
+      reason: "invalid",
+    });
     const otherAudience = await signAccessToken(ring, subject, NOW, { ...settings, JWT_AUDIENCE: "another-service" });
-    expect(await verifyAccessToken(ring, otherAudience.token, NOW, { issuer: ISSUER, JWT_AUDIENCE: AUDIENCE })).toEqual({ ok: false, reason: "invalid" });
+    expect(await verifyAccessToken(ring, otherAudience.token, NOW, { issuer: ISSUER, JWT_AUDIENCE: AUDIENCE })).toEqual({
+      ok: false,
+      reason: "invalid",
+    });
   });
 
   it("rejects an expired token, and accepts it up to its last second", async () => {
     const signed = await signAccessToken(ring, subject, NOW, settings);
     const cfg = { issuer: ISSUER, JWT_AUDIENCE: AUDIENCE };
     expect((await verifyAccessToken(ring, signed.token, new Date(NOW.getTime() + (TTL - 1) * 1000), cfg)).ok).toBe(true);
-    expect(await verifyAccessToken(ring, signed.token, new Date(NOW.getTime() + TTL * 1000), cfg)).toEqual({ ok: false, reason: "expired" });
-    expect(await verifyAccessToken(ring, signed.token, new Date(NOW.getTime() + 3600 * 1000), cfg)).toEqual({ ok: false, reason: "expired" });
+    expect(await verifyAccessToken(ring, signed.token, new Date(NOW.getTime() + TTL * 1000), cfg)).toEqual({
+      ok: false,
+      reason: "expired",
+    });
+    expect(await verifyAccessToken(ring, signed.token, new Date(NOW.getTime() + 3600 * 1000), cfg)).toEqual({
+      ok: false,
+      reason: "expired",
+    });
   });
 
   it("rejects a token whose nbf is in the future", async () => {
     const key = ring.current;
     const nbf = Math.floor(NOW.getTime() / 1000) + 60;
-    const early = await new SignJWT(claimsAt(NOW, { nbf })).setProtectedHeader({ alg: "EdDSA", kid: key.kid, typ: "at+jwt" }).sign(key.privateKey);
+    const early = await new SignJWT(claimsAt(NOW, { nbf }))
+      .setProtectedHeader({ alg: "EdDSA", kid: key.kid, typ: "at+jwt" })
+      .sign(key.privateKey);
     const cfg = { issuer: ISSUER, JWT_AUDIENCE: AUDIENCE };
     expect(await verifyAccessToken(ring, early, NOW, cfg)).toEqual({ ok: false, reason: "invalid" });
     expect((await verifyAccessToken(ring, early, new Date((nbf + 1) * 1000), cfg)).ok).toBe(true);
@@ -147,10 +213,17 @@ describe("access tokens", () => {
   it("rejects a JWT that is not an access token (no typ at+jwt) or lacks the session claims", async () => {
     const key = ring.current;
     const plainJwt = await new SignJWT(claimsAt(NOW)).setProtectedHeader({ alg: "EdDSA", kid: key.kid, typ: "JWT" }).sign(key.privateKey);
-    const noSid = await new SignJWT(claimsAt(NOW, { sid: undefined })).setProtectedHeader({ alg: "EdDSA", kid: key.kid, typ: "at+jwt" }).sign(key.privateKey);
-    const badAal = await new SignJWT(claimsAt(NOW, { aal: 3 })).setProtectedHeader({ alg: "EdDSA", kid: key.kid, typ: "at+jwt" }).sign(key.privateKey);
+    const noSid = await new SignJWT(claimsAt(NOW, { sid: undefined }))
+      .setProtectedHeader({ alg: "EdDSA", kid: key.kid, typ: "at+jwt" })
+      .sign(key.privateKey);
+    const badAal = await new SignJWT(claimsAt(NOW, { aal: 3 }))
+      .setProtectedHeader({ alg: "EdDSA", kid: key.kid, typ: "at+jwt" })
+      .sign(key.privateKey);
     for (const token of [plainJwt, noSid, badAal]) {
-      expect(await verifyAccessToken(ring, token, NOW, { issuer: ISSUER, JWT_AUDIENCE: AUDIENCE })).toEqual({ ok: false, reason: "invalid" });
+      expect(await verifyAccessToken(ring, token, NOW, { issuer: ISSUER, JWT_AUDIENCE: AUDIENCE })).toEqual({
+        ok: false,
+        reason: "invalid",
+      });
     }
   });
 
@@ -186,7 +259,9 @@ describe("signing keys", () => {
     const jwks = publicJwks(both);
     expect(jwks.keys).toHaveLength(2);
     for (const key of jwks.keys) {
-      expect(Object.keys(key).sort()).toEqual(key.kty === "EC" ? ["alg", "crv", "kid", "kty", "use", "x", "y"] : ["alg", "crv", "kid", "kty", "use", "x"]);
+      expect(Object.keys(key).sort()).toEqual(
+        key.kty === "EC" ? ["alg", "crv", "kid", "kty", "use", "x", "y"] : ["alg", "crv", "kid", "kty", "use", "x"],
+      );
       expect(key).not.toHaveProperty("d");
       expect(key.use).toBe("sig");
     }
@@ -215,7 +290,14 @@ describe("signing keys", () => {
     const hs = { kty: "oct", k: "c2VjcmV0", kid: "h1", alg: "HS256" };
     const publicOnly = { ...publicJwks(ring).keys[0]! };
     const { kid: _kid, ...noKid } = newKey as JWK & { kid: string };
-    const cases = ["not json", "[]", JSON.stringify([hs]), JSON.stringify([publicOnly]), JSON.stringify([noKid]), JSON.stringify([newKey, newKey])];
+    const cases = [
+      "not json",
+      "[]",
+      JSON.stringify([hs]),
+      JSON.stringify([publicOnly]),
+      JSON.stringify([noKid]),
+      JSON.stringify([newKey, newKey]),
+    ];
     for (const text of cases) {
       expect(() => parseSigningKeys(text)).toThrow(/^JWT_SIGNING_KEYS/);
       try {
@@ -295,7 +377,11 @@ describe("createAccessTokenVerifier (the edge helper) against a JWKS server", ()
     expect((await verifier.verifyRequest(request(`Bearer ${token}`))).ok).toBe(true);
     expect(await verifier.verifyRequest(request())).toEqual({ ok: false, reason: "invalid" });
     expect(await verifier.verifyRequest(request(`Basic ${token}`))).toEqual({ ok: false, reason: "invalid" });
-    const missing = createAccessTokenVerifier({ jwksUrl: jwksUrl.replace("jwks.json", "missing.json"), issuer: ISSUER, audience: AUDIENCE });
+    const missing = createAccessTokenVerifier({
+      jwksUrl: jwksUrl.replace("jwks.json", "missing.json"),
+      issuer: ISSUER,
+      audience: AUDIENCE,
+    });
     expect(await missing.verify(token)).toEqual({ ok: false, reason: "unavailable" });
     const down = createAccessTokenVerifier({ jwksUrl: "http://127.0.0.1:1/.well-known/jwks.json", issuer: ISSUER, audience: AUDIENCE });
     expect(await down.verify(token)).toEqual({ ok: false, reason: "unavailable" });
@@ -321,7 +407,9 @@ describe("key rollover: the next key is published before it signs", () => {
     expect(decodeProtectedHeader((await signAccessToken(rolling, subject, after, settings)).token).kid).toBe(next.kid);
     // a verifier holding the key set fetched before the switch accepts tokens from after it
     const early = await ringFor(next, current);
-    expect((await verifyAccessToken(early, (await signAccessToken(rolling, subject, after, settings)).token, after, settings)).ok).toBe(true);
+    expect((await verifyAccessToken(early, (await signAccessToken(rolling, subject, after, settings)).token, after, settings)).ok).toBe(
+      true,
+    );
   });
 
   it("refuses a key set with no access-token key, an RSA key under 2048 bits, or a malformed activeFrom", async () => {

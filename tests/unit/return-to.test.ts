@@ -15,7 +15,7 @@ describe("safeReturnTo", () => {
     [""],
     [undefined],
     [["/account"]],
-    ["/" + "a".repeat(2048)],
+    [`/${"a".repeat(2048)}`],
   ])("sends %j to /", (value) => {
     expect(safeReturnTo(value)).toBe("/");
   });
@@ -24,7 +24,10 @@ describe("safeReturnTo", () => {
     ["/", "/"],
     ["/account", "/account"],
     ["/account/security?tab=mfa#devices", "/account/security?tab=mfa#devices"],
-    ["/oauth/authorize?client_id=a&redirect_uri=https%3A%2F%2Fclient.example%2Fcb", "/oauth/authorize?client_id=a&redirect_uri=https%3A%2F%2Fclient.example%2Fcb"],
+    [
+      "/oauth/authorize?client_id=a&redirect_uri=https%3A%2F%2Fclient.example%2Fcb",
+      "/oauth/authorize?client_id=a&redirect_uri=https%3A%2F%2Fclient.example%2Fcb",
+    ],
     ["/a/../b", "/b"],
   ])("keeps the same-origin path %j", (value, expected) => {
     expect(safeReturnTo(value)).toBe(expected);

@@ -35,7 +35,12 @@ describe("scripts", () => {
     const result = run("secrets.ts", args);
     expect(result.status).toBe(0);
     const line = result.stdout.split("\n").find((l) => l.startsWith("JWT_SIGNING_KEYS="))!;
-    const [key] = JSON.parse(line.slice("JWT_SIGNING_KEYS=".length).replace(/^'|'$/g, "")) as { alg: string; kty: string; d?: string; kid?: string }[];
+    const [key] = JSON.parse(line.slice("JWT_SIGNING_KEYS=".length).replace(/^'|'$/g, "")) as {
+      alg: string;
+      kty: string;
+      d?: string;
+      kid?: string;
+    }[];
     expect(key).toMatchObject({ alg, kty });
     expect(key!.d).toBeTruthy();
     expect(key!.kid).toBeTruthy();

@@ -114,13 +114,24 @@ describe("SMTP delivery of queued mail", () => {
     for (let attempt = 2; attempt <= MAX_ATTEMPTS; attempt++) {
       at += retryDelaySeconds(attempt - 1) * 1000;
       const last = attempt === MAX_ATTEMPTS;
-      expect(await deliverDueMail(db, transport, "no-reply@portcullis.test", new Date(at))).toEqual({ sent: 0, retrying: last ? 0 : 1, failed: last ? 1 : 0 });
+      expect(await deliverDueMail(db, transport, "no-reply@portcullis.test", new Date(at))).toEqual({
+        sent: 0,
+        retrying: last ? 0 : 1,
+        failed: last ? 1 : 0,
+      });
     }
     const rows = await db.query<{ to_address: string; status: string; attempts: number; text_body: string }>(
       sql`SELECT to_address, status, attempts, text_body FROM mail_outbox ORDER BY id`,
     );
-    expect(rows.rows.map((r) => [r.to_address, r.status, r.attempts])).toEqual([[REFUSED, "failed", MAX_ATTEMPTS], ["bob@example.com", "sent", 1]]);
+    expect(rows.rows.map((r) => [r.to_address, r.status, r.attempts])).toEqual([
+      [REFUSED, "failed", MAX_ATTEMPTS],
+      ["bob@example.com", "sent", 1],
+    ]);
     expect(rows.rows[0]!.text_body).not.toContain("B".repeat(43));
-    expect(await deliverDueMail(db, transport, "no-reply@portcullis.test", new Date(at + 86400_000))).toEqual({ sent: 0, retrying: 0, failed: 0 });
+    expect(await deliverDueMail(db, transport, "no-reply@portcullis.test", new Date(at + 86400_000))).toEqual({
+      sent: 0,
+      retrying: 0,
+      failed: 0,
+    });
   });
 });

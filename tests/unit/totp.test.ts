@@ -48,7 +48,9 @@ describe("TOTP (RFC 6238)", () => {
   it("agrees with an independent otpauth TOTP object for 6-digit codes", () => {
     const secret = newTotpSecret();
     const at = new Date(1_700_000_000_000);
-    const reference = new TOTP({ secret: Secret.fromBase32(secret), algorithm: "SHA1", digits: 6, period: 30 }).generate({ timestamp: at.getTime() });
+    const reference = new TOTP({ secret: Secret.fromBase32(secret), algorithm: "SHA1", digits: 6, period: 30 }).generate({
+      timestamp: at.getTime(),
+    });
     expect(totpCodeAt(secretBytes(secret), totpStep(at))).toBe(reference);
   });
 
@@ -116,7 +118,10 @@ describe("AES-256-GCM envelope", () => {
     const oldKey = key();
     const before = ring([["old", oldKey]]);
     const sealedOld = await sealEnvelope(new Uint8Array([1, 2, 3]), "ctx", before);
-    const rotated = ring([["new", key()], ["old", oldKey]]);
+    const rotated = ring([
+      ["new", key()],
+      ["old", oldKey],
+    ]);
     expect(await openEnvelope(sealedOld, "ctx", rotated)).toEqual(new Uint8Array([1, 2, 3]));
     const sealedNew = await sealEnvelope(new Uint8Array([4, 5]), "ctx", rotated);
     expect(envelopeKeyId(sealedNew)).toBe("new");
@@ -126,7 +131,10 @@ describe("AES-256-GCM envelope", () => {
   });
 
   it("fails for a wrong or relabelled key id, a wrong key, another context or a tampered ciphertext", async () => {
-    const keys = ring([["k1", key()], ["k2", key()]]);
+    const keys = ring([
+      ["k1", key()],
+      ["k2", key()],
+    ]);
     const sealed = await sealEnvelope(randomBytes(20), "totp:a", keys);
     const [, , iv, ct] = sealed.split(".");
     expect(await openEnvelope(`v1.k2.${iv}.${ct}`, "totp:a", keys)).toBeNull(); // relabelled to another configured key

@@ -26,25 +26,49 @@ export function ActivityList() {
     <section className="card" aria-labelledby="activity-title">
       <h2 id="activity-title">Security events</h2>
       <LiveMessage message={message} />
-      {entries === null ? <p className="muted">Loading activity…</p> : (
+      {entries === null ? (
+        <p className="muted">Loading activity…</p>
+      ) : (
         <div className="table-wrap">
           <table>
             <thead>
-              <tr><th scope="col">When</th><th scope="col">What</th><th scope="col">From</th></tr>
+              <tr>
+                <th scope="col">When</th>
+                <th scope="col">What</th>
+                <th scope="col">From</th>
+              </tr>
             </thead>
             <tbody>
               {entries.map((e) => (
                 <tr key={e.id} data-event={e.eventType}>
                   <td>{formatTime(e.at)}</td>
-                  <td>{eventLabel(e.eventType)}{e.result === "failure" && <> <span className="badge badge-warn">failed</span></>}{!e.bySelf && <span className="small muted"> (by an administrator or the system)</span>}</td>
-                  <td>{e.ip ?? "—"}<div className="small muted">{describeUserAgent(e.userAgent)}</div></td>
+                  <td>
+                    {eventLabel(e.eventType)}
+                    {e.result === "failure" && (
+                      <>
+                        {" "}
+                        <span className="badge badge-warn">failed</span>
+                      </>
+                    )}
+                    {!e.bySelf && <span className="small muted"> (by an administrator or the system)</span>}
+                  </td>
+                  <td>
+                    {e.ip ?? "—"}
+                    <div className="small muted">{describeUserAgent(e.userAgent)}</div>
+                  </td>
                 </tr>
               ))}
             </tbody>
           </table>
         </div>
       )}
-      {cursor && <p><button type="button" className="secondary" onClick={() => load(cursor)}>Show older events</button></p>}
+      {cursor && (
+        <p>
+          <button type="button" className="secondary" onClick={() => load(cursor)}>
+            Show older events
+          </button>
+        </p>
+      )}
     </section>
   );
 }

@@ -11,7 +11,10 @@ export default async function ActivityPage() {
     <main id="main">
       <h1>Recent activity</h1>
       <AccountNav current="activity" />
-      <p className="muted">Sign-ins, failed attempts and changes to your account&apos;s security, newest first. Something you do not recognise? Change your password and sign out everywhere.</p>
+      <p className="muted">
+        Sign-ins, failed attempts and changes to your account&apos;s security, newest first. Something you do not recognise? Change your
+        password and sign out everywhere.
+      </p>
       <ActivityList />
     </main>
   );

@@ -27,14 +27,26 @@ export function BackupCodesView({ codes, onDone }: { codes: readonly string[]; o
       <h3>Backup codes</h3>
       <p>Each code signs you in once when you do not have your authenticator. Keep them somewhere safe.</p>
       <ul className="codes" aria-label="Backup codes">
-        {codes.map((c) => <li key={c}>{c}</li>)}
+        {codes.map((c) => (
+          <li key={c}>{c}</li>
+        ))}
       </ul>
       <div className="actions">
-        <button type="button" className="secondary" onClick={copy}>Copy codes</button>
-        {href && <a className="button secondary" href={href} download="portcullis-backup-codes.txt">Download codes</a>}
-        <button type="button" onClick={onDone}>I have saved them</button>
+        <button type="button" className="secondary" onClick={copy}>
+          Copy codes
+        </button>
+        {href && (
+          <a className="button secondary" href={href} download="portcullis-backup-codes.txt">
+            Download codes
+          </a>
+        )}
+        <button type="button" onClick={onDone}>
+          I have saved them
+        </button>
       </div>
-      <p role="status" className="small muted">{copied}</p>
+      <p role="status" className="small muted">
+        {copied}
+      </p>
     </div>
   );
 }

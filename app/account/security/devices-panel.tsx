@@ -22,7 +22,9 @@ export function DevicesPanel() {
 
   async function revoke(device: PublicDevice) {
     const result = await auth.revokeDevice(device.id);
-    setMessage(result.ok ? { text: "The device is no longer trusted.", tone: "success" } : { text: describeError(result.error), tone: "error" });
+    setMessage(
+      result.ok ? { text: "The device is no longer trusted.", tone: "success" } : { text: describeError(result.error), tone: "error" },
+    );
     await load();
   }
 
@@ -30,15 +32,28 @@ export function DevicesPanel() {
     <section className="card" aria-labelledby="devices-title">
       <h2 id="devices-title">Trusted devices</h2>
       <LiveMessage message={message} />
-      {devices === null ? <p className="muted">Loading devices…</p> : devices.length === 0 ? <p className="muted">No trusted devices.</p> : (
+      {devices === null ? (
+        <p className="muted">Loading devices…</p>
+      ) : devices.length === 0 ? (
+        <p className="muted">No trusted devices.</p>
+      ) : (
         <ul className="list" aria-label="Trusted devices">
           {devices.map((d) => (
             <li key={d.id}>
               <div>
                 <strong>{d.label ?? "Browser"}</strong> {d.current && <span className="badge badge-ok">This device</span>}
-                <div className="small muted">{d.ip ?? "unknown IP"} · trusted {formatTime(d.createdAt)} · until {formatTime(d.expiresAt)}</div>
+                <div className="small muted">
+                  {d.ip ?? "unknown IP"} · trusted {formatTime(d.createdAt)} · until {formatTime(d.expiresAt)}
+                </div>
               </div>
-              <button type="button" className="secondary" onClick={() => revoke(d)} aria-label={`Stop trusting ${d.label ?? "this browser"}${d.current ? " (this device)" : ""}`}>Stop trusting</button>
+              <button
+                type="button"
+                className="secondary"
+                onClick={() => revoke(d)}
+                aria-label={`Stop trusting ${d.label ?? "this browser"}${d.current ? " (this device)" : ""}`}
+              >
+                Stop trusting
+              </button>
             </li>
           ))}
         </ul>

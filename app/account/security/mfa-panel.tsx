@@ -50,7 +50,10 @@ export function MfaPanel({ enabled }: { enabled: boolean }) {
     const result = await reauth.run(() => mfa.regenerateBackupCodes());
     setBusy(false);
     if (!result.ok) return setMessage({ text: describeError(result.error), tone: "error" });
-    setMessage({ text: "New backup codes are ready; the old ones no longer work. Save them now: they are shown only once.", tone: "success" });
+    setMessage({
+      text: "New backup codes are ready; the old ones no longer work. Save them now: they are shown only once.",
+      tone: "success",
+    });
     setView({ kind: "codes", codes: result.value.backupCodes });
   }
 
@@ -75,25 +78,59 @@ export function MfaPanel({ enabled }: { enabled: boolean }) {
             <li>Scan this QR code with an authenticator app, or type the key into it.</li>
             <li>Enter the 6-digit code the app shows.</li>
           </ol>
-          <p className="qr"><img src={`data:image/svg+xml;charset=utf-8,${encodeURIComponent(view.setup.qrCodeSvg)}`} alt="QR code for your authenticator app" /></p>
-          <p><span className="label" id="manual-key-label">Key to type by hand</span><code className="secret" aria-labelledby="manual-key-label" data-testid="manual-key">{view.setup.secret}</code></p>
+          <p className="qr">
+            <img
+              src={`data:image/svg+xml;charset=utf-8,${encodeURIComponent(view.setup.qrCodeSvg)}`}
+              alt="QR code for your authenticator app"
+            />
+          </p>
+          <p>
+            <span className="label" id="manual-key-label">
+              Key to type by hand
+            </span>
+            <code className="secret" data-testid="manual-key">
+              {view.setup.secret}
+            </code>
+          </p>
           <form onSubmit={confirm} className="inline-form" noValidate>
-            <Field id="setupCode" label="Code from the app" inputMode="numeric" autoComplete="one-time-code" pattern="[0-9 ]*" maxLength={8} required error={codeError} />
-            <button type="submit" disabled={busy}>{busy ? "Checking…" : "Turn on"}</button>
+            <Field
+              id="setupCode"
+              label="Code from the app"
+              inputMode="numeric"
+              autoComplete="one-time-code"
+              pattern="[0-9 ]*"
+              maxLength={8}
+              required
+              error={codeError}
+            />
+            <button type="submit" disabled={busy}>
+              {busy ? "Checking…" : "Turn on"}
+            </button>
           </form>
         </>
       ) : enabled ? (
         <>
-          <p><span className="badge badge-ok">On</span> Signing in asks for a code from your authenticator app (or a backup code).</p>
+          <p>
+            <span className="badge badge-ok">On</span> Signing in asks for a code from your authenticator app (or a backup code).
+          </p>
           <div className="actions">
-            <button type="button" className="secondary" disabled={busy} onClick={regenerate}>Get new backup codes</button>
-            <button type="button" className="secondary" disabled={busy} onClick={disable}>Turn off two-step verification</button>
+            <button type="button" className="secondary" disabled={busy} onClick={regenerate}>
+              Get new backup codes
+            </button>
+            <button type="button" className="secondary" disabled={busy} onClick={disable}>
+              Turn off two-step verification
+            </button>
           </div>
         </>
       ) : (
         <>
-          <p><span className="badge badge-warn">Off</span> Add a code from an authenticator app to your sign-in, so that a stolen password is not enough.</p>
-          <button type="button" disabled={busy} onClick={start}>Set up two-step verification</button>
+          <p>
+            <span className="badge badge-warn">Off</span> Add a code from an authenticator app to your sign-in, so that a stolen password is
+            not enough.
+          </p>
+          <button type="button" disabled={busy} onClick={start}>
+            Set up two-step verification
+          </button>
         </>
       )}
       {reauth.prompt}

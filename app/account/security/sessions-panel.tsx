@@ -33,7 +33,9 @@ export function SessionsPanel() {
     <section className="card" aria-labelledby="sessions-title">
       <h2 id="sessions-title">Where you are signed in</h2>
       <LiveMessage message={message} />
-      {sessions === null ? <p className="muted">Loading sessions…</p> : (
+      {sessions === null ? (
+        <p className="muted">Loading sessions…</p>
+      ) : (
         <ul className="list" aria-label="Sessions">
           {sessions.map((s) => (
             <li key={s.id} data-session-id={s.id}>
@@ -43,7 +45,12 @@ export function SessionsPanel() {
                   {s.ip ?? "unknown IP"} · signed in {formatTime(s.createdAt)} · last active {formatTime(s.lastActivityAt)}
                 </div>
               </div>
-              <button type="button" className="secondary" onClick={() => revoke(s)} aria-label={`Sign out ${describeUserAgent(s.userAgent)}${s.current ? " (this device)" : ` (${s.ip ?? "unknown IP"})`}`}>
+              <button
+                type="button"
+                className="secondary"
+                onClick={() => revoke(s)}
+                aria-label={`Sign out ${describeUserAgent(s.userAgent)}${s.current ? " (this device)" : ` (${s.ip ?? "unknown IP"})`}`}
+              >
                 Sign out
               </button>
             </li>

@@ -38,9 +38,15 @@ export function AuditSearch() {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
     const text = (name: string) => String(form.get(name) ?? "").trim() || undefined;
-    const next: Search = Object.fromEntries(Object.entries({
-      user: text("user"), event: text("event"), ip: text("ip"), from: isoOf(String(form.get("from") ?? "")), to: isoOf(String(form.get("to") ?? "")),
-    }).filter(([, v]) => v !== undefined));
+    const next: Search = Object.fromEntries(
+      Object.entries({
+        user: text("user"),
+        event: text("event"),
+        ip: text("ip"),
+        from: isoOf(String(form.get("from") ?? "")),
+        to: isoOf(String(form.get("to") ?? "")),
+      }).filter(([, v]) => v !== undefined),
+    );
     setSearch(next);
     void load(next, null);
   }
@@ -48,6 +54,7 @@ export function AuditSearch() {
   return (
     <section className="card" aria-labelledby="audit-title">
       <h2 id="audit-title">Events</h2>
+      {/* biome-ignore lint/a11y/useSemanticElements: a form is the search landmark here; <search> would need its own form inside */}
       <form onSubmit={submit} className="inline-form" role="search" aria-label="Audit log">
         <Field id="user" label="User id" type="text" autoComplete="off" spellCheck={false} maxLength={36} />
         <Field id="event" label="Event type" type="text" autoComplete="off" spellCheck={false} hint="e.g. login.failure" maxLength={64} />
@@ -57,26 +64,56 @@ export function AuditSearch() {
         <button type="submit">Search</button>
       </form>
       <LiveMessage message={message} />
-      {entries === null ? <p className="muted">Loading events…</p> : entries.length === 0 ? <p>No events match.</p> : (
+      {entries === null ? (
+        <p className="muted">Loading events…</p>
+      ) : entries.length === 0 ? (
+        <p>No events match.</p>
+      ) : (
         <div className="table-wrap">
           <table>
             <thead>
-              <tr><th scope="col">When</th><th scope="col">Event</th><th scope="col">Actor → target</th><th scope="col">From</th></tr>
+              <tr>
+                <th scope="col">When</th>
+                <th scope="col">Event</th>
+                <th scope="col">Actor → target</th>
+                <th scope="col">From</th>
+              </tr>
             </thead>
             <tbody>
               {entries.map((e) => (
                 <tr key={e.id}>
                   <td>{formatTime(e.createdAt)}</td>
-                  <td><code>{e.eventType}</code>{e.result === "failure" && <> <span className="badge badge-warn">failed</span></>}<div className="small muted">{eventLabel(e.eventType)}</div></td>
-                  <td className="small mono">{e.actorId ? <a href={`/admin/users/${e.actorId}`}>{e.actorId.slice(0, 8)}</a> : "—"} → {e.targetId ? <a href={`/admin/users/${e.targetId}`}>{e.targetId.slice(0, 8)}</a> : "—"}</td>
-                  <td>{e.ip ?? "—"}<div className="small muted">{describeUserAgent(e.userAgent)}</div></td>
+                  <td>
+                    <code>{e.eventType}</code>
+                    {e.result === "failure" && (
+                      <>
+                        {" "}
+                        <span className="badge badge-warn">failed</span>
+                      </>
+                    )}
+                    <div className="small muted">{eventLabel(e.eventType)}</div>
+                  </td>
+                  <td className="small mono">
+                    {e.actorId ? <a href={`/admin/users/${e.actorId}`}>{e.actorId.slice(0, 8)}</a> : "—"} →{" "}
+                    {e.targetId ? <a href={`/admin/users/${e.targetId}`}>{e.targetId.slice(0, 8)}</a> : "—"}
+                  </td>
+                  <td>
+                    {e.ip ?? "—"}
+                    <div className="small muted">{describeUserAgent(e.userAgent)}</div>
+                  </td>
                 </tr>
               ))}
             </tbody>
           </table>
         </div>
       )}
-      {cursor && <p><button type="button" className="secondary" onClick={() => load(search, cursor)}>Older events</button></p>}
+      {cursor && (
+        <p>
+          <button type="button" className="secondary" onClick={() => load(search, cursor)}>
+            Older events
+          </button>
+        </p>
+      )}
     </section>
   );
 }

@@ -9,7 +9,15 @@ export const GET = route(async (_request, ctx) => {
     driver: ctx.db.driver,
     migrations: { applied: status.applied.length, pending: status.pending.map((m) => m.file) },
   };
-  if (status.pending.length > 0) return json({ ...body, status: "migrations_pending", error: { code: "database_unavailable", message: "Migrations are pending: run npm run db:migrate." } }, { status: 503 });
+  if (status.pending.length > 0)
+    return json(
+      {
+        ...body,
+        status: "migrations_pending",
+        error: { code: "database_unavailable", message: "Migrations are pending: run npm run db:migrate." },
+      },
+      { status: 503 },
+    );
   if (status.applied.some((a) => !a.checksumMatches)) return json({ ...body, status: "checksum_mismatch" }, { status: 503 });
   return json({ ...body, status: "ok" });
 });

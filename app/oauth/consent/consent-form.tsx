@@ -22,9 +22,15 @@ export function ConsentForm({ query, clientName }: { query: string; clientName: 
 
   return (
     <div className={styles.actions}>
-      <button type="button" onClick={() => decide("allow")} disabled={busy}>{busy ? "Please wait…" : `Allow ${clientName}`}</button>
-      <button type="button" className={styles.secondary} onClick={() => decide("deny")} disabled={busy}>Deny</button>
-      <p role="status" aria-live="polite">{message}</p>
+      <button type="button" onClick={() => decide("allow")} disabled={busy}>
+        {busy ? "Please wait…" : `Allow ${clientName}`}
+      </button>
+      <button type="button" className={styles.secondary} onClick={() => decide("deny")} disabled={busy}>
+        Deny
+      </button>
+      <p role="status" aria-live="polite">
+        {message}
+      </p>
     </div>
   );
 }

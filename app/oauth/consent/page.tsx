@@ -38,7 +38,9 @@ export default async function ConsentPage({ searchParams }: { searchParams: Sear
         You are signed in as <strong>{current.user.email}</strong>. <strong>{client.name}</strong> ({new URL(redirectUri).origin}) asks to:
       </p>
       <ul className={styles.scopes}>
-        {scopes.map((s) => <li key={s}>{SCOPE_TEXT[s]}</li>)}
+        {scopes.map((s) => (
+          <li key={s}>{SCOPE_TEXT[s]}</li>
+        ))}
       </ul>
       <p className={styles.note}>It never sees your password. You can withdraw this on your account&apos;s security page.</p>
       <ConsentForm query={query} clientName={client.name} />

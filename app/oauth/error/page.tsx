@@ -9,7 +9,8 @@ const MESSAGES: Record<string, string> = {
   invalid_request: "The sign-in request was malformed.",
   too_many_requests: "Too many sign-in requests came from your network. Wait a few minutes and try again.",
   invalid_id_token_hint: "The sign-out request could not be verified, so nothing was signed out.",
-  invalid_post_logout_redirect_uri: "The site asked to send you to an address it has not registered after signing out, so you were not sent there.",
+  invalid_post_logout_redirect_uri:
+    "The site asked to send you to an address it has not registered after signing out, so you were not sent there.",
 };
 
 type SearchParams = Promise<Record<string, string | string[] | undefined>>;
@@ -23,8 +24,12 @@ export default async function OAuthErrorPage({ searchParams }: { searchParams: S
     <main>
       <h1>This request was not accepted</h1>
       <p>{MESSAGES[code]}</p>
-      <p>Error code: <code>{code}</code></p>
-      <p><a href="/">Go to the start page</a></p>
+      <p>
+        Error code: <code>{code}</code>
+      </p>
+      <p>
+        <a href="/">Go to the start page</a>
+      </p>
     </main>
   );
 }

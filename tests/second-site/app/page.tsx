@@ -11,7 +11,12 @@ export default async function Home() {
       <main>
         <h1>Example site</h1>
         <p>Not signed in.</p>
-        <form action={async () => { "use server"; await signIn("portcullis", { redirectTo: "/" }); }}>
+        <form
+          action={async () => {
+            "use server";
+            await signIn("portcullis", { redirectTo: "/" });
+          }}
+        >
           <button type="submit">Sign in with Portcullis</button>
         </form>
       </main>

@@ -14,7 +14,17 @@ import { useReauth } from "@/app/_components/reauth";
 
 const has = (permissions: readonly string[], p: string) => permissions.includes("*") || permissions.includes(p);
 
-export function UserDetail({ id, self, permissions, mfaEnabled }: { id: string; self: boolean; permissions: readonly string[]; mfaEnabled: boolean }) {
+export function UserDetail({
+  id,
+  self,
+  permissions,
+  mfaEnabled,
+}: {
+  id: string;
+  self: boolean;
+  permissions: readonly string[];
+  mfaEnabled: boolean;
+}) {
   const [user, setUser] = useState<AdminUserDetail | null>(null);
   const [sessions, setSessions] = useState<PublicSession[]>([]);
   const [roles, setRoles] = useState<Role[]>([]);
@@ -55,7 +65,13 @@ export function UserDetail({ id, self, permissions, mfaEnabled }: { id: string; 
     if (role) void act(() => admin.assignRole(id, role), `Role ${role} assigned.`);
   }
 
-  if (!user) return <><LiveMessage message={message} /><p className="muted">Loading…</p></>;
+  if (!user)
+    return (
+      <>
+        <LiveMessage message={message} />
+        <p className="muted">Loading…</p>
+      </>
+    );
   const s = user.security;
   const canWrite = has(permissions, "users:write") && !self;
   const canRevoke = has(permissions, "sessions:revoke");
@@ -67,38 +83,107 @@ export function UserDetail({ id, self, permissions, mfaEnabled }: { id: string; 
       <section className="card" aria-labelledby="user-title">
         <h2 id="user-title">{user.email}</h2>
         <dl className="facts">
-          <dt>Name</dt><dd>{user.name ?? "—"}</dd>
-          <dt>Status</dt><dd>{user.status === "active" ? "Active" : `Disabled ${user.disabledAt ? formatTime(user.disabledAt) : ""}${user.disabledReason ? ` (${user.disabledReason})` : ""}`}</dd>
-          <dt>Email</dt><dd>{user.emailVerified ? "Verified" : "Not verified"}</dd>
-          <dt>Created</dt><dd>{formatTime(user.createdAt)}</dd>
-          <dt>Last seen</dt><dd>{user.lastSeenAt ? formatTime(user.lastSeenAt) : "—"}</dd>
-          <dt>Password changed</dt><dd>{user.passwordChangedAt ? formatTime(user.passwordChangedAt) : "—"}</dd>
-          <dt>Sign-in lock</dt><dd>{s.locked ? `Locked${s.lockedUntil ? ` until ${formatTime(s.lockedUntil)}` : ""}` : "Not locked"} · {s.failedLoginCount} recent failures ({s.totalFailedLogins} in all)</dd>
-          <dt>Two-step</dt><dd>{s.mfaEnabled ? `On · ${s.backupCodesLeft} backup codes left` : "Off"}{s.mfaLocked ? " · codes locked" : ""}</dd>
-          <dt>Sessions</dt><dd>{s.activeSessionCount} active · {s.trustedDeviceCount} trusted devices</dd>
+          <dt>Name</dt>
+          <dd>{user.name ?? "—"}</dd>
+          <dt>Status</dt>
+          <dd>
+            {user.status === "active"
+              ? "Active"
+              : `Disabled ${user.disabledAt ? formatTime(user.disabledAt) : ""}${user.disabledReason ? ` (${user.disabledReason})` : ""}`}
+          </dd>
+          <dt>Email</dt>
+          <dd>{user.emailVerified ? "Verified" : "Not verified"}</dd>
+          <dt>Created</dt>
+          <dd>{formatTime(user.createdAt)}</dd>
+          <dt>Last seen</dt>
+          <dd>{user.lastSeenAt ? formatTime(user.lastSeenAt) : "—"}</dd>
+          <dt>Password changed</dt>
+          <dd>{user.passwordChangedAt ? formatTime(user.passwordChangedAt) : "—"}</dd>
+          <dt>Sign-in lock</dt>
+          <dd>
+            {s.locked ? `Locked${s.lockedUntil ? ` until ${formatTime(s.lockedUntil)}` : ""}` : "Not locked"} · {s.failedLoginCount} recent
+            failures ({s.totalFailedLogins} in all)
+          </dd>
+          <dt>Two-step</dt>
+          <dd>
+            {s.mfaEnabled ? `On · ${s.backupCodesLeft} backup codes left` : "Off"}
+            {s.mfaLocked ? " · codes locked" : ""}
+          </dd>
+          <dt>Sessions</dt>
+          <dd>
+            {s.activeSessionCount} active · {s.trustedDeviceCount} trusted devices
+          </dd>
         </dl>
         <div className="actions">
           {canWrite && user.status === "active" && (
             <form onSubmit={disable} className="inline-form">
               <Field id="reason" label="Reason (optional)" type="text" autoComplete="off" maxLength={500} />
-              <button type="submit" className="danger" disabled={busy}>Disable account</button>
+              <button type="submit" className="danger" disabled={busy}>
+                Disable account
+              </button>
             </form>
           )}
-          {canWrite && user.status === "disabled" && <button type="button" disabled={busy} onClick={() => act(() => admin.enable(id), "The account is enabled again.")}>Enable account</button>}
-          {canWrite && (s.locked || s.mfaLocked) && <button type="button" className="secondary" disabled={busy} onClick={() => act(() => admin.unlock(id), "The account is unlocked.")}>Unlock</button>}
-          {canWrite && <button type="button" className="danger" disabled={busy} onClick={() => {
-            if (window.confirm(`Delete ${user.email} for good?`)) void act(() => admin.deleteUser(id), "The account was deleted.");
-          }}>Delete account</button>}
-          {canRevoke && <button type="button" className="secondary" disabled={busy} onClick={() => act(() => admin.sendPasswordReset(id), "A password reset link was emailed to the user.")}>Send password reset link</button>}
+          {canWrite && user.status === "disabled" && (
+            <button type="button" disabled={busy} onClick={() => act(() => admin.enable(id), "The account is enabled again.")}>
+              Enable account
+            </button>
+          )}
+          {canWrite && (s.locked || s.mfaLocked) && (
+            <button
+              type="button"
+              className="secondary"
+              disabled={busy}
+              onClick={() => act(() => admin.unlock(id), "The account is unlocked.")}
+            >
+              Unlock
+            </button>
+          )}
+          {canWrite && (
+            <button
+              type="button"
+              className="danger"
+              disabled={busy}
+              onClick={() => {
+                if (window.confirm(`Delete ${user.email} for good?`)) void act(() => admin.deleteUser(id), "The account was deleted.");
+              }}
+            >
+              Delete account
+            </button>
+          )}
+          {canRevoke && (
+            <button
+              type="button"
+              className="secondary"
+              disabled={busy}
+              onClick={() => act(() => admin.sendPasswordReset(id), "A password reset link was emailed to the user.")}
+            >
+              Send password reset link
+            </button>
+          )}
         </div>
       </section>
 
       <section className="card" aria-labelledby="roles-title">
         <h2 id="roles-title">Roles</h2>
-        {user.roles.length === 0 ? <p className="muted">No roles.</p> : (
+        {user.roles.length === 0 ? (
+          <p className="muted">No roles.</p>
+        ) : (
           <ul className="list" aria-label="Roles held">
             {user.roles.map((r) => (
-              <li key={r}><span>{r}</span>{canAssign && <button type="button" className="secondary" disabled={busy} onClick={() => act(() => admin.removeRole(id, r), `Role ${r} removed.`)} aria-label={`Remove role ${r}`}>Remove</button>}</li>
+              <li key={r}>
+                <span>{r}</span>
+                {canAssign && (
+                  <button
+                    type="button"
+                    className="secondary"
+                    disabled={busy}
+                    onClick={() => act(() => admin.removeRole(id, r), `Role ${r} removed.`)}
+                    aria-label={`Remove role ${r}`}
+                  >
+                    Remove
+                  </button>
+                )}
+              </li>
             ))}
           </ul>
         )}
@@ -107,30 +192,63 @@ export function UserDetail({ id, self, permissions, mfaEnabled }: { id: string; 
             <div className="field">
               <label htmlFor="newRole">Role to assign</label>
               <select id="newRole" name="newRole">
-                {roles.filter((r) => !user.roles.includes(r.name)).map((r) => <option key={r.name} value={r.name}>{r.name}</option>)}
+                {roles
+                  .filter((r) => !user.roles.includes(r.name))
+                  .map((r) => (
+                    <option key={r.name} value={r.name}>
+                      {r.name}
+                    </option>
+                  ))}
               </select>
             </div>
-            <button type="submit" disabled={busy}>Assign role</button>
+            <button type="submit" disabled={busy}>
+              Assign role
+            </button>
           </form>
         )}
       </section>
 
       <section className="card" aria-labelledby="user-sessions-title">
         <h2 id="user-sessions-title">Sessions</h2>
-        {sessions.length === 0 ? <p className="muted">No active sessions.</p> : (
+        {sessions.length === 0 ? (
+          <p className="muted">No active sessions.</p>
+        ) : (
           <ul className="list" aria-label="Sessions of this user">
             {sessions.map((x) => (
               <li key={x.id}>
                 <div>
                   <strong>{describeUserAgent(x.userAgent)}</strong>
-                  <div className="small muted">{x.ip ?? "unknown IP"} · signed in {formatTime(x.createdAt)} · last active {formatTime(x.lastActivityAt)}</div>
+                  <div className="small muted">
+                    {x.ip ?? "unknown IP"} · signed in {formatTime(x.createdAt)} · last active {formatTime(x.lastActivityAt)}
+                  </div>
                 </div>
-                {canRevoke && <button type="button" className="secondary" disabled={busy} onClick={() => act(() => admin.revokeUserSession(id, x.id), "The session has ended.")} aria-label={`End session ${describeUserAgent(x.userAgent)} from ${x.ip ?? "unknown IP"}`}>End</button>}
+                {canRevoke && (
+                  <button
+                    type="button"
+                    className="secondary"
+                    disabled={busy}
+                    onClick={() => act(() => admin.revokeUserSession(id, x.id), "The session has ended.")}
+                    aria-label={`End session ${describeUserAgent(x.userAgent)} from ${x.ip ?? "unknown IP"}`}
+                  >
+                    End
+                  </button>
+                )}
               </li>
             ))}
           </ul>
         )}
-        {canRevoke && sessions.length > 0 && <p><button type="button" className="secondary" disabled={busy} onClick={() => act(() => admin.revokeUserSessions(id), "Every session of the account has ended.")}>End all sessions</button></p>}
+        {canRevoke && sessions.length > 0 && (
+          <p>
+            <button
+              type="button"
+              className="secondary"
+              disabled={busy}
+              onClick={() => act(() => admin.revokeUserSessions(id), "Every session of the account has ended.")}
+            >
+              End all sessions
+            </button>
+          </p>
+        )}
       </section>
     </>
   );

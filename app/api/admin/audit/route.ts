@@ -8,15 +8,31 @@ import { decodeCursor } from "@/lib/http/cursor";
 import { UUID_PATTERN, parseSearchParams } from "@/lib/admin/search-params";
 import { isAuditId, searchAuditLog } from "@/lib/audit/audit-search";
 
-const query = z.object({
-  user: z.string().regex(UUID_PATTERN).transform((s) => s.toLowerCase()).optional(),
-  event: z.string().regex(/^[a-z_]+(\.[a-z_]+)*$/).max(64).optional(),
-  ip: z.union([z.ipv4(), z.ipv6()]).optional(),
-  from: z.iso.datetime({ offset: true }).transform((s) => new Date(s)).optional(),
-  to: z.iso.datetime({ offset: true }).transform((s) => new Date(s)).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: text().min(1).max(200).optional(),
-}).strict();
+const query = z
+  .object({
+    user: z
+      .string()
+      .regex(UUID_PATTERN)
+      .transform((s) => s.toLowerCase())
+      .optional(),
+    event: z
+      .string()
+      .regex(/^[a-z_]+(\.[a-z_]+)*$/)
+      .max(64)
+      .optional(),
+    ip: z.union([z.ipv4(), z.ipv6()]).optional(),
+    from: z.iso
+      .datetime({ offset: true })
+      .transform((s) => new Date(s))
+      .optional(),
+    to: z.iso
+      .datetime({ offset: true })
+      .transform((s) => new Date(s))
+      .optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: text().min(1).max(200).optional(),
+  })
+  .strict();
 
 /**
  * Searches the audit log by user (actor or target), event type, IP and time range
@@ -30,6 +46,14 @@ export const GET = route(async (request, ctx) => {
   const { user, event, ip, from, to, limit, cursor } = input.value;
   const after = cursor === undefined ? null : decodeCursor(cursor, isAuditId);
   if (after === null && cursor !== undefined) return jsonError("invalid_cursor");
-  const page = await searchAuditLog(ctx.db, { userId: user ?? null, eventType: event ?? null, ip: ip ?? null, from: from ?? null, to: to ?? null, after, limit });
+  const page = await searchAuditLog(ctx.db, {
+    userId: user ?? null,
+    eventType: event ?? null,
+    ip: ip ?? null,
+    from: from ?? null,
+    to: to ?? null,
+    after,
+    limit,
+  });
   return withAuthCookie(json(page), auth.value);
 });

@@ -9,5 +9,8 @@ export const GET = route(async (request, ctx) => {
   const auth = await requirePermission(request, ctx, "users:read");
   if (!auth.ok) return refusal(auth);
   const roles = await listRoles(ctx.db);
-  return withAuthCookie(json({ roles: roles.map((r) => ({ name: r.name, description: r.description, permissions: r.permissions })) }), auth.value);
+  return withAuthCookie(
+    json({ roles: roles.map((r) => ({ name: r.name, description: r.description, permissions: r.permissions })) }),
+    auth.value,
+  );
 });

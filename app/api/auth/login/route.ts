@@ -29,7 +29,15 @@ export const POST = route(async (request, ctx) => {
   const headers = new Headers();
   if (outcome.loginDevice) headers.append("Set-Cookie", loginDeviceCookie(ctx, outcome.loginDevice));
   if (outcome.kind === "mfa_required") {
-    return json({ status: "mfa_required", challenge: outcome.challenge.token, expiresAt: outcome.challenge.expiresAt.toISOString(), methods: ["totp", "backup_code"] }, { headers });
+    return json(
+      {
+        status: "mfa_required",
+        challenge: outcome.challenge.token,
+        expiresAt: outcome.challenge.expiresAt.toISOString(),
+        methods: ["totp", "backup_code"],
+      },
+      { headers },
+    );
   }
   headers.append("Set-Cookie", sessionCookie(ctx, outcome.issued));
   return json(

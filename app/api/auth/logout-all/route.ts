@@ -18,7 +18,10 @@ export const POST = route(async (request, ctx) => {
   if (!auth.ok) return resultError(auth);
   const actor = ctx.actor;
   const revoked = await endAllSessions(ctx.db, auth.value.user.id, {
-    now: ctx.now, actor, keepSessionId: input.value.keepCurrent ? auth.value.session.id : null, currentSessionId: auth.value.session.id,
+    now: ctx.now,
+    actor,
+    keepSessionId: input.value.keepCurrent ? auth.value.session.id : null,
+    currentSessionId: auth.value.session.id,
   });
   const response = json({ revoked, keptCurrent: input.value.keepCurrent });
   if (!input.value.keepCurrent) response.headers.append("Set-Cookie", clearSessionCookie(ctx));

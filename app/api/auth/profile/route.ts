@@ -7,7 +7,15 @@ import { updateProfile } from "@/lib/accounts/profile";
 import { publicUser } from "@/lib/sessions/views";
 
 // An empty or blank name clears it, as register leaves it unset.
-const body = z.object({ name: text().trim().max(200).nullable().transform((n) => (n ? n : null)) }).strict();
+const body = z
+  .object({
+    name: text()
+      .trim()
+      .max(200)
+      .nullable()
+      .transform((n) => (n ? n : null)),
+  })
+  .strict();
 
 /** Updates the signed-in user's display name; answers with the updated public user. */
 export const POST = route(async (request, ctx) => {

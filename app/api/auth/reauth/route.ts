@@ -20,7 +20,11 @@ export const POST = route(async (request, ctx) => {
   if (!parsed.ok) return parsed.response;
   const { input, auth } = parsed;
   const actor = ctx.actor;
-  const result = await reauthenticate(ctx.db, { ...auth, password: input.password, code: input.code ?? null, now: ctx.now, actor }, ctx.config);
+  const result = await reauthenticate(
+    ctx.db,
+    { ...auth, password: input.password, code: input.code ?? null, now: ctx.now, actor },
+    ctx.config,
+  );
   if (!result.ok) return resultError(result);
   return json(
     { reauthenticatedUntil: addSeconds(ctx.now, ctx.config.REAUTH_WINDOW_SECONDS).toISOString() },

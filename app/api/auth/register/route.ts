@@ -20,7 +20,11 @@ export const POST = route(async (request, ctx) => {
   const shape = shapeOf(input.value.password, input.value.email, ctx.config);
   if (!shape.ok) return resultError(shape);
   const actor = ctx.actor;
-  const result = await register(ctx.db, { email: input.value.email, password: input.value.password, name: input.value.name ?? null, now: ctx.now, actor }, ctx.config);
+  const result = await register(
+    ctx.db,
+    { email: input.value.email, password: input.value.password, name: input.value.name ?? null, now: ctx.now, actor },
+    ctx.config,
+  );
   if (!result.ok) return resultError(result);
   return json({ status: "pending_verification", message: "Check your email to continue." }, { status: 201 });
 });

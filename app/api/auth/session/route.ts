@@ -7,5 +7,8 @@ import { publicSession, publicUser } from "@/lib/sessions/views";
 export const GET = route(async (request, ctx) => {
   const auth = await authenticate(request, ctx);
   if (!auth.ok) return resultError(auth);
-  return withAuthCookie(json({ user: publicUser(auth.value.user), session: publicSession(auth.value.session, auth.value.session.id) }), auth.value);
+  return withAuthCookie(
+    json({ user: publicUser(auth.value.user), session: publicSession(auth.value.session, auth.value.session.id) }),
+    auth.value,
+  );
 });

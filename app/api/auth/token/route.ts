@@ -29,11 +29,20 @@ export const POST = route(async (request, ctx) => {
     if (!shape.ok && shape.error === "password_too_long") return jsonError("invalid_credentials");
     const trustedDeviceToken = readCookie(request, cookieName(TRUSTED_DEVICE_COOKIE, ctx.config.secureCookies));
     const loginDeviceToken = readLoginDeviceCookie(request, ctx);
-    const result = await exchangeCredentials(ctx.db, { email, password, now: ctx.now, actor, trustedDeviceToken, loginDeviceToken }, ctx.config);
+    const result = await exchangeCredentials(
+      ctx.db,
+      { email, password, now: ctx.now, actor, trustedDeviceToken, loginDeviceToken },
+      ctx.config,
+    );
     if (!result.ok) return resultError(result);
     const outcome = result.value;
     if (outcome.kind === "mfa_required") {
-      return json({ status: "mfa_required", challenge: outcome.challenge.token, expiresAt: outcome.challenge.expiresAt.toISOString(), methods: ["totp", "backup_code"] });
+      return json({
+        status: "mfa_required",
+        challenge: outcome.challenge.token,
+        expiresAt: outcome.challenge.expiresAt.toISOString(),
+        methods: ["totp", "backup_code"],
+      });
     }
     return json(publicTokenPair(outcome.pair));
   }

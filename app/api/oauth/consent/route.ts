@@ -16,13 +16,23 @@ export const POST = route(async (request, ctx) => {
   const read = await readBodyWithSession(request, ctx, body);
   if (!read.ok) return read.response;
   const params = new URLSearchParams(read.input.query);
-  const outcome = await authorize(ctx.db, {
-    params, current: read.auth, now: ctx.now, actor: ctx.actor,
-    consentGiven: read.input.decision === "allow", consentRefused: read.input.decision === "deny",
-  }, ctx.config);
+  const outcome = await authorize(
+    ctx.db,
+    {
+      params,
+      current: read.auth,
+      now: ctx.now,
+      actor: ctx.actor,
+      consentGiven: read.input.decision === "allow",
+      consentRefused: read.input.decision === "deny",
+    },
+    ctx.config,
+  );
   const redirectTo =
-    outcome.kind === "redirect" || outcome.kind === "consent" ? outcome.location
-    : outcome.kind === "sign_in" ? `${SIGN_IN_PAGE_PATH}?returnTo=${encodeURIComponent(outcome.returnTo)}`
-    : oauthErrorPage(outcome.error);
+    outcome.kind === "redirect" || outcome.kind === "consent"
+      ? outcome.location
+      : outcome.kind === "sign_in"
+        ? `${SIGN_IN_PAGE_PATH}?returnTo=${encodeURIComponent(outcome.returnTo)}`
+        : oauthErrorPage(outcome.error);
   return withAuthCookie(json({ redirectTo }), read.auth);
 });

@@ -3,9 +3,13 @@ import { json } from "@/lib/http/response";
 import { userInfo } from "@/lib/oauth/tokens";
 
 function invalidToken(): Response {
-  return json({ error: "invalid_token", error_description: "the access token is invalid, expired or revoked" }, {
-    status: 401, headers: { "WWW-Authenticate": 'Bearer error="invalid_token"' },
-  });
+  return json(
+    { error: "invalid_token", error_description: "the access token is invalid, expired or revoked" },
+    {
+      status: 401,
+      headers: { "WWW-Authenticate": 'Bearer error="invalid_token"' },
+    },
+  );
 }
 
 /** UserInfo (OpenID Connect Core §5.3): the claims the access token's scopes allow. */

@@ -17,9 +17,18 @@ export const POST = route(async (request, ctx) => {
   const parsed = await readBodyWithSession(request, ctx, body, { reauth: true });
   if (!parsed.ok) return parsed.response;
   const { auth } = parsed;
-  const result = await deleteAccount(ctx.db, {
-    userId: auth.user.id, by: "self", actorId: auth.user.id, sessionId: auth.session.id, actor: ctx.actor, now: ctx.now,
-  }, ctx.config);
+  const result = await deleteAccount(
+    ctx.db,
+    {
+      userId: auth.user.id,
+      by: "self",
+      actorId: auth.user.id,
+      sessionId: auth.session.id,
+      actor: ctx.actor,
+      now: ctx.now,
+    },
+    ctx.config,
+  );
   if (!result.ok) return resultError(result);
   const response = json({ status: "deleted", message: "Your account was deleted." });
   response.headers.append("Set-Cookie", clearSessionCookie(ctx));

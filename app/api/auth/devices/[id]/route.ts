@@ -14,7 +14,10 @@ export const DELETE = route<{ id: string }>(async (request, ctx, params) => {
   if (!auth.ok) return resultError(auth);
   const id = deviceId.safeParse(params.id);
   const actor = ctx.actor;
-  if (!id.success || !(await revokeDevice(ctx.db, { userId: auth.value.user.id, deviceId: id.data, sessionId: auth.value.session.id, now: ctx.now, actor }))) {
+  if (
+    !id.success ||
+    !(await revokeDevice(ctx.db, { userId: auth.value.user.id, deviceId: id.data, sessionId: auth.value.session.id, now: ctx.now, actor }))
+  ) {
     return jsonError("not_found");
   }
   const response = noContent();

@@ -17,9 +17,20 @@ export const POST = route(async (request, ctx) => {
   if (!parsed.ok) return parsed.response;
   const { input, auth } = parsed;
   const actor = ctx.actor;
-  const result = await requestEmailChange(ctx.db, {
-    user: auth.user, sessionId: auth.session.id, newEmail: input.newEmail, now: ctx.now, actor,
-  }, ctx.config);
+  const result = await requestEmailChange(
+    ctx.db,
+    {
+      user: auth.user,
+      sessionId: auth.session.id,
+      newEmail: input.newEmail,
+      now: ctx.now,
+      actor,
+    },
+    ctx.config,
+  );
   if (!result.ok) return resultError(result);
-  return withAuthCookie(json({ status: "pending_confirmation", message: "Confirm the change from the link sent to the new address." }, { status: 202 }), auth);
+  return withAuthCookie(
+    json({ status: "pending_confirmation", message: "Confirm the change from the link sent to the new address." }, { status: 202 }),
+    auth,
+  );
 });

@@ -34,13 +34,22 @@ export const POST = route(async (request, ctx) => {
   if (!tokens) headers.append("Set-Cookie", sessionCookie(ctx, issued));
   if (loginDevice) headers.append("Set-Cookie", loginDeviceCookie(ctx, loginDevice));
   if (device) {
-    headers.append("Set-Cookie", serializeCookie(cookieName(TRUSTED_DEVICE_COOKIE, ctx.config.secureCookies), device.token, {
-      maxAgeSeconds: ctx.config.TRUSTED_DEVICE_TTL_SECONDS, secure: ctx.config.secureCookies,
-    }));
+    headers.append(
+      "Set-Cookie",
+      serializeCookie(cookieName(TRUSTED_DEVICE_COOKIE, ctx.config.secureCookies), device.token, {
+        maxAgeSeconds: ctx.config.TRUSTED_DEVICE_TTL_SECONDS,
+        secure: ctx.config.secureCookies,
+      }),
+    );
   }
   if (tokens) return json(publicTokenPair(tokens), { headers });
   return json(
-    { status: "signed_in", user: publicUser(user), session: publicSession(issued.session, issued.session.id), deviceTrusted: device !== null },
+    {
+      status: "signed_in",
+      user: publicUser(user),
+      session: publicSession(issued.session, issued.session.id),
+      deviceTrusted: device !== null,
+    },
     { headers },
   );
 });

@@ -7,7 +7,11 @@ import { publicSession } from "@/lib/sessions/views";
 import { passwordChangeHashCost } from "@/lib/config";
 import { takeHashBudget } from "@/lib/rate-limit/hash-budget";
 
-const body = z.object({ currentPassword: z.string().min(1).max(4096), newPassword: z.string().min(1).max(4096), code: z.string().trim().min(1).max(32).optional() });
+const body = z.object({
+  currentPassword: z.string().min(1).max(4096),
+  newPassword: z.string().min(1).max(4096),
+  code: z.string().trim().min(1).max(32).optional(),
+});
 
 /**
  * Changes the password of the signed-in user, given the current one. The current session is
@@ -20,7 +24,11 @@ export const POST = route(async (request, ctx) => {
   if (!parsed.ok) return parsed.response;
   const { input, auth } = parsed;
   const actor = ctx.actor;
-  const budget = await takeHashBudget(ctx.db, { userId: auth.user.id, ip: actor.ip, cost: passwordChangeHashCost(ctx.config), now: ctx.now }, ctx.config);
+  const budget = await takeHashBudget(
+    ctx.db,
+    { userId: auth.user.id, ip: actor.ip, cost: passwordChangeHashCost(ctx.config), now: ctx.now },
+    ctx.config,
+  );
   if (!budget.ok) return resultError(budget);
   const result = await changePassword(ctx.db, { ...auth, ...input, now: ctx.now, actor }, ctx.config);
   if (!result.ok) return resultError(result);

@@ -21,5 +21,8 @@ export const POST = route(async (request, ctx) => {
   if (!result.ok) return resultError(result);
   const requested = result.value;
   afterResponse(ctx, () => sendRequestedPasswordReset(ctx.db, requested, ctx.config));
-  return json({ status: "requested", message: "If an account uses this address, a link to reset its password is on its way." }, { status: 202 });
+  return json(
+    { status: "requested", message: "If an account uses this address, a link to reset its password is on its way." },
+    { status: 202 },
+  );
 });

@@ -12,7 +12,10 @@ export const DELETE = route<{ id: string }>(async (request, ctx, params) => {
   if (!auth.ok) return resultError(auth);
   const id = sessionId.safeParse(params.id);
   const actor = ctx.actor;
-  if (!id.success || !(await revokeOwnSessionById(ctx.db, auth.value.user.id, id.data, { now: ctx.now, actor, currentSessionId: auth.value.session.id }))) {
+  if (
+    !id.success ||
+    !(await revokeOwnSessionById(ctx.db, auth.value.user.id, id.data, { now: ctx.now, actor, currentSessionId: auth.value.session.id }))
+  ) {
     return jsonError("not_found");
   }
   const response = noContent();

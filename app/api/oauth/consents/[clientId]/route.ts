@@ -7,7 +7,13 @@ import { revokeConsent } from "@/lib/oauth/consents";
 export const DELETE = route<{ clientId: string }>(async (request, ctx, params) => {
   const auth = await authenticate(request, ctx);
   if (!auth.ok) return resultError(auth);
-  const result = await revokeConsent(ctx.db, { userId: auth.value.user.id, sessionId: auth.value.session.id, clientId: params.clientId, now: ctx.now, actor: ctx.actor });
+  const result = await revokeConsent(ctx.db, {
+    userId: auth.value.user.id,
+    sessionId: auth.value.session.id,
+    clientId: params.clientId,
+    now: ctx.now,
+    actor: ctx.actor,
+  });
   if (!result.ok) return withAuthCookie(resultError(result), auth.value);
   return withAuthCookie(json({ clientId: params.clientId, familiesRevoked: result.value.familiesRevoked }), auth.value);
 });

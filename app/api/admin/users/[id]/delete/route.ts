@@ -18,9 +18,18 @@ export const POST = route<{ id: string }>(async (request, ctx, params) => {
   if (!command.ok) return command.response;
   if (!command.input.confirm) return jsonError("invalid_request");
   if (command.targetId === command.auth.user.id) return jsonError("cannot_target_self");
-  const result = await deleteAccount(ctx.db, {
-    userId: command.targetId, by: "admin", actorId: command.auth.user.id, sessionId: command.auth.session.id, actor: command.auth.actor, now: ctx.now,
-  }, ctx.config);
+  const result = await deleteAccount(
+    ctx.db,
+    {
+      userId: command.targetId,
+      by: "admin",
+      actorId: command.auth.user.id,
+      sessionId: command.auth.session.id,
+      actor: command.auth.actor,
+      now: ctx.now,
+    },
+    ctx.config,
+  );
   if (!result.ok) return resultError(result);
   return withAuthCookie(json({ id: command.targetId, status: "deleted", sessionsEnded: result.value.sessionsEnded }), command.auth);
 });

@@ -21,8 +21,16 @@ export const POST = route<{ id: string }>(async (request, ctx, params) => {
   const id = parseUuid(params.id);
   if (!id.ok) return resultError(id);
   const result = await assignRole(ctx.db, {
-    targetUserId: id.value, role: input.value.role, actorId: auth.value.user.id, sessionId: auth.value.session.id, actor: auth.value.actor, now: ctx.now,
+    targetUserId: id.value,
+    role: input.value.role,
+    actorId: auth.value.user.id,
+    sessionId: auth.value.session.id,
+    actor: auth.value.actor,
+    now: ctx.now,
   });
   if (!result.ok) return resultError(result);
-  return withAuthCookie(json({ id: id.value, roles: result.value.roles, changed: result.value.changed }, { status: result.value.changed ? 201 : 200 }), auth.value);
+  return withAuthCookie(
+    json({ id: id.value, roles: result.value.roles, changed: result.value.changed }, { status: result.value.changed ? 201 : 200 }),
+    auth.value,
+  );
 });

@@ -18,7 +18,12 @@ export const DELETE = route<{ id: string; role: string }>(async (request, ctx, p
   const id = parseUuid(params.id);
   if (!id.ok || !ROLE_NAME.test(params.role)) return jsonError("not_found");
   const result = await removeRole(ctx.db, {
-    targetUserId: id.value, role: params.role, actorId: auth.value.user.id, sessionId: auth.value.session.id, actor: auth.value.actor, now: ctx.now,
+    targetUserId: id.value,
+    role: params.role,
+    actorId: auth.value.user.id,
+    sessionId: auth.value.session.id,
+    actor: auth.value.actor,
+    now: ctx.now,
   });
   if (!result.ok) return resultError(result);
   return withAuthCookie(noContent(), auth.value);
