@@ -37,6 +37,8 @@ export interface RouteEntry {
   readonly params?: Readonly<Record<string, string>>;
   /** The permission an admin route checks (documentation, and the admin test's reference). */
   readonly permission?: string;
+  /** The 403 the matrix's callers get is about the account's state (e.g. an unverified address), not a permission. */
+  readonly stateRefusal?: boolean;
   /** Needs a recent re-authentication. */
   readonly reauth?: boolean;
 }
@@ -87,7 +89,8 @@ export const ROUTES: readonly RouteEntry[] = [
 
   // second factor and trusted devices
   // the matrix's accounts never verified their address: enrolment needs it (email_not_verified)
-  { method: "POST", path: "/api/auth/mfa/totp/setup", mutates: true, expect: signedIn(403), reauth: true },
+  // the matrix's accounts are unverified: TOTP enrolment needs a verified address (403 email_not_verified)
+  { method: "POST", path: "/api/auth/mfa/totp/setup", mutates: true, expect: signedIn(403), reauth: true, stateRefusal: true },
   { method: "POST", path: "/api/auth/mfa/totp/confirm", mutates: true, expect: all(400) },
   { method: "POST", path: "/api/auth/mfa/totp/disable", mutates: true, expect: signedIn(409), reauth: true },
   { method: "POST", path: "/api/auth/mfa/backup-codes", mutates: true, expect: signedIn(409), reauth: true },
