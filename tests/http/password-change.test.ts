@@ -86,7 +86,9 @@ describe("POST /api/auth/password/change", () => {
       `SELECT session_id, details FROM audit_logs WHERE event_type = 'password.changed' AND target_id = $1`,
       [userId],
     );
-    expect(audit).toEqual([{ session_id: sessionId(newToken), details: { sessionsRevoked: 1, previousSessionId: sessionId(oldToken) } }]);
+    expect(audit).toMatchObject([
+      { session_id: sessionId(newToken), details: { sessionsRevoked: 1, previousSessionId: sessionId(oldToken) } },
+    ]);
     expect((await login(email, newPassword)).status).toBe(200);
     expect((await login(email, GOOD_PASSWORD)).status).toBe(401);
   });

@@ -165,7 +165,7 @@ describe("GET /.well-known/jwks.json", () => {
     expect(res.body.keys.length).toBeGreaterThanOrEqual(1);
     for (const key of res.body.keys) {
       expect(key.kid).toEqual(expect.any(String));
-      expect(["EdDSA", "ES256"]).toContain(key.alg);
+      expect(["EdDSA", "ES256", "RS256"]).toContain(key.alg); // RS256: OpenID Connect ID tokens
       expect(key.use).toBe("sig");
       for (const secret of ["d", "p", "q", "dp", "dq", "qi", "k"]) expect(key).not.toHaveProperty(secret);
     }

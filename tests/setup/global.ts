@@ -13,6 +13,7 @@ import type { TestProject } from "vitest/node";
 import pg from "pg";
 import { NEXT_BIN, buildEnv, buildIfStale } from "../support/build";
 import {
+  TEST_HASH_BUDGET_PER_USER,
   BREACHED_PASSWORDS,
   TEST_APP_URL,
   TEST_CRON_SECRET,
@@ -104,6 +105,10 @@ export default async function setup(project: TestProject) {
     // PGlite serves one statement at a time: a burst of parallel test requests queues behind it,
     // and that wait counts toward the per-statement bound (5 s in production).
     DB_QUERY_TIMEOUT_MS: "30000",
+    // Hash budgets (issue 10 item 8) sized for the suites that change a password many times in a
+    // row from one client; tests/http/hash-budget.test.ts reads the per-user value from here.
+    HASH_BUDGET_PER_USER: String(TEST_HASH_BUDGET_PER_USER),
+    HASH_BUDGET_PER_IP: "1000",
   };
   if (usingPglite) {
     serverEnv.PGLITE_DATA_DIR = "memory://";

@@ -17,3 +17,6 @@ export const TEST_CRON_SECRET = "test-cron-secret-0123456789abcdef";
 
 /** Passwords the fake Pwned Passwords server reports as breached. */
 export const BREACHED_PASSWORDS = ["this password was in a breach", "hunter2hunter2hunter2"];
+
+/** HASH_BUDGET_PER_USER of the shared test server (tests/setup/global.ts). */
+export const TEST_HASH_BUDGET_PER_USER = 100;
