@@ -409,6 +409,7 @@ describe.skipIf(skipJourneys)("browser: every page", () => {
   }, async () => {
     const email = uniqueEmail("e2e-scan");
     const userId = await registerByApi(email);
+    await serverSql("UPDATE users SET email_verified_at = now() WHERE id = $1", [userId]); // TOTP enrolment needs a verified address
     await grantRole(userId, "admin");
     const violations: { where: string; id: string; impact: string | null; help: string; nodes: number }[] = [];
     const scanned: string[] = [];
