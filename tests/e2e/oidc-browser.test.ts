@@ -40,11 +40,15 @@ async function api(
   body: unknown,
   headers: Record<string, string> = {},
 ): Promise<{ status: number; body: any; cookie: string }> {
-  const res = await fetch(`${server.url}${path}`, {
-    method: "POST",
-    headers: { "content-type": "application/json", origin: server.url, ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  const send = () =>
+    fetch(`${server.url}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: server.url, ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  // The second site's `next build` blocks this process for minutes (spawnSync): a keep-alive
+  // socket the server closed meanwhile fails once with "other side closed"; a new one works.
+  const res = await send().catch(send);
   return {
     status: res.status,
     body: await res.json(),
