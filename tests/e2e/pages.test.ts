@@ -452,7 +452,8 @@ describe.skipIf(skipJourneys)("browser: every page", () => {
 
       // The second step of sign-in, with an error showing.
       const mfaEmail = uniqueEmail("e2e-scan-mfa");
-      await registerByApi(mfaEmail);
+      const mfaUserId = await registerByApi(mfaEmail);
+      await serverSql("UPDATE users SET email_verified_at = now() WHERE id = $1", [mfaUserId]); // enrolment needs a verified address
       await signIn(out.page, mfaEmail, GOOD_PASSWORD);
       const { key } = await enrolTotp(out);
       await signOut(out.page);
