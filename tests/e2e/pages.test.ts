@@ -472,7 +472,9 @@ describe.skipIf(skipJourneys)("browser: every page", () => {
     try {
       await signIn(tab.page, email, GOOD_PASSWORD);
       await visit(tab, "home-signed-in", "/", (p) => p.getByText("Signed in as").waitFor({ timeout: WAIT_MS }));
-      await visit(tab, "account", "/account", (p) => p.getByRole("heading", { name: "Email address" }).waitFor({ timeout: WAIT_MS }));
+      await visit(tab, "account", "/account", (p) =>
+        p.getByRole("heading", { name: "Email address", exact: true }).waitFor({ timeout: WAIT_MS }),
+      );
       await visit(tab, "account-security", "/account/security", (p) =>
         p.getByRole("list", { name: "Sessions" }).waitFor({ timeout: WAIT_MS }),
       );
