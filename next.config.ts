@@ -66,6 +66,11 @@ const nextConfig: NextConfig = {
   experimental: { authInterrupts: true, ...(buildName === "production" ? { turbopackSourceMaps: false } : {}) },
   // Inlined into the bundles at build time: the variables of the same name at run time change nothing.
   env: { PORTCULLIS_ROUTE_TABLE: JSON.stringify(scanRouteTable()), PORTCULLIS_TEST_BUILD: buildName === "test" ? "1" : "0" },
+  // Browsers ask for /favicon.ico on pages whose head they have not read (a 403 or 404 body):
+  // serve the app icon instead of a 404 in the console.
+  async rewrites() {
+    return [{ source: "/favicon.ico", destination: "/icon.svg" }];
+  },
   async headers() {
     // Pages get their Content-Security-Policy (with a per-request nonce) from proxy.ts; API
     // responses carry a strict one from lib/http/response.ts.
