@@ -4,6 +4,7 @@ import { admin, type UserPage, type UserSearch as Search } from "@/lib/client/cl
 import { formatTime } from "@/lib/client/user-agent";
 import { Field, LiveMessage, type Message } from "@/app/_components/field";
 import { describeError } from "@/app/_components/api-error";
+import { TableWrap } from "@/app/_components/table-wrap";
 
 const PAGE_SIZE = 20;
 
@@ -64,7 +65,7 @@ export function UserSearch() {
       ) : users.length === 0 ? (
         <p>No users match.</p>
       ) : (
-        <div className="table-wrap">
+        <TableWrap label="Users">
           <table>
             <thead>
               <tr>
@@ -90,7 +91,7 @@ export function UserSearch() {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
       {cursor && (
         <p>

@@ -5,6 +5,7 @@ import { describeUserAgent, formatTime } from "@/lib/client/user-agent";
 import { LiveMessage, type Message } from "@/app/_components/field";
 import { describeError } from "@/app/_components/api-error";
 import { eventLabel } from "./event-labels";
+import { TableWrap } from "@/app/_components/table-wrap";
 
 export function ActivityList() {
   const [entries, setEntries] = useState<ActivityPage["entries"] | null>(null);
@@ -29,7 +30,7 @@ export function ActivityList() {
       {entries === null ? (
         <p className="muted">Loading activity…</p>
       ) : (
-        <div className="table-wrap">
+        <TableWrap label="Sign-in activity">
           <table>
             <thead>
               <tr>
@@ -60,7 +61,7 @@ export function ActivityList() {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
       {cursor && (
         <p>

@@ -4,6 +4,7 @@ import { admin, type SecurityAlerts } from "@/lib/client/client";
 import { formatTime } from "@/lib/client/user-agent";
 import { LiveMessage, type Message } from "@/app/_components/field";
 import { describeError } from "@/app/_components/api-error";
+import { TableWrap } from "@/app/_components/table-wrap";
 
 const account = (targetId: string | null, subjectHash?: string) =>
   targetId ? (
@@ -44,7 +45,7 @@ export function AlertsView() {
         {alerts.bruteForce.length === 0 ? (
           <p className="muted">None: no account had {alerts.thresholds.bruteForceFailures} or more failed sign-ins.</p>
         ) : (
-          <div className="table-wrap">
+          <TableWrap label="Brute force on one account">
             <table>
               <thead>
                 <tr>
@@ -65,7 +66,7 @@ export function AlertsView() {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableWrap>
         )}
       </section>
       <section className="card" aria-labelledby="cs-title">
@@ -73,7 +74,7 @@ export function AlertsView() {
         {alerts.credentialStuffing.length === 0 ? (
           <p className="muted">None: no IP failed against {alerts.thresholds.stuffingAccounts} or more accounts.</p>
         ) : (
-          <div className="table-wrap">
+          <TableWrap label="Credential stuffing from one IP">
             <table>
               <thead>
                 <tr>
@@ -94,7 +95,7 @@ export function AlertsView() {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableWrap>
         )}
       </section>
       <section className="card" aria-labelledby="mi-title">
@@ -102,7 +103,7 @@ export function AlertsView() {
         {alerts.accountManyIps.length === 0 ? (
           <p className="muted">None.</p>
         ) : (
-          <div className="table-wrap">
+          <TableWrap label="One account from many IPs">
             <table>
               <thead>
                 <tr>
@@ -123,7 +124,7 @@ export function AlertsView() {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableWrap>
         )}
       </section>
       <section className="card" aria-labelledby="rr-title">
@@ -131,7 +132,7 @@ export function AlertsView() {
         {alerts.refreshReuse.length === 0 ? (
           <p className="muted">None.</p>
         ) : (
-          <div className="table-wrap">
+          <TableWrap label="Refresh-token reuse">
             <table>
               <thead>
                 <tr>
@@ -150,7 +151,7 @@ export function AlertsView() {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableWrap>
         )}
       </section>
     </>

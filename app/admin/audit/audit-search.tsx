@@ -5,6 +5,7 @@ import { describeUserAgent, formatTime } from "@/lib/client/user-agent";
 import { Field, LiveMessage, type Message } from "@/app/_components/field";
 import { describeError } from "@/app/_components/api-error";
 import { eventLabel } from "@/app/account/activity/event-labels";
+import { TableWrap } from "@/app/_components/table-wrap";
 
 const PAGE_SIZE = 50;
 
@@ -69,7 +70,7 @@ export function AuditSearch() {
       ) : entries.length === 0 ? (
         <p>No events match.</p>
       ) : (
-        <div className="table-wrap">
+        <TableWrap label="Audit events">
           <table>
             <thead>
               <tr>
@@ -105,7 +106,7 @@ export function AuditSearch() {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
       {cursor && (
         <p>
