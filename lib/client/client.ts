@@ -19,8 +19,9 @@ import type { AdminUserDetail, UserPage } from "../admin/users";
 import type { AuditPage } from "../audit/audit-search";
 import type { SecurityAlerts } from "../admin/alerts";
 import type { ActivityPage } from "../accounts/activity";
+import type { PublicConsent } from "../oauth/consents";
 
-export type { PublicSession, PublicUser, PublicDevice, AdminUserDetail, UserPage, AuditPage, SecurityAlerts, ActivityPage };
+export type { PublicSession, PublicUser, PublicDevice, AdminUserDetail, UserPage, AuditPage, SecurityAlerts, ActivityPage, PublicConsent };
 
 /** An API error code, or network_error when no answer came back at all. */
 export type ClientErrorCode = ErrorCode | "network_error";
@@ -233,4 +234,9 @@ export const oauth = {
   /** The consent page's Allow / Deny: answers where to send the browser next (the client's redirect URI). */
   decideConsent: (input: { query: string; decision: "allow" | "deny" }) =>
     call<{ redirectTo: string }>("POST", "/api/oauth/consent", input),
+  /** The sites the signed-in person has allowed to sign them in. */
+  consents: () => call<{ consents: PublicConsent[] }>("GET", "/api/oauth/consents"),
+  /** Withdraws a consent; the site's refresh tokens for this person stop working at once. */
+  revokeConsent: (clientId: string) =>
+    call<{ clientId: string; familiesRevoked: number }>("DELETE", `/api/oauth/consents/${seg(clientId)}`),
 };

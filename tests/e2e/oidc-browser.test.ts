@@ -184,7 +184,18 @@ async function run(withTotp: boolean) {
   const claims = tokens.claims()!;
   expect(claims).toMatchObject({ email: person.email, acr: withTotp ? "aal2" : "aal1", amr: withTotp ? ["pwd", "otp"] : ["pwd"] });
   expect((await oidc.fetchUserInfo(config, tokens.access_token, claims.sub)).email).toBe(person.email);
-  expect((await oidc.refreshTokenGrant(config, tokens.refresh_token!)).access_token).toBeTruthy();
+  const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token!);
+  expect(refreshed.access_token).toBeTruthy();
+
+  // The consent is listed on /account/security; removing it ends the site's refresh tokens.
+  await page.goto(`${server.url}/account/security`);
+  const sites = page.getByRole("list", { name: "Sites you signed in to" });
+  await sites.getByText("Example site").waitFor();
+  expect(await sites.getByText("Stay signed in when you are away").count()).toBe(1);
+  await page.getByRole("button", { name: "Remove access for Example site" }).click();
+  await page.getByText("Example site can no longer sign you in without asking again.").waitFor();
+  await page.getByText("No other site can sign you in with this account.").waitFor();
+  await expect(oidc.refreshTokenGrant(config, refreshed.refresh_token!)).rejects.toMatchObject({ error: "invalid_grant" });
 
   await page.goto(
     oidc.buildEndSessionUrl(config, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: POST_LOGOUT_URI, state: "after" }).href,

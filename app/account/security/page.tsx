@@ -4,6 +4,7 @@ import { AccountNav } from "../account-nav";
 import { SessionsPanel } from "./sessions-panel";
 import { MfaPanel } from "./mfa-panel";
 import { DevicesPanel } from "./devices-panel";
+import { ConsentsPanel } from "./consents-panel";
 
 export const metadata: Metadata = { title: "Security · Portcullis" };
 
@@ -16,6 +17,7 @@ export default async function SecurityPage() {
       <MfaPanel enabled={mfaEnabled} />
       <SessionsPanel />
       {mfaEnabled && <DevicesPanel />}
+      <ConsentsPanel />
     </main>
   );
 }
