@@ -286,7 +286,9 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
     issuer: env.JWT_ISSUER ?? appOrigin,
   };
   if (env.ALERT_WEBHOOK_URL && !env.ALERT_WEBHOOK_SECRET) {
-    throw new ConfigError("ALERT_WEBHOOK_SECRET is required when ALERT_WEBHOOK_URL is set (run `npm run secrets`)");
+    throw new ConfigError(
+      "ALERT_WEBHOOK_SECRET (at least 32 characters, e.g. `openssl rand -hex 32`) is required when ALERT_WEBHOOK_URL is set",
+    );
   }
   if (env.ALERT_WEBHOOK_URL && !/^https?:$/.test(new URL(env.ALERT_WEBHOOK_URL).protocol)) {
     throw new ConfigError("ALERT_WEBHOOK_URL must be an http(s) URL");
