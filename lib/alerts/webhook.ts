@@ -32,7 +32,8 @@ export const DELIVERY_HEADER = "portcullis-delivery";
 export const WEBHOOK_MAX_ATTEMPTS = 6;
 export const WEBHOOK_RETRY_BASE_SECONDS = 60;
 const RETRY_FACTOR = 4;
-const DELIVERY_BATCH = 10;
+/** Deliveries per run: at most 5 x ALERT_WEBHOOK_TIMEOUT_MS of the cron's time (one delivery per run that raised something). */
+const DELIVERY_BATCH = 5;
 const ERROR_MAX = 500;
 
 /** `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>` */

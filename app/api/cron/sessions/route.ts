@@ -5,12 +5,12 @@ import { evaluateSecurityAlerts } from "@/lib/alerts/notify";
 import { deliverDueWebhooks } from "@/lib/alerts/webhook";
 
 /**
- * Every five minutes (vercel.json): security alerts raised and queued (lib/alerts/notify.ts),
- * expired, idle and long-revoked sessions; then mail and alert webhooks due for a (re)try.
+ * Every five minutes (vercel.json): expired, idle and long-revoked sessions; security alerts
+ * raised and queued (lib/alerts/notify.ts); then mail and alert webhooks due for a (re)try.
  */
 export const GET = cronRoute(async (ctx) => {
-  const alerts = await evaluateSecurityAlerts(ctx.db, ctx.config, ctx.now, ctx.actor);
   const deleted = await runSessionCleanup(ctx.db, ctx.now, ctx.actor);
+  const alerts = await evaluateSecurityAlerts(ctx.db, ctx.config, ctx.now, ctx.actor);
   return {
     deleted,
     alerts: { ...alerts, webhook: await deliverDueWebhooks(ctx.db, ctx.config, ctx.now, ctx.actor) },
