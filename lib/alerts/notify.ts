@@ -15,7 +15,7 @@
  *               now has newer evidence (one guarded upsert in security_alert_raises). Overlapping
  *               windows and overlapping runs (the watermark row is locked) send nothing twice.
  *   delivery    one message per run with new alerts: mailed (mail_outbox, so the SMTP transport
- *               delivers and retries it) to every active, verified account whose role may read
+ *               delivers and retries it) to every active account whose role may read
  *               security alerts (security:read or *) unless ALERT_EMAIL_ADMINS=false, and one
  *               signed webhook call queued when ALERT_WEBHOOK_URL is set.
  *   audit       a security.alert.raised row per run that raised something, in the same transaction.

@@ -80,12 +80,16 @@ export async function findAccountsWithManySessions(q: Queryable, now: Date, maxS
   return rows.map((r) => ({ userId: r.user_id, liveSessions: r.live, newestAt: new Date(r.newest_at) }));
 }
 
-/** Active, undeleted accounts with a verified address holding a role that may read security alerts. */
+/**
+ * Active, undeleted accounts holding a role that may read security alerts. Verification is not
+ * required: `npm run admin:create` makes admins with an unverified address, and a role is granted
+ * only by an admin (or the operator), who vouches for the account.
+ */
 export async function findAlertRecipients(q: Queryable): Promise<string[]> {
   const { rows } = await q.query<{ email: string }>(sql`
     SELECT DISTINCT u.email::text AS email
     FROM users u JOIN user_roles ur ON ur.user_id = u.id JOIN roles r ON r.id = ur.role_id
-    WHERE u.status = 'active' AND u.deleted_at IS NULL AND u.email_verified_at IS NOT NULL
+    WHERE u.status = 'active' AND u.deleted_at IS NULL
       AND (r.permissions @> '["security:read"]'::jsonb OR r.permissions @> '["*"]'::jsonb)
     ORDER BY 1`);
   return rows.map((r) => r.email);

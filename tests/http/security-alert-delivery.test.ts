@@ -108,14 +108,20 @@ describe("security alerts by email and signed webhook (issue 17 part B)", { time
       .then((rows) => rows.filter((r: any) => r.to_address === to));
 
   it("a seeded attack produces exactly one email and one signed webhook call; the next run sends nothing new", async () => {
+    const grantAdmin = (email: string) =>
+      server.sql(
+        `INSERT INTO user_roles (user_id, role_id) SELECT u.id, r.id FROM users u, roles r WHERE u.email = $1 AND r.name = 'admin'`,
+        [email],
+      );
+    // the recipient: an admin (its address unverified, as npm run admin:create leaves it)
     const admin = uniqueEmail("alert-admin");
     await register(admin);
-    await server.sql(`UPDATE users SET email_verified_at = now() WHERE email = $1`, [admin]);
-    await server.sql(
-      `INSERT INTO user_roles (user_id, role_id) SELECT u.id, r.id FROM users u, roles r WHERE u.email = $1 AND r.name = 'admin'`,
-      [admin],
-    );
-    // not an alert recipient: a plain user
+    await grantAdmin(admin);
+    // not recipients: a disabled admin, a plain user
+    const disabledAdmin = uniqueEmail("disabled-admin");
+    await register(disabledAdmin);
+    await grantAdmin(disabledAdmin);
+    await server.sql(`UPDATE users SET status = 'disabled', disabled_at = now() WHERE email = $1`, [disabledAdmin]);
     await register(uniqueEmail("bystander"));
 
     // the attack: 6 wrong passwords against one account (brute force >= 5; spike > 5 in five minutes) ...
