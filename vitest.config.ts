@@ -12,5 +12,14 @@ export default defineConfig({
     testTimeout: 60000,
     hookTimeout: 120000,
     reporters: ["default"],
+    // in-process half of `npm run test:coverage`; scripts/coverage.ts adds the servers' half and applies the floor
+    coverage: {
+      provider: "v8",
+      include: ["lib/**/*.ts"],
+      exclude: ["lib/**/*.test.ts"],
+      reporter: ["json", "text-summary"],
+      reportsDirectory: ".data/coverage",
+      reportOnFailure: true,
+    },
   },
 });

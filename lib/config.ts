@@ -129,6 +129,14 @@ export const configSchema = z.object({
   ALERT_STUFFING_ACCOUNTS: int(3, 10000).default(5),
   ALERT_MANY_IPS: int(2, 10000).default(5),
   ALERT_WINDOW_MINUTES: int(1, 10080).default(60),
+  // Pushed alerts (lib/alerts/): the five-minute cron mails the admins and calls the webhook
+  ALERT_SPIKE_FAILURES: int(5, 10_000_000).default(200),
+  ALERT_MAX_LIVE_SESSIONS: int(2, 10000).default(20),
+  ALERT_REPEAT_HOURS: int(1, 720).default(24),
+  ALERT_EMAIL_ADMINS: bool.default(true),
+  ALERT_WEBHOOK_URL: z.string().url().optional(),
+  ALERT_WEBHOOK_SECRET: z.string().min(32).optional(),
+  ALERT_WEBHOOK_TIMEOUT_MS: int(100, 30000).default(5000),
 
   // Benchmarks only (npm run bench:sessions): enables /api/test/floor, which only the bench and
   // test builds contain (next.config.ts); refused on Vercel
@@ -277,6 +285,14 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
     passwordHashThreads: env.PASSWORD_HASH_THREADS ?? 0,
     issuer: env.JWT_ISSUER ?? appOrigin,
   };
+  if (env.ALERT_WEBHOOK_URL && !env.ALERT_WEBHOOK_SECRET) {
+    throw new ConfigError(
+      "ALERT_WEBHOOK_SECRET (at least 32 characters, e.g. `openssl rand -hex 32`) is required when ALERT_WEBHOOK_URL is set",
+    );
+  }
+  if (env.ALERT_WEBHOOK_URL && !/^https?:$/.test(new URL(env.ALERT_WEBHOOK_URL).protocol)) {
+    throw new ConfigError("ALERT_WEBHOOK_URL must be an http(s) URL");
+  }
   if (config.mailTransport === "smtp" && !env.SMTP_URL) throw new ConfigError("SMTP_URL is required when MAIL_TRANSPORT=smtp");
   // A password change (lib/rate-limit/hash-budget.ts) must fit in one window's budget (the
   // schema's minimum of 10 covers a set of backup codes).

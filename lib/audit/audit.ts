@@ -55,6 +55,9 @@ export type AuditEventType =
   | "cron.cleanup"
   | "cron.daily"
   | "security.alerts"
+  // Pushed security alerts (0021)
+  | "security.alert.raised"
+  | "security.alert.webhook"
   | "profile.updated"
   | "user.deleted"
   // OpenID Connect provider (0016)

@@ -114,4 +114,10 @@ export const templates = {
     subject: "Your account was deleted",
     text: "Your account and the personal data it held were deleted; every session and device was signed out. This address can be used to create a new account. If you did not ask for this, reply to this message.",
   }),
+  securityAlerts: (to: string, lines: readonly string[], alertsUrl: string): MailMessage => ({
+    to,
+    template: "security_alerts",
+    subject: `Security alert: ${lines.length} new finding${lines.length === 1 ? "" : "s"}`,
+    text: `Portcullis detected the following in its audit log (you receive this because your role may read security alerts):\n\n${lines.map((l) => `- ${l}`).join("\n")}\n\nDetails: ${alertsUrl}`,
+  }),
 };

@@ -146,8 +146,12 @@ export default async function setup(project: TestProject) {
     env: { ...process.env, ...serverEnv, ...buildEnv("test"), NODE_ENV: "production" },
     stdio: ["ignore", log, log],
   });
-  cleanups.push(() => {
+  // waits for the exit (at most 10 s): a server writes its V8 coverage as it exits (scripts/coverage.ts)
+  cleanups.push(async () => {
+    if (child.exitCode !== null) return;
+    const exited = new Promise<void>((r) => child.once("exit", () => r()));
     child.kill("SIGTERM");
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
   });
   try {
     await waitForHealth(baseUrl, child, 60000);

@@ -9,7 +9,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 
 const ROOT = process.cwd();
 export const NEXT_BIN = join(ROOT, "node_modules", "next", "dist", "bin", "next");
@@ -25,7 +25,16 @@ export function distDirOf(build: BuildName): string {
 
 /** Environment for `next build` / `next start` of a build (next.config.ts reads both). */
 export function buildEnv(build: BuildName): Record<string, string> {
-  return { NEXT_DIST_DIR: distDirOf(build), PORTCULLIS_BUILD: build };
+  return { NEXT_DIST_DIR: distDirOf(build), PORTCULLIS_BUILD: build, ...serverCoverageEnv() };
+}
+
+/**
+ * npm run test:coverage (scripts/coverage.ts): with PORTCULLIS_SERVER_COVERAGE_DIR set, every
+ * server the tests start (each spreads buildEnv) writes V8 coverage there when it exits.
+ */
+function serverCoverageEnv(): Record<string, string> {
+  const dir = process.env.PORTCULLIS_SERVER_COVERAGE_DIR;
+  return dir ? { NODE_V8_COVERAGE: resolve(ROOT, dir) } : {};
 }
 
 function newestMtime(path: string): number {

@@ -66,6 +66,15 @@ describe("lib/config.ts: malformed values", () => {
     expect(failure({ MAIL_TRANSPORT: "smtp" })).toContain("SMTP_URL");
   });
 
+  it("refuses ALERT_WEBHOOK_URL without ALERT_WEBHOOK_SECRET, a short secret, and a non-http(s) URL", () => {
+    const url = "https://hooks.example.com/portcullis";
+    const secret = "s".repeat(32);
+    expect(failure({ ALERT_WEBHOOK_URL: url })).toContain("ALERT_WEBHOOK_SECRET");
+    expect(failure({ ALERT_WEBHOOK_URL: url, ALERT_WEBHOOK_SECRET: "too short" })).toContain("ALERT_WEBHOOK_SECRET");
+    expect(failure({ ALERT_WEBHOOK_URL: "ftp://hooks.example.com/x", ALERT_WEBHOOK_SECRET: secret })).toContain("ALERT_WEBHOOK_URL");
+    expect(parseConfig({ ALERT_WEBHOOK_URL: url, ALERT_WEBHOOK_SECRET: secret }).ALERT_WEBHOOK_URL).toBe(url);
+  });
+
   it("returns a frozen object", () => {
     const cfg = parseConfig({});
     expect(Object.isFrozen(cfg)).toBe(true);

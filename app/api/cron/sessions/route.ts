@@ -1,9 +1,19 @@
 import { cronRoute } from "@/app/_lib/cron";
 import { runSessionCleanup } from "@/lib/maintenance/cleanup";
 import { deliverConfiguredMail } from "@/lib/email/delivery";
+import { evaluateSecurityAlerts } from "@/lib/alerts/notify";
+import { deliverDueWebhooks } from "@/lib/alerts/webhook";
 
-/** Every five minutes (vercel.json): expired, idle and long-revoked sessions; mail due for a retry. */
-export const GET = cronRoute(async (ctx) => ({
-  deleted: await runSessionCleanup(ctx.db, ctx.now, ctx.actor),
-  mail: await deliverConfiguredMail(ctx.db, ctx.config, ctx.now),
-}));
+/**
+ * Every five minutes (vercel.json): expired, idle and long-revoked sessions; security alerts
+ * raised and queued (lib/alerts/notify.ts); then mail and alert webhooks due for a (re)try.
+ */
+export const GET = cronRoute(async (ctx) => {
+  const deleted = await runSessionCleanup(ctx.db, ctx.now, ctx.actor);
+  const alerts = await evaluateSecurityAlerts(ctx.db, ctx.config, ctx.now, ctx.actor);
+  return {
+    deleted,
+    alerts: { ...alerts, webhook: await deliverDueWebhooks(ctx.db, ctx.config, ctx.now, ctx.actor) },
+    mail: await deliverConfiguredMail(ctx.db, ctx.config, ctx.now),
+  };
+});
