@@ -15,11 +15,14 @@
 import type { ErrorCode } from "../errors";
 import type { PublicSession, PublicUser } from "../sessions/views";
 import type { PublicDevice } from "../mfa/trusted-devices";
+import type { PublicProvider } from "../social/providers";
+import type { PublicIdentity } from "../social/views";
 import type { AdminUserDetail, UserPage } from "../admin/users";
 import type { AuditPage } from "../audit/audit-search";
 import type { SecurityAlerts } from "../admin/alerts";
 import type { ActivityPage } from "../accounts/activity";
 
+export type { PublicProvider, PublicIdentity };
 export type { PublicSession, PublicUser, PublicDevice, AdminUserDetail, UserPage, AuditPage, SecurityAlerts, ActivityPage };
 
 /** An API error code, or network_error when no answer came back at all. */
@@ -234,3 +237,20 @@ export const oauth = {
   decideConsent: (input: { query: string; decision: "allow" | "deny" }) =>
     call<{ redirectTo: string }>("POST", "/api/oauth/consent", input),
 };
+
+export const social = {
+  /** Linked identities, whether the account has a password, and the providers on offer. */
+  accounts: () =>
+    call<{ providers: PublicProvider[]; accounts: PublicIdentity[]; hasPassword: boolean }>("GET", "/api/auth/social/accounts"),
+  /** Starts linking (needs a recent re-authentication): the provider URL to navigate to. */
+  startLink: (provider: string) => call<{ url: string }>("POST", `/api/auth/social/${seg(provider)}/link`),
+  /** Needs a recent re-authentication; 409 last_sign_in_method when it is the only way left to sign in. */
+  unlink: (id: string) => call<{ unlinked: PublicIdentity }>("DELETE", `/api/auth/social/accounts/${seg(id)}`),
+};
+
+/** The address of a "Continue with …" link (a full navigation, not a fetch). */
+export function socialStartPath(provider: string, returnTo: string): string {
+  const q = returnTo === "/" ? "" : `?returnTo=${encodeURIComponent(returnTo)}`;
+  return `/api/auth/social/${seg(provider)}/start${q}`;
+}
+
