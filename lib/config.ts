@@ -244,7 +244,8 @@ function chooseSocialProviders(env: Env, production: boolean): SocialProviderCon
     providers.push({ id: "github", kind: "github", label: "GitHub", issuer: env.GITHUB_URL, apiUrl: env.GITHUB_API_URL, ...github });
   }
   const oidc = credentials(env, "OIDC");
-  if (oidc && !env.OIDC_ISSUER) throw new ConfigError("OIDC_ISSUER is required with OIDC_CLIENT_ID (the issuer whose discovery document to read)");
+  if (oidc && !env.OIDC_ISSUER)
+    throw new ConfigError("OIDC_ISSUER is required with OIDC_CLIENT_ID (the issuer whose discovery document to read)");
   if (oidc && env.OIDC_ISSUER) {
     const trustEmail = env.OIDC_TRUST_EMAIL_VERIFIED ? "claim" : "never";
     providers.push({ id: "oidc", kind: "oidc", label: env.OIDC_NAME, issuer: env.OIDC_ISSUER, ...oidc, trustEmail });

@@ -253,4 +253,3 @@ export function socialStartPath(provider: string, returnTo: string): string {
   const q = returnTo === "/" ? "" : `?returnTo=${encodeURIComponent(returnTo)}`;
   return `/api/auth/social/${seg(provider)}/start${q}`;
 }
-

@@ -144,18 +144,35 @@ export function oidcIdentity(trust: "google" | "claim" | "never", raw: unknown):
   // Google is authoritative for its own addresses and for Workspace domains (hd = the domain);
   // for another address it reports a past verification it does not own: not trusted.
   const googleOwns =
-    email !== null && (email.toLowerCase().endsWith("@gmail.com") || (claims.hd !== undefined && email.toLowerCase().endsWith(`@${claims.hd.toLowerCase()}`)));
+    email !== null &&
+    (email.toLowerCase().endsWith("@gmail.com") ||
+      (claims.hd !== undefined && email.toLowerCase().endsWith(`@${claims.hd.toLowerCase()}`)));
   const verified = email !== null && asserted && (trust === "claim" || (trust === "google" && googleOwns));
   return { subject: claims.sub, email, emailVerified: verified, name: claims.name ?? null };
 }
 
-const githubUser = z.object({ id: z.number().int().positive(), name: z.string().max(200).nullable().optional(), login: z.string().max(100) });
+const githubUser = z.object({
+  id: z.number().int().positive(),
+  name: z.string().max(200).nullable().optional(),
+  login: z.string().max(100),
+});
 const githubEmails = z.array(z.object({ email: z.string().max(320), primary: z.boolean(), verified: z.boolean() })).max(100);
 
-async function githubIdentity(provider: GitHubProviderConfig, config: client.Configuration, accessToken: string): Promise<ProviderIdentity> {
+async function githubIdentity(
+  provider: GitHubProviderConfig,
+  config: client.Configuration,
+  accessToken: string,
+): Promise<ProviderIdentity> {
   const get = async (path: string): Promise<unknown> => {
     const headers = new Headers({ accept: "application/vnd.github+json", "x-github-api-version": "2022-11-28" });
-    const response = await client.fetchProtectedResource(config, accessToken, new URL(path, withSlash(provider.apiUrl)), "GET", undefined, headers);
+    const response = await client.fetchProtectedResource(
+      config,
+      accessToken,
+      new URL(path, withSlash(provider.apiUrl)),
+      "GET",
+      undefined,
+      headers,
+    );
     if (!response.ok) throw new ProviderError("userinfo_failed");
     return response.json();
   };

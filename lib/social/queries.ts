@@ -107,7 +107,15 @@ export async function insertUserWithoutPassword(
     RETURNING id, email, name, status, email_verified_at, created_at`);
   const r = rows[0];
   return r
-    ? { id: r.id, email: r.email, name: r.name, status: r.status, passwordHash: null, emailVerifiedAt: r.email_verified_at, createdAt: r.created_at }
+    ? {
+        id: r.id,
+        email: r.email,
+        name: r.name,
+        status: r.status,
+        passwordHash: null,
+        emailVerifiedAt: r.email_verified_at,
+        createdAt: r.created_at,
+      }
     : null;
 }
 

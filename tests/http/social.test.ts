@@ -53,7 +53,11 @@ beforeAll(async () => {
     [],
     idpPort,
   );
-  github = await startTestOAuthServer("github", { clientId: "github-client", clientSecret: SECRET, redirectUri: redirect("github") }, githubPort);
+  github = await startTestOAuthServer(
+    "github",
+    { clientId: "github-client", clientSecret: SECRET, redirectUri: redirect("github") },
+    githubPort,
+  );
   acme = await startTestOAuthServer("oidc", { clientId: "acme-client", clientSecret: SECRET, redirectUri: redirect("oidc") }, acmePort);
 }, 300_000);
 
@@ -140,7 +144,10 @@ const nextSub = () => String(++seq);
 describe.runIf(runsOnce)("social sign-in", () => {
   it("shows a button for each configured provider on /sign-in", async () => {
     const page = await new BrowserJar().fetch(`${site.url}/sign-in`);
-    const buttons = [...page.text.matchAll(/href="(\/api\/auth\/social\/[a-z]+\/start)">Continue with (?:<!-- -->)?([^<]+)</g)].map((m) => [m[1], m[2]]);
+    const buttons = [...page.text.matchAll(/href="(\/api\/auth\/social\/[a-z]+\/start)">Continue with (?:<!-- -->)?([^<]+)</g)].map((m) => [
+      m[1],
+      m[2],
+    ]);
     expect(buttons).toEqual([
       ["/api/auth/social/google/start", "Google"],
       ["/api/auth/social/microsoft/start", "Microsoft"],

@@ -1,7 +1,6 @@
 // oidc-provider ships no types; the tests use only its constructor and its request listener.
 declare module "oidc-provider" {
   import type { IncomingMessage, ServerResponse } from "node:http";
-  // biome-ignore lint/suspicious/noExplicitAny: the provider's configuration is a large untyped object
   type Configuration = Record<string, any>;
   export default class Provider {
     constructor(issuer: string, configuration?: Configuration);

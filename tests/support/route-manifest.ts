@@ -83,7 +83,14 @@ export const ROUTES: readonly RouteEntry[] = [
     params: { provider: PARAM.randomId },
   },
   { method: "GET", path: "/api/auth/social/accounts", mutates: false, expect: signedIn(200) },
-  { method: "DELETE", path: "/api/auth/social/accounts/[id]", mutates: true, expect: signedIn(404), reauth: true, params: { id: PARAM.randomId } },
+  {
+    method: "DELETE",
+    path: "/api/auth/social/accounts/[id]",
+    mutates: true,
+    expect: signedIn(404),
+    reauth: true,
+    params: { id: PARAM.randomId },
+  },
 
   // the account pages' own routes
   { method: "GET", path: "/api/auth/activity", mutates: false, expect: signedIn(200) },

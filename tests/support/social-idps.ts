@@ -74,7 +74,6 @@ export async function startOidcProvider(
       return { accountId: id, claims: async () => ({ ...account }) };
     },
     // consent granted up front: the test journeys are login -> back to the site
-    // biome-ignore lint/suspicious/noExplicitAny: oidc-provider's context is untyped here
     async loadExistingGrant(ctx: any) {
       const client = ctx.oidc.client;
       const accountId = ctx.oidc.session.accountId;
@@ -202,7 +201,8 @@ export async function startTestOAuthServer(shape: "github" | "oidc", client: Tes
       }
       if (!pending || pending.used || pending.redirectUri !== f.get("redirect_uri")) return send(res, 400, { error: "invalid_grant" });
       const verifier = f.get("code_verifier") ?? "";
-      if (pending.challenge !== createHash("sha256").update(verifier).digest("base64url")) return send(res, 400, { error: "invalid_grant" });
+      if (pending.challenge !== createHash("sha256").update(verifier).digest("base64url"))
+        return send(res, 400, { error: "invalid_grant" });
       pending.used = true;
       const accessToken = randomBytes(20).toString("hex");
       tokens.set(accessToken, pending.account);
@@ -270,7 +270,11 @@ export class BrowserJar {
     const jar = this.cookies(target.origin);
     const method = init.method ?? (init.form || init.json !== undefined ? "POST" : "GET");
     // a browser sends Origin with every state-changing request
-    const headers: Record<string, string> = { "x-real-ip": this.ip, ...(method === "GET" ? {} : { origin: target.origin }), ...init.headers };
+    const headers: Record<string, string> = {
+      "x-real-ip": this.ip,
+      ...(method === "GET" ? {} : { origin: target.origin }),
+      ...init.headers,
+    };
     if (jar.size > 0) headers.cookie = [...jar].map(([k, v]) => `${k}=${v}`).join("; ");
     let body: string | undefined;
     if (init.form) {
@@ -291,7 +295,12 @@ export class BrowserJar {
       else jar.set(name, value);
     }
     const location = res.headers.get("location");
-    return { url: target.toString(), status: res.status, location: location ? new URL(location, target).toString() : null, text: await res.text() };
+    return {
+      url: target.toString(),
+      status: res.status,
+      location: location ? new URL(location, target).toString() : null,
+      text: await res.text(),
+    };
   }
 
   /** Follows redirects from `url` while they stay away from `stopAt` (an origin+path prefix); returns the last hop. */

@@ -35,7 +35,7 @@ export function LinkedAccountsPanel({ mfaEnabled, initialMessage }: { mfaEnabled
     void load();
   }, [load]);
 
-  async function link(provider: PublicProvider) {
+  async function link(provider: { id: string; label: string }) {
     setBusy(true);
     const result = await reauth.run(() => social.startLink(provider.id));
     if (result.ok) {
@@ -50,12 +50,27 @@ export function LinkedAccountsPanel({ mfaEnabled, initialMessage }: { mfaEnabled
     setBusy(true);
     const result = await reauth.run(() => social.unlink(identity.id));
     setBusy(false);
-    setMessage(result.ok ? { text: `${label} is no longer linked.`, tone: "success" } : { text: describeError(result.error), tone: "error" });
+    setMessage(
+      result.ok ? { text: `${label} is no longer linked.`, tone: "success" } : { text: describeError(result.error), tone: "error" },
+    );
     await load();
   }
 
   if (state !== null && state.providers.length === 0 && state.accounts.length === 0) return null;
-  const labelOf = (id: string) => state?.providers.find((p) => p.id === id)?.label ?? id;
+  // an identity of a provider the site no longer offers is still listed, so it can be unlinked
+  const rows: { id: string; label: string; linked: PublicIdentity | undefined; offered: boolean }[] = state
+    ? [
+        ...state.providers.map((p) => ({
+          id: p.id,
+          label: p.label,
+          linked: state.accounts.find((a) => a.provider === p.id),
+          offered: true,
+        })),
+        ...state.accounts
+          .filter((a) => !state.providers.some((p) => p.id === a.provider))
+          .map((a) => ({ id: a.provider, label: a.provider, linked: a, offered: false })),
+      ]
+    : [];
 
   return (
     <section className="card" aria-labelledby="linked-title">
@@ -66,34 +81,47 @@ export function LinkedAccountsPanel({ mfaEnabled, initialMessage }: { mfaEnabled
       ) : (
         <>
           <p className="small muted">
-            {state.hasPassword ? "You can also sign in with your password." : "This account has no password: keep at least one sign-in linked."}
+            {state.hasPassword
+              ? "You can also sign in with your password."
+              : "This account has no password: keep at least one sign-in linked."}
           </p>
           <ul className="list" aria-label="Sign-in providers">
-            {state.providers.map((p) => {
-              const linked = state.accounts.find((a) => a.provider === p.id);
-              return (
-                <li key={p.id}>
-                  <div>
-                    <strong>{p.label}</strong> {linked && <span className="badge badge-ok">Linked</span>}
-                    {linked && (
-                      <div className="small muted">
-                        {linked.email ?? "no email"} · linked {formatTime(linked.linkedAt)}
-                        {linked.lastUsedAt ? ` · last used ${formatTime(linked.lastUsedAt)}` : ""}
-                      </div>
-                    )}
-                  </div>
-                  {linked ? (
-                    <button type="button" className="secondary" disabled={busy} onClick={() => unlink(linked, p.label)} aria-label={`Unlink ${p.label}`}>
-                      Unlink
-                    </button>
-                  ) : (
-                    <button type="button" className="secondary" disabled={busy} onClick={() => link(p)} aria-label={`Link ${p.label}`}>
+            {rows.map(({ id, label, linked, offered }) => (
+              <li key={id}>
+                <div>
+                  <strong>{label}</strong> {linked && <span className="badge badge-ok">Linked</span>}
+                  {linked && (
+                    <div className="small muted">
+                      {linked.email ?? "no email"} · linked {formatTime(linked.linkedAt)}
+                      {linked.lastUsedAt ? ` · last used ${formatTime(linked.lastUsedAt)}` : ""}
+                    </div>
+                  )}
+                </div>
+                {linked ? (
+                  <button
+                    type="button"
+                    className="secondary"
+                    disabled={busy}
+                    onClick={() => unlink(linked, label)}
+                    aria-label={`Unlink ${label}`}
+                  >
+                    Unlink
+                  </button>
+                ) : (
+                  offered && (
+                    <button
+                      type="button"
+                      className="secondary"
+                      disabled={busy}
+                      onClick={() => link({ id, label })}
+                      aria-label={`Link ${label}`}
+                    >
                       Link
                     </button>
-                  )}
-                </li>
-              );
-            })}
+                  )
+                )}
+              </li>
+            ))}
           </ul>
         </>
       )}

@@ -13,7 +13,8 @@ export const metadata: Metadata = { title: "Security · Portcullis" };
 function linkMessage(params: Record<string, string | string[] | undefined>) {
   const error = params.error;
   if (typeof error === "string" && error in errorCatalogue) return { text: messageOf(error as ErrorCode), tone: "error" as const };
-  if (typeof params.linked === "string" && /^[a-z]{2,20}$/.test(params.linked)) return { text: "The sign-in is linked.", tone: "success" as const };
+  if (typeof params.linked === "string" && /^[a-z]{2,20}$/.test(params.linked))
+    return { text: "The sign-in is linked.", tone: "success" as const };
   return null;
 }
 

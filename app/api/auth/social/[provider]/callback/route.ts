@@ -51,7 +51,11 @@ export const GET = route<{ provider: string }>(async (request, ctx, params) => {
   }
 
   const trustedDeviceToken = readCookie(request, cookieName(TRUSTED_DEVICE_COOKIE, ctx.config.secureCookies));
-  const result = await signInWithIdentity(ctx.db, { provider: provider.id, identity, now: ctx.now, actor: ctx.actor, trustedDeviceToken }, ctx.config);
+  const result = await signInWithIdentity(
+    ctx.db,
+    { provider: provider.id, identity, now: ctx.now, actor: ctx.actor, trustedDeviceToken },
+    ctx.config,
+  );
   if (!result.ok) return redirectTo(errorPath(page, result.error, flow.returnTo), [cleared]);
   const outcome = result.value;
   if (outcome.kind === "mfa_required") {
