@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
 import { freePort, startPortcullis, type StartedServer } from "../support/portcullis-server";
 import { startOidcProvider, startTestOAuthServer, type RunningProvider, type TestOAuthServer } from "../support/social-idps";
-import { expectClean, launchBrowser, openTab, skipJourneys, WAIT_MS } from "./support/browser";
+import { launchBrowser, openTab, skipJourneys, WAIT_MS } from "./support/browser";
 
 const SECRET = "test-client-secret-0123456789";
 let site: StartedServer;
@@ -52,6 +52,11 @@ describe.skipIf(skipJourneys)("social sign-in in the browser", () => {
   it("Continue with Google -> provider login -> signed in; link GitHub; the last-method guard; unlink Google", async () => {
     const tab = await openTab(browser);
     const { page } = tab;
+    // console errors on the site's own pages (the stand-in providers' pages fetch fonts and icons that are not there)
+    const siteErrors: string[] = [];
+    page.on("console", (m) => {
+      if (m.type() === "error" && (m.location().url || page.url()).startsWith(site.url)) siteErrors.push(m.text());
+    });
     await page.goto(`${site.url}/sign-in`);
     await page.getByRole("link", { name: "Continue with Google" }).click();
 
@@ -90,6 +95,10 @@ describe.skipIf(skipJourneys)("social sign-in in the browser", () => {
     const [user] = await site.sql("SELECT u.id FROM users u WHERE u.email = 'browser.person@gmail.com'");
     const links = await site.sql("SELECT provider FROM oauth_accounts WHERE user_id = $1", [user.id]);
     expect(links).toEqual([{ provider: "github" }]);
-    await expectClean(tab, [409]);
+    expect(tab.cspConsole).toEqual([]);
+    expect(await tab.violations()).toEqual([]);
+    expect(tab.errors).toEqual([]);
+    // the one expected refusal: unlinking the last way to sign in
+    expect(siteErrors.filter((t) => !t.includes("status of 409"))).toEqual([]);
   }, 180_000);
 });
