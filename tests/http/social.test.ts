@@ -1,12 +1,15 @@
 /**
  * Social sign-in over HTTP (issue 14) against real providers started here: oidc-provider as
  * Google and Microsoft, the small GitHub-shaped OAuth 2.0 server, and the small OpenID issuer
- * (the generic slot) whose ID tokens can be made wrong. Every outcome of the callback, the
+ * (the generic slot) whose ID tokens can be made wrong. On the Postgres pass the server uses the
+ * worker's Postgres database, on the PGlite pass an embedded one. Every outcome of the callback, the
  * account-takeover cases, and tampering with state, the flow cookie, the code and the ID token.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GOOD_PASSWORD, uniqueEmail } from "../support/http";
-import { freePort, runsOnce, startPortcullis, type StartedServer } from "../support/portcullis-server";
+import { freePort, startPortcullis, type StartedServer } from "../support/portcullis-server";
+import { usingPglite } from "../support/env";
+import { testDb, testDbUrl } from "../support/db";
 import {
   BrowserJar,
   startOidcProvider,
@@ -24,10 +27,13 @@ let acme: TestOAuthServer;
 const SECRET = "test-client-secret-0123456789";
 
 beforeAll(async () => {
-  if (!runsOnce) return;
+  // on the Postgres pass the server runs on this worker's (migrated) throwaway database
+  if (!usingPglite) await testDb();
+  const database: Record<string, string> = usingPglite ? {} : { POSTGRES_URL: testDbUrl()!, PORTCULLIS_DB_DRIVER: "pg" };
   const [idpPort, githubPort, acmePort] = [await freePort(), await freePort(), await freePort()];
   const idpUrl = `http://127.0.0.1:${idpPort}`;
   site = await startPortcullis("social", {
+    ...database,
     GOOGLE_CLIENT_ID: "google-client",
     GOOGLE_CLIENT_SECRET: SECRET,
     GOOGLE_ISSUER: idpUrl,
@@ -141,7 +147,12 @@ async function lastFailureReason(): Promise<string> {
 let seq = 1000;
 const nextSub = () => String(++seq);
 
-describe.runIf(runsOnce)("social sign-in", () => {
+describe("social sign-in", () => {
+  it("runs on the pass's database (Postgres on the Postgres pass)", async () => {
+    const health = await (await fetch(`${site.url}/api/health`)).json();
+    expect(health.driver).toBe(usingPglite ? "pglite" : "pg");
+  });
+
   it("shows a button for each configured provider on /sign-in", async () => {
     const page = await new BrowserJar().fetch(`${site.url}/sign-in`);
     const buttons = [...page.text.matchAll(/href="(\/api\/auth\/social\/[a-z]+\/start)">Continue with (?:<!-- -->)?([^<]+)</g)].map((m) => [
