@@ -12,8 +12,13 @@ ALTER TABLE oauth_accounts
 CREATE UNIQUE INDEX oauth_accounts_user_provider_key ON oauth_accounts (user_id, provider);
 DROP INDEX oauth_accounts_user_idx;
 
+-- The second step after a social sign-in must not claim a password: the challenge records the
+-- first factor ("pwd" or "fed"), and the aal2 session's amr starts with it.
+ALTER TABLE mfa_challenges
+  ADD COLUMN first_factor text NOT NULL DEFAULT 'pwd' CHECK (first_factor IN ('pwd', 'fed'));
+
 INSERT INTO audit_event_types (name) VALUES
   ('oauth.signed_in'), ('oauth.linked'), ('oauth.unlinked'), ('oauth.failed'), ('oauth.registered');
 
-INSERT INTO schema_migrations (version, name, checksum) VALUES ('0024', 'social_sign_in', '9b8fa2650ff2989273c3a73b51c8adebc58e848e067e056cb542c58aef6e0b40');
+INSERT INTO schema_migrations (version, name, checksum) VALUES ('0024', 'social_sign_in', '85e90024ba557031aa82a2a2aa6771ab21c4024d4da34f752d22bf0d1a1fa65a');
 COMMIT;

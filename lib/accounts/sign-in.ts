@@ -251,6 +251,7 @@ export async function completeSignIn(db: Db, input: CompleteSignInInput, cfg: Co
         ttlSeconds: cfg.MFA_CHALLENGE_TTL_SECONDS,
         ip: input.actor.ip,
         userAgent: input.actor.userAgent,
+        firstFactor: input.method,
       });
       await recordAuditEvent(tx, {
         type: "login.mfa_required",

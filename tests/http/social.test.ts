@@ -6,6 +6,7 @@
  * account-takeover cases, and tampering with state, the flow cookie, the code and the ID token.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { HOTP, Secret } from "otpauth";
 import { GOOD_PASSWORD, uniqueEmail } from "../support/http";
 import { freePort, startPortcullis, type StartedServer } from "../support/portcullis-server";
 import { usingPglite } from "../support/env";
@@ -227,6 +228,34 @@ describe("social sign-in", () => {
     const types = await auditTypes(userId);
     expect(types.at(-2)).toBe("login.mfa_required");
     expect(types.at(-1)).toBe("oauth.signed_in");
+  });
+
+  it("completes the second step with a TOTP code, and the aal2 session records the federated first factor", async () => {
+    const sub = nextSub();
+    idp.accounts.set(sub, { sub, email: `totp-${sub}@gmail.com`, email_verified: true });
+    const first = await signInWith("google", sub);
+    // enrol TOTP the real way (the account is verified and the session is fresh)
+    const setup = await first.jar.fetch(`${site.url}/api/auth/mfa/totp/setup`, { json: {} });
+    expect(setup.status).toBe(200);
+    const secret = JSON.parse(setup.text).secret as string;
+    const step = Math.floor(Date.now() / 30_000);
+    const code = (offset: number) =>
+      HOTP.generate({ secret: Secret.fromBase32(secret), counter: step + offset, digits: 6, algorithm: "SHA1" });
+    const confirmed = await first.jar.fetch(`${site.url}/api/auth/mfa/totp/confirm`, { json: { code: code(0) } });
+    expect(confirmed.status).toBe(200);
+
+    const { jar, hop } = await signInWith("google", sub);
+    const challenge = new URLSearchParams(new URL(hop.location!).hash.slice(1)).get("challenge")!;
+    expect(challenge).toBeTruthy();
+    // the next time step, so the code is not the one used to confirm
+    const done = await jar.fetch(`${site.url}/api/auth/login/mfa`, {
+      json: { challenge, code: code(1), trustDevice: false },
+      headers: { "x-test-now": String((step + 1) * 30_000 + 1000) },
+    });
+    expect(done.status).toBe(200);
+    const sessionId = sessionOf(jar)!.split(".")[0];
+    const [row] = await site.sql("SELECT aal, amr FROM sessions WHERE id = $1", [sessionId]);
+    expect(row).toEqual({ aal: 2, amr: ["fed", "otp"] });
   });
 
   describe("pre-account takeover: an attacker's provider account with the victim's email", () => {
