@@ -4,7 +4,8 @@
  * site offers, "Unlink" for each linked one. Both need a recent re-authentication (the API
  * answers reauth_required, and the shared prompt asks for the password). The API refuses to
  * unlink the last way to sign in (last_sign_in_method); the page shows its message. After the
- * provider's redirect back, ?linked= or ?error= says how linking went.
+ * provider's redirect back, ?linked= or ?error= says how linking went. The page shows the panel
+ * only when the site offers at least one provider.
  */
 import { useCallback, useEffect, useState } from "react";
 import { social, type PublicIdentity, type PublicProvider } from "@/lib/client/client";

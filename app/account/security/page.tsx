@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { requirePageSession } from "@/app/_lib/account-page";
+import { config } from "@/lib/config";
 import { errorCatalogue, messageOf, type ErrorCode } from "@/lib/errors";
 import { AccountNav } from "../account-nav";
 import { SessionsPanel } from "./sessions-panel";
@@ -26,7 +27,7 @@ export default async function SecurityPage({ searchParams }: { searchParams: Pro
       <h1>Security</h1>
       <AccountNav current="security" />
       <MfaPanel enabled={mfaEnabled} />
-      <LinkedAccountsPanel mfaEnabled={mfaEnabled} initialMessage={initialMessage} />
+      {config().socialProviders.length > 0 && <LinkedAccountsPanel mfaEnabled={mfaEnabled} initialMessage={initialMessage} />}
       <SessionsPanel />
       {mfaEnabled && <DevicesPanel />}
     </main>
