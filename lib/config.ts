@@ -9,6 +9,7 @@
 import { z } from "zod";
 import { base64url, randomBytes } from "./crypto/random";
 import type { ClientIpSource } from "./http/client-ip";
+import type { SocialProviderConfig } from "./social/providers";
 
 const MIN_SECRET_CHARS = 32;
 
@@ -105,6 +106,29 @@ export const configSchema = z.object({
   OAUTH_RATE_LIMIT_PER_WINDOW: int(1, 100000).default(300),
   OAUTH_RATE_LIMIT_WINDOW_SECONDS: int(1, 86400).default(300),
 
+  // Social sign-in (docs/social-sign-in.md): a provider appears when its client id and secret are set
+  SOCIAL_SIGN_UP: bool.default(true),
+  SOCIAL_FLOW_TTL_SECONDS: int(60, 1800).default(600),
+  GOOGLE_CLIENT_ID: z.string().min(1).max(255).optional(),
+  GOOGLE_CLIENT_SECRET: z.string().min(1).max(512).optional(),
+  GOOGLE_ISSUER: z.string().url().default("https://accounts.google.com"),
+  MICROSOFT_CLIENT_ID: z.string().min(1).max(255).optional(),
+  MICROSOFT_CLIENT_SECRET: z.string().min(1).max(512).optional(),
+  MICROSOFT_TENANT_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]{1,100}$/)
+    .optional(),
+  MICROSOFT_ISSUER: z.string().url().optional(),
+  GITHUB_CLIENT_ID: z.string().min(1).max(255).optional(),
+  GITHUB_CLIENT_SECRET: z.string().min(1).max(512).optional(),
+  GITHUB_URL: z.string().url().default("https://github.com"),
+  GITHUB_API_URL: z.string().url().default("https://api.github.com"),
+  OIDC_ISSUER: z.string().url().optional(),
+  OIDC_CLIENT_ID: z.string().min(1).max(255).optional(),
+  OIDC_CLIENT_SECRET: z.string().min(1).max(512).optional(),
+  OIDC_NAME: z.string().min(1).max(60).default("Single sign-on"),
+  OIDC_TRUST_EMAIL_VERIFIED: bool.default(false),
+
   // Second factor
   TOTP_ISSUER: z
     .string()
@@ -160,6 +184,8 @@ export interface Config extends Readonly<Env> {
   readonly mailTransport: "outbox" | "smtp";
   readonly passwordHashThreads: number;
   readonly issuer: string;
+  /** The configured social sign-in providers, in the order the sign-in page shows them. */
+  readonly socialProviders: readonly SocialProviderConfig[];
 }
 
 export class ConfigError extends Error {}
@@ -199,6 +225,46 @@ function chooseClientIpSource(env: Env, onVercel: boolean, production: boolean):
     proxyHops: env.CLIENT_IP_PROXY_HOPS ?? 0,
     platform: onVercel && name === "x-vercel-forwarded-for",
   };
+}
+
+/** A provider is on when both its client id and secret are set; one without the other is a mistake. */
+function credentials(env: Env, prefix: "GOOGLE" | "MICROSOFT" | "GITHUB" | "OIDC"): { clientId: string; clientSecret: string } | null {
+  const clientId = env[`${prefix}_CLIENT_ID`];
+  const clientSecret = env[`${prefix}_CLIENT_SECRET`];
+  if (!clientId && !clientSecret) return null;
+  if (!clientId || !clientSecret) throw new ConfigError(`${prefix}_CLIENT_ID and ${prefix}_CLIENT_SECRET must be set together`);
+  return { clientId, clientSecret };
+}
+
+function chooseSocialProviders(env: Env, production: boolean): SocialProviderConfig[] {
+  const providers: SocialProviderConfig[] = [];
+  const google = credentials(env, "GOOGLE");
+  if (google) providers.push({ id: "google", kind: "oidc", label: "Google", issuer: env.GOOGLE_ISSUER, ...google, trustEmail: "google" });
+  const microsoft = credentials(env, "MICROSOFT");
+  if (microsoft) {
+    const issuer =
+      env.MICROSOFT_ISSUER ?? (env.MICROSOFT_TENANT_ID ? `https://login.microsoftonline.com/${env.MICROSOFT_TENANT_ID}/v2.0` : null);
+    if (!issuer) throw new ConfigError("MICROSOFT_TENANT_ID is required with MICROSOFT_CLIENT_ID (the Entra ID tenant id)");
+    providers.push({ id: "microsoft", kind: "oidc", label: "Microsoft", issuer, ...microsoft, trustEmail: "never" });
+  }
+  const github = credentials(env, "GITHUB");
+  if (github) {
+    providers.push({ id: "github", kind: "github", label: "GitHub", issuer: env.GITHUB_URL, apiUrl: env.GITHUB_API_URL, ...github });
+  }
+  const oidc = credentials(env, "OIDC");
+  if (oidc && !env.OIDC_ISSUER)
+    throw new ConfigError("OIDC_ISSUER is required with OIDC_CLIENT_ID (the issuer whose discovery document to read)");
+  if (oidc && env.OIDC_ISSUER) {
+    const trustEmail = env.OIDC_TRUST_EMAIL_VERIFIED ? "claim" : "never";
+    providers.push({ id: "oidc", kind: "oidc", label: env.OIDC_NAME, issuer: env.OIDC_ISSUER, ...oidc, trustEmail });
+  }
+  for (const p of providers) {
+    const urls = p.kind === "github" ? [p.issuer, p.apiUrl] : [p.issuer];
+    if (production && urls.some((u) => !u.startsWith("https://"))) {
+      throw new ConfigError(`${p.id.toUpperCase()}: provider URLs must be https in production`);
+    }
+  }
+  return providers;
 }
 
 function chooseDriver(env: Env, url: string | null): Config["driver"] {
@@ -284,6 +350,7 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
     mailTransport: env.MAIL_TRANSPORT ?? (env.SMTP_URL ? "smtp" : "outbox"),
     passwordHashThreads: env.PASSWORD_HASH_THREADS ?? 0,
     issuer: env.JWT_ISSUER ?? appOrigin,
+    socialProviders: chooseSocialProviders(env, production),
   };
   if (env.ALERT_WEBHOOK_URL && !env.ALERT_WEBHOOK_SECRET) {
     throw new ConfigError(

@@ -56,6 +56,22 @@ export const errorCatalogue = {
   last_admin: [409, "The last active administrator cannot lose this role."],
   already_disabled: [409, "The account is already disabled."],
   not_disabled: [409, "The account is not disabled."],
+  // social sign-in (shown on /sign-in or /account/security after the provider's redirect)
+  social_sign_in_failed: [400, "Signing in with this provider did not work. Try again."],
+  social_access_denied: [400, "Signing in with the provider was cancelled."],
+  social_flow_expired: [400, "This sign-in attempt expired or was started in another browser. Start again."],
+  social_email_unverified: [
+    403,
+    "The provider did not confirm your email address, so no account was created. Create an account with a password, then link this provider.",
+  ],
+  social_account_exists: [
+    409,
+    "An account already uses this email address. Sign in to it, then link this provider from Security settings.",
+  ],
+  social_sign_up_closed: [403, "No account is linked to this sign-in, and new accounts cannot be created this way."],
+  social_identity_in_use: [409, "This sign-in is already linked to another account."],
+  social_already_linked: [409, "An account of this provider is already linked to yours. Unlink it first."],
+  last_sign_in_method: [409, "This is your last way to sign in. Set a password or link another provider first."],
   // operations
   cron_unauthorized: [401, "A valid cron secret is required."],
   cron_not_configured: [503, "CRON_SECRET is not configured."],

@@ -2,17 +2,26 @@ import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { getSession } from "@/app/_lib/session";
 import { safeReturnTo } from "@/app/_lib/return-to";
+import { config } from "@/lib/config";
+import { errorCatalogue, messageOf, type ErrorCode } from "@/lib/errors";
+import { publicProviders } from "@/lib/social/providers";
 import { SignInForm } from "./sign-in-form";
 
 export const metadata: Metadata = { title: "Sign in · Portcullis" };
 
+/** A social sign-in that came back with an error (?error=code from the callback): its catalogue message. */
+function errorMessage(raw: unknown): string | null {
+  return typeof raw === "string" && raw.startsWith("social_") && raw in errorCatalogue ? messageOf(raw as ErrorCode) : null;
+}
+
 export default async function SignInPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
-  const returnTo = safeReturnTo((await searchParams).returnTo);
+  const params = await searchParams;
+  const returnTo = safeReturnTo(params.returnTo);
   if (await getSession()) redirect(returnTo);
   return (
     <main id="main" className="narrow">
       <h1>Sign in</h1>
-      <SignInForm returnTo={returnTo} />
+      <SignInForm returnTo={returnTo} providers={publicProviders(config().socialProviders)} socialError={errorMessage(params.error)} />
     </main>
   );
 }

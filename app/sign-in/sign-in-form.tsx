@@ -5,16 +5,39 @@
  * a lock with its time left (429 + Retry-After), 503. On success a full navigation to
  * returnTo (already reduced to a same-origin path by the server page).
  */
-import { useState, type FormEvent } from "react";
-import { auth, type ApiError } from "@/lib/client/client";
+import { useEffect, useState, type FormEvent } from "react";
+import { auth, socialStartPath, type ApiError, type PublicProvider } from "@/lib/client/client";
 import { Field, LiveMessage, type Message } from "@/app/_components/field";
 import { describeError, fieldOf } from "@/app/_components/api-error";
 
 type Step = { kind: "password" } | { kind: "second"; challenge: string; backup: boolean };
 
-export function SignInForm({ returnTo }: { returnTo: string }) {
+/**
+ * A social sign-in whose account has a second factor comes back as /sign-in#challenge=...: the
+ * challenge is taken once and removed from the address bar (like an emailed link's token).
+ */
+function takeFragmentChallenge(): string | null {
+  const challenge = new URLSearchParams(window.location.hash.slice(1)).get("challenge");
+  if (window.location.hash) window.history.replaceState(null, "", window.location.pathname + window.location.search);
+  return challenge && /^[A-Za-z0-9_.-]{16,256}$/.test(challenge) ? challenge : null;
+}
+
+export function SignInForm({
+  returnTo,
+  providers = [],
+  socialError = null,
+}: {
+  returnTo: string;
+  providers?: readonly PublicProvider[];
+  socialError?: string | null;
+}) {
   const [step, setStep] = useState<Step>({ kind: "password" });
-  const [message, setMessage] = useState<Message | null>(null);
+  const [message, setMessage] = useState<Message | null>(socialError ? { text: socialError, tone: "error" } : null);
+
+  useEffect(() => {
+    const challenge = takeFragmentChallenge();
+    if (challenge) setStep({ kind: "second", challenge, backup: false });
+  }, []);
   const [fieldError, setFieldError] = useState<{ field: string; text: string } | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -145,6 +168,20 @@ export function SignInForm({ returnTo }: { returnTo: string }) {
           <a href="/forgot-password">Forgot your password?</a>
         </div>
       </form>
+      {providers.length > 0 && (
+        <nav aria-label="Other ways to sign in" className="social">
+          <p className="small muted">or</p>
+          <ul>
+            {providers.map((p) => (
+              <li key={p.id}>
+                <a className="button secondary" href={socialStartPath(p.id, returnTo)}>
+                  Continue with {p.label}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+      )}
       <p className="small muted">
         New here? <a href="/sign-up">Create an account</a>.
       </p>

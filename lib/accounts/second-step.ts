@@ -1,6 +1,7 @@
 /**
  * The second sign-in step: an MFA challenge (from the password step) plus a TOTP or backup
- * code gives a NEW aal2 session — amr ["pwd","otp"] or ["pwd","backup_code"] — and, on request,
+ * code gives a NEW aal2 session — amr ["pwd","otp"] or ["pwd","backup_code"] ("fed" instead of
+ * "pwd" after a social sign-in, as the challenge records) — and, on request,
  * a trusted-device token for this browser. A challenge from the token route (purpose "token")
  * ends in a token pair instead of a cookie: the new aal2 session becomes the refresh family
  * (lib/tokens/refresh.ts issueTokenPair), in the same transaction.
@@ -50,7 +51,7 @@ export interface SecondStepDone {
   readonly loginDevice: { readonly token: string; readonly expiresAt: Date } | null;
 }
 
-const AMR: Record<SecondFactorMethod, readonly string[]> = { totp: ["pwd", "otp"], backup_code: ["pwd", "backup_code"] };
+const SECOND_AMR: Record<SecondFactorMethod, string> = { totp: "otp", backup_code: "backup_code" };
 
 export async function completeSecondStep(db: Db, input: SecondStepInput, cfg: Config): Promise<Result<SecondStepDone>> {
   const challenge = await findMfaChallenge(db, input.challenge, input.now);
@@ -64,7 +65,7 @@ export async function completeSecondStep(db: Db, input: SecondStepInput, cfg: Co
 
   return db.transaction(async (tx): Promise<Result<SecondStepDone>> => {
     if (!(await spendMfaChallenge(tx, challenge.id, input.now))) return err("invalid_challenge");
-    const amr = AMR[method];
+    const amr = [challenge.firstFactor, SECOND_AMR[method]];
     const issued = await createSession(
       tx,
       { userId: user.id, aal: 2, amr, now: input.now, ip: input.actor.ip, userAgent: input.actor.userAgent },

@@ -188,8 +188,50 @@ export async function signIn(db: Db, input: SignInInput, cfg: Config): Promise<R
   const verified = await verifyCredentials(db, { ...input, sessionId: undefined }, cfg);
   if (!verified.ok) return verified;
   const { user, loginDeviceId } = verified.value;
-  const subject = subjectHash(input.email);
+  return ok(
+    await completeSignIn(
+      db,
+      {
+        user,
+        subject: subjectHash(input.email),
+        method: "pwd",
+        loginDeviceId,
+        now: input.now,
+        actor: input.actor,
+        trustedDeviceToken: input.trustedDeviceToken,
+        purpose: input.purpose,
+      },
+      cfg,
+    ),
+  );
+}
 
+export interface CompleteSignInInput {
+  /** The account whose first factor has just been verified. */
+  readonly user: UserRecord;
+  /** subjectHash of the account's email: the throttle and audit key. */
+  readonly subject: string;
+  /** The first factor, as the session's first amr entry: "pwd", or "fed" for a federated (social) sign-in. */
+  readonly method: "pwd" | "fed";
+  readonly loginDeviceId: string | null;
+  readonly now: Date;
+  readonly actor: Actor;
+  readonly trustedDeviceToken?: string | null;
+  readonly purpose?: "login" | "token";
+  /** Extra audit detail (e.g. the social provider). */
+  readonly details?: Record<string, unknown>;
+  /** Runs in the sign-in's transaction (the caller's own audit row and bookkeeping). */
+  readonly alsoInTransaction?: (tx: Queryable, outcome: SignInOutcome) => Promise<void>;
+}
+
+/**
+ * What every first factor leads to, password or social provider: the local second step when
+ * the account has one (unless a trusted device of this user stands in for it), else a new
+ * session; the login.mfa_required / login.success audit row in the same transaction, so
+ * sign-ins of both kinds count toward the same audit and detection.
+ */
+export async function completeSignIn(db: Db, input: CompleteSignInInput, cfg: Config): Promise<SignInOutcome> {
+  const { user, subject } = input;
   const mfaActive = await hasActiveMfa(db, user.id);
   // A trusted device of this user stands in for the second step (the session stays aal1).
   const deviceTrusted =
@@ -199,50 +241,54 @@ export async function signIn(db: Db, input: SignInInput, cfg: Config): Promise<R
     (await findTrustedDevice(db, input.trustedDeviceToken, user.id, input.now)) !== null;
   const secondFactor = mfaActive && !deviceTrusted;
 
-  return ok(
-    await db.transaction(async (tx): Promise<SignInOutcome> => {
-      await clearThrottle(tx, subject);
-      if (secondFactor) {
-        const challenge = await createMfaChallenge(tx, {
-          userId: user.id,
-          purpose: input.purpose ?? "login",
-          now: input.now,
-          ttlSeconds: cfg.MFA_CHALLENGE_TTL_SECONDS,
-          ip: input.actor.ip,
-          userAgent: input.actor.userAgent,
-        });
-        await recordAuditEvent(tx, {
-          type: "login.mfa_required",
-          result: "success",
-          actor: input.actor,
-          actorId: user.id,
-          targetId: user.id,
-          subjectHash: subject,
-          now: input.now,
-        });
-        // the login-device cookie comes with the session, after the second step (lib/mfa/second-step.ts)
-        return { kind: "mfa_required", user, challenge, loginDevice: null };
-      }
-      // Browsers get a fresh login-device cookie; API clients of the token route keep theirs, if any.
-      const loginDevice = input.purpose === "token" ? null : await renewLoginDevice(tx, subject, loginDeviceId, input.now, cfg);
-      const amr = deviceTrusted ? ["pwd", "device"] : ["pwd"];
-      const issued = await createSession(
-        tx,
-        { userId: user.id, aal: 1, amr, now: input.now, ip: input.actor.ip, userAgent: input.actor.userAgent },
-        cfg,
-      );
+  return db.transaction(async (tx): Promise<SignInOutcome> => {
+    await clearThrottle(tx, subject);
+    if (secondFactor) {
+      const challenge = await createMfaChallenge(tx, {
+        userId: user.id,
+        purpose: input.purpose ?? "login",
+        now: input.now,
+        ttlSeconds: cfg.MFA_CHALLENGE_TTL_SECONDS,
+        ip: input.actor.ip,
+        userAgent: input.actor.userAgent,
+        firstFactor: input.method,
+      });
       await recordAuditEvent(tx, {
-        type: "login.success",
+        type: "login.mfa_required",
         result: "success",
         actor: input.actor,
         actorId: user.id,
         targetId: user.id,
-        sessionId: issued.session.id,
         subjectHash: subject,
         now: input.now,
-        details: { amr },
+        details: input.details,
       });
-      return { kind: "session", user, issued, loginDevice };
-    }),
-  );
+      // the login-device cookie comes with the session, after the second step (lib/mfa/second-step.ts)
+      const outcome: SignInOutcome = { kind: "mfa_required", user, challenge, loginDevice: null };
+      await input.alsoInTransaction?.(tx, outcome);
+      return outcome;
+    }
+    // Browsers get a fresh login-device cookie; API clients of the token route keep theirs, if any.
+    const loginDevice = input.purpose === "token" ? null : await renewLoginDevice(tx, subject, input.loginDeviceId, input.now, cfg);
+    const amr = deviceTrusted ? [input.method, "device"] : [input.method];
+    const issued = await createSession(
+      tx,
+      { userId: user.id, aal: 1, amr, now: input.now, ip: input.actor.ip, userAgent: input.actor.userAgent },
+      cfg,
+    );
+    await recordAuditEvent(tx, {
+      type: "login.success",
+      result: "success",
+      actor: input.actor,
+      actorId: user.id,
+      targetId: user.id,
+      sessionId: issued.session.id,
+      subjectHash: subject,
+      now: input.now,
+      details: { amr, ...input.details },
+    });
+    const outcome: SignInOutcome = { kind: "session", user, issued, loginDevice };
+    await input.alsoInTransaction?.(tx, outcome);
+    return outcome;
+  });
 }

@@ -73,7 +73,13 @@ export type AuditEventType =
   | "oauth.token.failure"
   | "oauth.code.replayed"
   | "oauth.token.revoked"
-  | "oauth.logout";
+  | "oauth.logout"
+  // social sign-in (0024)
+  | "oauth.signed_in"
+  | "oauth.registered"
+  | "oauth.linked"
+  | "oauth.unlinked"
+  | "oauth.failed";
 
 /**
  * An object-level refusal: `actorId` named an object (a session, a trusted device) that belongs

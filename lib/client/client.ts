@@ -15,12 +15,15 @@
 import type { ErrorCode } from "../errors";
 import type { PublicSession, PublicUser } from "../sessions/views";
 import type { PublicDevice } from "../mfa/trusted-devices";
+import type { PublicProvider } from "../social/providers";
+import type { PublicIdentity } from "../social/views";
 import type { AdminUserDetail, UserPage } from "../admin/users";
 import type { AuditPage } from "../audit/audit-search";
 import type { SecurityAlerts } from "../admin/alerts";
 import type { ActivityPage } from "../accounts/activity";
 import type { PublicConsent } from "../oauth/consents";
 
+export type { PublicProvider, PublicIdentity };
 export type { PublicSession, PublicUser, PublicDevice, AdminUserDetail, UserPage, AuditPage, SecurityAlerts, ActivityPage, PublicConsent };
 
 /** An API error code, or network_error when no answer came back at all. */
@@ -240,3 +243,19 @@ export const oauth = {
   revokeConsent: (clientId: string) =>
     call<{ clientId: string; familiesRevoked: number }>("DELETE", `/api/oauth/consents/${seg(clientId)}`),
 };
+
+export const social = {
+  /** Linked identities, whether the account has a password, and the providers on offer. */
+  accounts: () =>
+    call<{ providers: PublicProvider[]; accounts: PublicIdentity[]; hasPassword: boolean }>("GET", "/api/auth/social/accounts"),
+  /** Starts linking (needs a recent re-authentication): the provider URL to navigate to. */
+  startLink: (provider: string) => call<{ url: string }>("POST", `/api/auth/social/${seg(provider)}/link`),
+  /** Needs a recent re-authentication; 409 last_sign_in_method when it is the only way left to sign in. */
+  unlink: (id: string) => call<{ unlinked: PublicIdentity }>("DELETE", `/api/auth/social/accounts/${seg(id)}`),
+};
+
+/** The address of a "Continue with …" link (a full navigation, not a fetch). */
+export function socialStartPath(provider: string, returnTo: string): string {
+  const q = returnTo === "/" ? "" : `?returnTo=${encodeURIComponent(returnTo)}`;
+  return `/api/auth/social/${seg(provider)}/start${q}`;
+}

@@ -15,14 +15,17 @@ export interface ChallengeInput {
   readonly ttlSeconds: number;
   readonly ip: string | null;
   readonly userAgent: string | null;
+  /** The first factor already verified: a password, or a federated (social) sign-in. Default "pwd". */
+  readonly firstFactor?: "pwd" | "fed";
 }
 
 export async function createMfaChallenge(q: Queryable, input: ChallengeInput): Promise<{ token: string; expiresAt: Date }> {
   const minted = mintSplitToken();
   const expiresAt = addSeconds(input.now, input.ttlSeconds);
   await q.query(sql`
-    INSERT INTO mfa_challenges (id, secret_hash, user_id, purpose, created_at, expires_at, ip, user_agent)
-    VALUES (${minted.id}, ${minted.secretHash}, ${input.userId}, ${input.purpose}, ${input.now}, ${expiresAt}, ${input.ip}, ${input.userAgent})`);
+    INSERT INTO mfa_challenges (id, secret_hash, user_id, purpose, created_at, expires_at, ip, user_agent, first_factor)
+    VALUES (${minted.id}, ${minted.secretHash}, ${input.userId}, ${input.purpose}, ${input.now}, ${expiresAt}, ${input.ip}, ${input.userAgent},
+            ${input.firstFactor ?? "pwd"})`);
   return { token: minted.token, expiresAt };
 }
 
@@ -30,18 +33,25 @@ export interface LiveChallenge {
   readonly id: string;
   readonly userId: string;
   readonly purpose: "login" | "token";
+  readonly firstFactor: "pwd" | "fed";
 }
 
 /** Finds an unspent, unexpired challenge by token (does not spend it). */
 export async function findMfaChallenge(q: Queryable, token: string, now: Date): Promise<LiveChallenge | null> {
   const parsed = parseSplitToken(token);
   if (!parsed) return null;
-  const { rows } = await q.query<{ id: string; secret_hash: string; user_id: string; purpose: "login" | "token" }>(sql`
-    SELECT id, secret_hash, user_id, purpose FROM mfa_challenges
+  const { rows } = await q.query<{
+    id: string;
+    secret_hash: string;
+    user_id: string;
+    purpose: "login" | "token";
+    first_factor: "pwd" | "fed";
+  }>(sql`
+    SELECT id, secret_hash, user_id, purpose, first_factor FROM mfa_challenges
     WHERE id = ${parsed.id} AND used_at IS NULL AND expires_at > ${now}`);
   const row = rows[0];
   if (!row || !verifySplitSecret(parsed.secret, row.secret_hash)) return null;
-  return { id: row.id, userId: row.user_id, purpose: row.purpose };
+  return { id: row.id, userId: row.user_id, purpose: row.purpose, firstFactor: row.first_factor };
 }
 
 /** Spends a challenge; false if another request spent it first. */

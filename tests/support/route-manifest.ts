@@ -69,6 +69,29 @@ export const ROUTES: readonly RouteEntry[] = [
   { method: "GET", path: "/api/auth/sessions", mutates: false, expect: signedIn(200) },
   { method: "DELETE", path: "/api/auth/sessions/[id]", mutates: true, expect: signedIn(404), params: { id: PARAM.randomId } },
 
+  // social sign-in (docs/social-sign-in.md); the matrix's provider name is not a configured provider.
+  // The callback is the provider's top-level GET redirect: cross-site by nature, it is guarded
+  // by the state in the sealed flow cookie, not by Origin, and always answers with a 303 to a page.
+  { method: "GET", path: "/api/auth/social/[provider]/start", mutates: false, expect: all(404), params: { provider: PARAM.randomId } },
+  { method: "GET", path: "/api/auth/social/[provider]/callback", mutates: false, expect: all(303), params: { provider: PARAM.randomId } },
+  {
+    method: "POST",
+    path: "/api/auth/social/[provider]/link",
+    mutates: true,
+    expect: signedIn(404),
+    reauth: true,
+    params: { provider: PARAM.randomId },
+  },
+  { method: "GET", path: "/api/auth/social/accounts", mutates: false, expect: signedIn(200) },
+  {
+    method: "DELETE",
+    path: "/api/auth/social/accounts/[id]",
+    mutates: true,
+    expect: signedIn(404),
+    reauth: true,
+    params: { id: PARAM.randomId },
+  },
+
   // the account pages' own routes
   { method: "GET", path: "/api/auth/activity", mutates: false, expect: signedIn(200) },
   { method: "POST", path: "/api/auth/profile", mutates: true, expect: all(400) },
