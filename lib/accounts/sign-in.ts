@@ -22,7 +22,8 @@ import { queueMail } from "../email/mailer";
 import { link, templates } from "../email/templates";
 import { needsRehash } from "../passwords/argon2";
 import { DUMMY_HASH, hashPassword, verifyPassword } from "../passwords/hasher";
-import { createSession, type IssuedSession } from "../sessions/sessions";
+import type { IssuedSession } from "../sessions/sessions";
+import { startSignInSession } from "./sign-in-session";
 import { createMfaChallenge } from "../mfa/challenge";
 import { hasActiveMfa } from "../mfa/status";
 import { findTrustedDevice } from "../mfa/trusted-devices";
@@ -226,22 +227,7 @@ export async function signIn(db: Db, input: SignInInput, cfg: Config): Promise<R
       // Browsers get a fresh login-device cookie; API clients of the token route keep theirs, if any.
       const loginDevice = input.purpose === "token" ? null : await renewLoginDevice(tx, subject, loginDeviceId, input.now, cfg);
       const amr = deviceTrusted ? ["pwd", "device"] : ["pwd"];
-      const issued = await createSession(
-        tx,
-        { userId: user.id, aal: 1, amr, now: input.now, ip: input.actor.ip, userAgent: input.actor.userAgent },
-        cfg,
-      );
-      await recordAuditEvent(tx, {
-        type: "login.success",
-        result: "success",
-        actor: input.actor,
-        actorId: user.id,
-        targetId: user.id,
-        sessionId: issued.session.id,
-        subjectHash: subject,
-        now: input.now,
-        details: { amr },
-      });
+      const issued = await startSignInSession(tx, { userId: user.id, subjectHash: subject, aal: 1, amr, now: input.now, actor: input.actor }, cfg);
       return { kind: "session", user, issued, loginDevice };
     }),
   );
