@@ -227,7 +227,11 @@ export async function signIn(db: Db, input: SignInInput, cfg: Config): Promise<R
       // Browsers get a fresh login-device cookie; API clients of the token route keep theirs, if any.
       const loginDevice = input.purpose === "token" ? null : await renewLoginDevice(tx, subject, loginDeviceId, input.now, cfg);
       const amr = deviceTrusted ? ["pwd", "device"] : ["pwd"];
-      const issued = await startSignInSession(tx, { userId: user.id, subjectHash: subject, aal: 1, amr, now: input.now, actor: input.actor }, cfg);
+      const issued = await startSignInSession(
+        tx,
+        { userId: user.id, subjectHash: subject, aal: 1, amr, now: input.now, actor: input.actor },
+        cfg,
+      );
       return { kind: "session", user, issued, loginDevice };
     }),
   );

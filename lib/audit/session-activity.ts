@@ -17,10 +17,12 @@ import { auditPage, auditPageQuery, type AuditPage, type AuditRow } from "./audi
 
 const LINEAGE_MAX = 100;
 
-export async function listSessionEvents(q: Queryable, input: { sessionId: string; after: Cursor | null; limit: number }): Promise<AuditPage> {
+export async function listSessionEvents(
+  q: Queryable,
+  input: { sessionId: string; after: Cursor | null; limit: number },
+): Promise<AuditPage> {
   const take = input.limit + 1;
-  const after =
-    input.after === null ? sql`TRUE` : sql`(created_at, id) < (${input.after.at}::timestamptz, ${input.after.id}::bigint)`;
+  const after = input.after === null ? sql`TRUE` : sql`(created_at, id) < (${input.after.at}::timestamptz, ${input.after.id}::bigint)`;
   const source = sql`
     (SELECT * FROM audit_logs
      WHERE session_id IN (SELECT id FROM lineage) AND ${after}

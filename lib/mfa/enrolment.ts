@@ -134,7 +134,11 @@ export async function confirmTotp(db: Db, input: FactorChangeInput & { code: str
       sessionId: changed.issued.session.id,
       now: input.now,
       details: {
-        previousSessionId: input.session.id, factorId: pending.id, backupCodes: codes.length, revokedSessions: changed.revokedSessions },
+        previousSessionId: input.session.id,
+        factorId: pending.id,
+        backupCodes: codes.length,
+        revokedSessions: changed.revokedSessions,
+      },
     });
     await notify(tx, templates.mfaEnabled(input.user.email, securityUrl(cfg)), input.now, cfg);
     return ok({ ...changed, backupCodes: codes.map((c) => c.code) });
@@ -160,7 +164,11 @@ export async function disableTotp(db: Db, input: FactorChangeInput, cfg: Config)
       sessionId: changed.issued.session.id,
       now: input.now,
       details: {
-        previousSessionId: input.session.id, deletedBackupCodes: deletedCodes, revokedDevices, revokedSessions: changed.revokedSessions },
+        previousSessionId: input.session.id,
+        deletedBackupCodes: deletedCodes,
+        revokedDevices,
+        revokedSessions: changed.revokedSessions,
+      },
     });
     await notify(tx, templates.mfaDisabled(input.user.email, securityUrl(cfg)), input.now, cfg);
     return ok(changed);
@@ -185,7 +193,10 @@ export async function regenerateBackupCodes(db: Db, input: FactorChangeInput, cf
       sessionId: changed.issued.session.id,
       now: input.now,
       details: {
-        previousSessionId: input.session.id, backupCodes: codes.length, revokedSessions: changed.revokedSessions },
+        previousSessionId: input.session.id,
+        backupCodes: codes.length,
+        revokedSessions: changed.revokedSessions,
+      },
     });
     await notify(tx, templates.backupCodesRegenerated(input.user.email, securityUrl(cfg)), input.now, cfg);
     return ok({ ...changed, backupCodes: codes.map((c) => c.code) });

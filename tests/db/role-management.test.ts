@@ -67,9 +67,11 @@ describe("the last-admin guard of role management", () => {
     const only = await user(db);
     await grant(db, only, "admin");
     expect(await removeRoleDefinition(db, "admin", action(only))).toEqual({ ok: false, error: "role_in_use" });
-    expect(await createRole(db, "spare", { description: "", permissions: ["roles:assign"], requireMfa: true }, action(only))).toMatchObject({
-      ok: true,
-    });
+    expect(await createRole(db, "spare", { description: "", permissions: ["roles:assign"], requireMfa: true }, action(only))).toMatchObject(
+      {
+        ok: true,
+      },
+    );
     expect(await removeRoleDefinition(db, "spare", action(only))).toEqual({ ok: true, value: undefined });
     expect(await removeRoleDefinition(db, "spare", action(only))).toEqual({ ok: false, error: "not_found" });
   });

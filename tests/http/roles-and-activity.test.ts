@@ -7,7 +7,16 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { randomBytes } from "node:crypto";
 import { Client, serverSql, signedInClient } from "../support/http";
-import { SESSION_COOKIE, auditRows, clientFor, enrolTotp, grantRole, mintSession, signedInAdmin, type MfaPrincipal } from "../support/principals";
+import {
+  SESSION_COOKIE,
+  auditRows,
+  clientFor,
+  enrolTotp,
+  grantRole,
+  mintSession,
+  signedInAdmin,
+  type MfaPrincipal,
+} from "../support/principals";
 
 let admin: MfaPrincipal;
 beforeAll(async () => {
@@ -183,7 +192,11 @@ describe("last sign-in", { timeout: 180_000 }, () => {
     const first = await browser.post("/api/auth/login", { email: enrolled.email, password: enrolled.password }, { now: later });
     expect(first.body.status).toBe("mfa_required");
     expect((await lastLoginAt(member.userId))!.getTime()).toBe(at);
-    const second = await browser.post("/api/auth/login/mfa", { challenge: first.body.challenge, code: enrolled.backupCodes.shift() }, { now: later });
+    const second = await browser.post(
+      "/api/auth/login/mfa",
+      { challenge: first.body.challenge, code: enrolled.backupCodes.shift() },
+      { now: later },
+    );
     expect(second.status).toBe(200);
     expect((await lastLoginAt(member.userId))!.getTime()).toBe(later);
 
@@ -255,10 +268,12 @@ describe("session activity", { timeout: 180_000 }, () => {
       ["session.revoked", admin.userId],
       ["login.success", member.userId],
     ]);
-    const family = (await serverSql<{ session_id: string }>(
-      "SELECT session_id FROM audit_logs WHERE event_type = 'refresh.rotated' AND actor_id = $1 ORDER BY id DESC LIMIT 1",
-      [member.userId],
-    ))[0]!.session_id;
+    const family = (
+      await serverSql<{ session_id: string }>(
+        "SELECT session_id FROM audit_logs WHERE event_type = 'refresh.rotated' AND actor_id = $1 ORDER BY id DESC LIMIT 1",
+        [member.userId],
+      )
+    )[0]!.session_id;
     const familyActivity = await admin.client.get(`/api/admin/users/${member.userId}/sessions/${family}/activity`);
     expect(familyActivity.body.entries.map((e: { eventType: string }) => e.eventType)).toContain("refresh.rotated");
 
