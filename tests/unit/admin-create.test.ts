@@ -135,7 +135,7 @@ describe("npm run admin:create", () => {
           sql`SELECT id, password_hash FROM users WHERE email = ${address}`,
         );
         expect(await verifyPassword(PASSWORD, rows[0]!.password_hash)).toBe(true);
-        expect((await rolesAndPermissions(db, rows[0]!.id)).roles).toEqual(["admin"]);
+        expect((await rolesAndPermissions(db, rows[0]!.id)).roles).toEqual(["admin", "user"]);
       } finally {
         if (dir) await db.close();
       }
