@@ -40,6 +40,8 @@ const LABELS: Readonly<Record<string, string>> = {
   "profile.updated": "Profile updated",
   "token.issued": "Access token issued",
   "refresh.reuse_detected": "Reused refresh token: session ended",
+  "refresh.rotated": "Access renewed with a refresh token",
+  "authz.denied": "Access refused",
 };
 
 export function eventLabel(type: string): string {
