@@ -50,6 +50,9 @@ export const errorCatalogue = {
   email_not_verified: [403, "Verify your email address first."],
   // authorization and admin
   forbidden: [403, "You do not have permission to do this."],
+  mfa_enrolment_required: [403, "Your role needs two-factor authentication. Set it up on your account's security page to continue."],
+  step_up_required: [403, "Your role needs a second factor for this session. Confirm it is you with your password and a code."],
+  role_in_use: [409, "The role is still held by some accounts. Remove it from them first."],
   conflict: [409, "The request conflicts with the current state."],
   invalid_cursor: [400, "The pagination cursor is not valid."],
   cannot_target_self: [409, "You cannot do this to your own account."],

@@ -1,6 +1,8 @@
 /**
  * The head of every /admin page: signed out -> /sign-in?returnTo=<page>; signed in without the
- * permission -> the 403 page (forbidden(), audited as authz.denied by requirePagePermission).
+ * permission -> the 403 page (forbidden(), audited as authz.denied by requirePagePermission);
+ * holding it only through a role that requires MFA, from an aal1 session ->
+ * /admin/second-factor?returnTo=<page> (enrol, or step up with a code).
  * The API routes the console calls check the same permissions again on every request.
  */
 import { forbidden, redirect } from "next/navigation";
@@ -8,7 +10,7 @@ import { getDb } from "@/lib/db";
 import { hasActiveMfa } from "@/lib/mfa/status";
 import type { Permission } from "@/lib/rbac/permissions";
 import { requirePagePermission } from "./authorize";
-import { signInPath } from "./return-to";
+import { safeReturnTo, signInPath } from "./return-to";
 
 export async function requireAdminPage(
   permission: Permission,
@@ -17,6 +19,9 @@ export async function requireAdminPage(
   const access = await requirePagePermission(permission, path);
   if (!access.ok) {
     if (access.error === "unauthenticated") redirect(signInPath(path));
+    if (access.error === "mfa_enrolment_required" || access.error === "step_up_required") {
+      redirect(`/admin/second-factor?returnTo=${encodeURIComponent(safeReturnTo(path))}`);
+    }
     forbidden();
   }
   return {

@@ -7,7 +7,9 @@
  *   return withAuthCookie(json(...), auth.value);
  *
  * Order: no valid session -> 401 unauthenticated; a session without the permission -> 403
- * forbidden, with an authz.denied audit row (who, what permission, which route); with the
+ * forbidden, with an authz.denied audit row (who, what permission, which route); an aal1
+ * session whose permission comes only from a require_mfa role -> 403 mfa_enrolment_required
+ * or step_up_required (lib/rbac/permissions.ts), audited the same way; with the
  * permission but outside the re-authentication window when `reauth` is asked -> 403
  * reauth_required (only someone who may act is asked to re-authenticate). Permissions come
  * from the database on every call (lib/rbac/permissions.ts), so a demotion applies at once.
@@ -24,7 +26,9 @@ import { clientIpFromHeaders } from "@/lib/http/client-ip";
 import { jsonError } from "@/lib/http/response";
 import { randomToken } from "@/lib/crypto/random";
 import { recordAuditEvent } from "@/lib/audit/audit";
-import { hasPermission, rolesAndPermissions, type Permission } from "@/lib/rbac/permissions";
+import { gatePermission, type Permission } from "@/lib/rbac/permissions";
+import { findUserRoles } from "@/lib/rbac/queries";
+import { hasActiveMfa } from "@/lib/mfa/status";
 import { isRecentlyAuthenticated, type ValidSession } from "@/lib/sessions/sessions";
 import type { z } from "zod";
 import type { AdminAction } from "@/lib/admin/action";
@@ -53,14 +57,21 @@ export interface PermissionOptions {
 const PATH_MAX = 200;
 const USER_AGENT_MAX = 512;
 
+/**
+ * The session's permissions when they include `permission`; otherwise the refusal, audited as
+ * authz.denied: forbidden, or (a require_mfa role grants it and the session is aal1)
+ * mfa_enrolment_required / step_up_required.
+ */
 async function permitted(
   q: Queryable,
   session: ValidSession,
   permission: Permission,
   where: { actor: Actor; now: Date; route: string },
-): Promise<readonly string[] | null> {
-  const { permissions } = await rolesAndPermissions(q, session.user.id);
-  if (hasPermission(permissions, permission)) return permissions;
+): Promise<Result<readonly string[]>> {
+  const gate = gatePermission(await findUserRoles(q, session.user.id), session.session.aal, permission);
+  if (gate.kind === "granted") return ok(gate.permissions);
+  const error: ErrorCode =
+    gate.kind === "denied" ? "forbidden" : (await hasActiveMfa(q, session.user.id)) ? "step_up_required" : "mfa_enrolment_required";
   await recordAuditEvent(q, {
     type: "authz.denied",
     result: "failure",
@@ -69,9 +80,9 @@ async function permitted(
     targetId: null,
     sessionId: session.session.id,
     now: where.now,
-    details: { permission, route: where.route.slice(0, PATH_MAX) },
+    details: { permission, route: where.route.slice(0, PATH_MAX), ...(error === "forbidden" ? {} : { reason: error }) },
   });
-  return null;
+  return err(error);
 }
 
 export type Refused = { readonly ok: false; readonly error: ErrorCode; readonly setCookie: string | null };
@@ -88,11 +99,11 @@ export async function requirePermission(
   const actor = ctx.actor;
   const route = `${request.method} ${new URL(request.url).pathname}`;
   const permissions = await permitted(ctx.db, auth.value, permission, { actor, now: ctx.now, route });
-  if (!permissions) return { ok: false, error: "forbidden", setCookie };
+  if (!permissions.ok) return { ok: false, error: permissions.error, setCookie };
   if (options.reauth && !isRecentlyAuthenticated(auth.value.session, ctx.now, ctx.config.REAUTH_WINDOW_SECONDS)) {
     return { ok: false, error: "reauth_required", setCookie };
   }
-  return { ok: true, value: { ...auth.value, permissions, actor } };
+  return { ok: true, value: { ...auth.value, permissions: permissions.value, actor } };
 }
 
 /** The error response for a refusal, with the rotated-session cookie when there is one. */
@@ -123,8 +134,8 @@ export async function requirePagePermission(
     requestId: randomToken(12),
   };
   const permissions = await permitted(await getDb(), current, permission, { actor, now: new Date(), route: `PAGE ${page}` });
-  if (!permissions) return err("forbidden");
-  return ok({ ...current, permissions });
+  if (!permissions.ok) return permissions;
+  return ok({ ...current, permissions: permissions.value });
 }
 
 export interface AdminCommand<T> {

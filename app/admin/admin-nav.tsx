@@ -1,5 +1,6 @@
 const LINKS = [
   { key: "users", href: "/admin", label: "Users" },
+  { key: "roles", href: "/admin/roles", label: "Roles" },
   { key: "audit", href: "/admin/audit", label: "Audit log" },
   { key: "alerts", href: "/admin/alerts", label: "Security alerts" },
 ] as const;

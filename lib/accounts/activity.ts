@@ -7,7 +7,11 @@
  */
 import type { Queryable } from "../db";
 import { decodeCursor } from "../http/cursor";
-import { isAuditId, searchAuditLog } from "../audit/audit-search";
+import { isAuditId, searchAuditLog, type AuditEntry } from "../audit/audit-search";
+import { listSessionEvents } from "../audit/session-activity";
+import { recordObjectDenial } from "../audit/audit";
+import type { Actor } from "../http/context";
+import { findSessionOwner } from "../sessions/queries";
 import { err, ok, type Result } from "../errors";
 
 export interface ActivityEntry {
@@ -41,16 +45,49 @@ export async function listOwnActivity(
     after,
     limit: input.limit,
   });
-  return ok({
-    entries: page.entries.map((e) => ({
-      id: e.id,
-      at: e.createdAt,
-      eventType: e.eventType,
-      result: e.result,
-      ip: e.ip,
-      userAgent: e.userAgent,
-      bySelf: e.actorId === input.userId || e.actorId === null,
-    })),
-    nextCursor: page.nextCursor,
-  });
+  return ok({ entries: page.entries.map((e) => publicActivityEntry(e, input.userId)), nextCursor: page.nextCursor });
+}
+
+/** An audit row as its account's owner sees it. */
+export function publicActivityEntry(e: AuditEntry, userId: string): ActivityEntry {
+  return {
+    id: e.id,
+    at: e.createdAt,
+    eventType: e.eventType,
+    result: e.result,
+    ip: e.ip,
+    userAgent: e.userAgent,
+    bySelf: e.actorId === userId || e.actorId === null,
+  };
+}
+
+/**
+ * The security events of one of the user's own sessions (lib/audit/session-activity.ts), in the
+ * same public shape. not_found for a session id that is not theirs (another user's is also
+ * audited as authz.denied), exactly as for an unknown id: no one learns whose a session is.
+ */
+export async function listOwnSessionActivity(
+  q: Queryable,
+  input: { userId: string; sessionId: string; limit: number; cursor: string | null; actor: Actor; currentSessionId: string; now: Date },
+): Promise<Result<ActivityPage>> {
+  const after = input.cursor === null ? null : decodeCursor(input.cursor, isAuditId);
+  if (input.cursor !== null && after === null) return err("invalid_cursor");
+  const owner = await findSessionOwner(q, input.sessionId);
+  if (owner !== input.userId) {
+    if (owner !== null) {
+      await recordObjectDenial(q, {
+        actor: input.actor,
+        actorId: input.userId,
+        ownerId: owner,
+        sessionId: input.currentSessionId,
+        now: input.now,
+        object: "session",
+        objectId: input.sessionId,
+        scope: "own",
+      });
+    }
+    return err("not_found");
+  }
+  const page = await listSessionEvents(q, { sessionId: input.sessionId, after, limit: input.limit });
+  return ok({ entries: page.entries.map((e) => publicActivityEntry(e, input.userId)), nextCursor: page.nextCursor });
 }

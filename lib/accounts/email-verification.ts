@@ -142,7 +142,7 @@ export async function confirmEmailToken(db: Db, input: ConfirmInput, cfg: Config
           sessionId: issued?.session.id ?? null,
           subjectHash: subjectHash(found.email),
           now,
-          details: { sessionsRevoked, currentSessionReissued: issued !== null },
+          details: { sessionsRevoked, currentSessionReissued: issued !== null, ...(keep ? { previousSessionId: keep.id } : {}) },
         });
         return { kind: changing ? "email_changed" : "email_verified", issued };
       });

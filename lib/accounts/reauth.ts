@@ -72,7 +72,7 @@ export async function reauthenticate(db: Db, input: ReauthInput, cfg: Config): P
         targetId: input.user.id,
         sessionId: issued.session.id,
         now: input.now,
-        details: { previousSessionId: input.session.id },
+        details: secondMethod ? { previousSessionId: input.session.id, aal: 2 } : { previousSessionId: input.session.id },
       });
       return issued;
     }),

@@ -19,6 +19,7 @@ import { checkNewPassword } from "../passwords/check";
 import { issueOneTimeToken } from "../one-time-tokens/one-time-tokens";
 import { subjectHash } from "../users/email";
 import { findUserByEmail, insertPasswordHistory, insertUserIfAbsent } from "../users/queries";
+import { grantDefaultRole } from "../rbac/queries";
 
 export interface RegisterInput {
   readonly email: string;
@@ -43,6 +44,7 @@ export async function register(db: Db, input: RegisterInput, cfg: Config): Promi
     const created = await insertUserIfAbsent(tx, { email: input.email, name: input.name, passwordHash, now: input.now });
     if (created) {
       await insertPasswordHistory(tx, created.id, passwordHash, input.now);
+      await grantDefaultRole(tx, created.id, input.now);
       const token = await issueOneTimeToken(tx, {
         userId: created.id,
         purpose: "email_verification",

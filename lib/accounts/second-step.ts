@@ -25,7 +25,8 @@ import { recordAuditEvent } from "../audit/audit";
 import { findUserById, type UserRecord } from "../users/queries";
 import { subjectHash } from "../users/email";
 import { renewLoginDevice } from "../users/login-devices";
-import { createSession, type IssuedSession } from "../sessions/sessions";
+import type { IssuedSession } from "../sessions/sessions";
+import { startSignInSession } from "./sign-in-session";
 import { issueTokenPair, type IssuedTokenPair } from "../tokens/refresh";
 import { findMfaChallenge, spendMfaChallenge } from "../mfa/challenge";
 import { verifySecondFactor, type SecondFactorMethod } from "../mfa/verification";
@@ -66,22 +67,11 @@ export async function completeSecondStep(db: Db, input: SecondStepInput, cfg: Co
   return db.transaction(async (tx): Promise<Result<SecondStepDone>> => {
     if (!(await spendMfaChallenge(tx, challenge.id, input.now))) return err("invalid_challenge");
     const amr = [challenge.firstFactor, SECOND_AMR[method]];
-    const issued = await createSession(
+    const issued = await startSignInSession(
       tx,
-      { userId: user.id, aal: 2, amr, now: input.now, ip: input.actor.ip, userAgent: input.actor.userAgent },
+      { userId: user.id, subjectHash: subjectHash(user.email), aal: 2, amr, now: input.now, actor: input.actor },
       cfg,
     );
-    await recordAuditEvent(tx, {
-      type: "login.success",
-      result: "success",
-      actor: input.actor,
-      actorId: user.id,
-      targetId: user.id,
-      sessionId: issued.session.id,
-      subjectHash: subjectHash(user.email),
-      now: input.now,
-      details: { amr, aal: 2 },
-    });
     const tokens =
       challenge.purpose === "token"
         ? await issueTokenPair(tx, { sessionId: issued.session.id, now: input.now, actor: input.actor, source: "mfa" }, cfg)

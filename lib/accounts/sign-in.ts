@@ -22,7 +22,8 @@ import { queueMail } from "../email/mailer";
 import { link, templates } from "../email/templates";
 import { needsRehash } from "../passwords/argon2";
 import { DUMMY_HASH, hashPassword, verifyPassword } from "../passwords/hasher";
-import { createSession, type IssuedSession } from "../sessions/sessions";
+import type { IssuedSession } from "../sessions/sessions";
+import { startSignInSession } from "./sign-in-session";
 import { createMfaChallenge } from "../mfa/challenge";
 import { hasActiveMfa } from "../mfa/status";
 import { findTrustedDevice } from "../mfa/trusted-devices";
@@ -271,22 +272,11 @@ export async function completeSignIn(db: Db, input: CompleteSignInInput, cfg: Co
     // Browsers get a fresh login-device cookie; API clients of the token route keep theirs, if any.
     const loginDevice = input.purpose === "token" ? null : await renewLoginDevice(tx, subject, input.loginDeviceId, input.now, cfg);
     const amr = deviceTrusted ? [input.method, "device"] : [input.method];
-    const issued = await createSession(
+    const issued = await startSignInSession(
       tx,
-      { userId: user.id, aal: 1, amr, now: input.now, ip: input.actor.ip, userAgent: input.actor.userAgent },
+      { userId: user.id, subjectHash: subject, aal: 1, amr, now: input.now, actor: input.actor, details: input.details },
       cfg,
     );
-    await recordAuditEvent(tx, {
-      type: "login.success",
-      result: "success",
-      actor: input.actor,
-      actorId: user.id,
-      targetId: user.id,
-      sessionId: issued.session.id,
-      subjectHash: subject,
-      now: input.now,
-      details: { amr, ...input.details },
-    });
     const outcome: SignInOutcome = { kind: "session", user, issued, loginDevice };
     await input.alsoInTransaction?.(tx, outcome);
     return outcome;

@@ -17,6 +17,7 @@ import type { Actor } from "../http/context";
 import { recordAuditEvent } from "../audit/audit";
 import { emailSchema } from "../users/email";
 import { findUserByEmail, insertPasswordHistory, insertUserIfAbsent } from "../users/queries";
+import { grantDefaultRole } from "../rbac/queries";
 import { checkNewPassword } from "../passwords/check";
 import { hashPassword } from "../passwords/hasher";
 import { randomToken } from "../crypto/random";
@@ -78,6 +79,7 @@ export async function ensureAdmin(db: Db, input: EnsureAdminInput, cfg: Config):
       const inserted = await insertUserIfAbsent(tx, { email, name: null, passwordHash, now: input.now });
       if (!inserted) return { user: await findUserByEmail(tx, email), created: false };
       await insertPasswordHistory(tx, inserted.id, passwordHash, input.now);
+      await grantDefaultRole(tx, inserted.id, input.now);
       await recordAuditEvent(tx, {
         type: "register",
         result: "success",

@@ -9,6 +9,9 @@ import type { Db } from "../db";
 import { err, ok, type Result } from "../errors";
 import { findSessionOwner, listLiveSessions, revokeOwnSession, revokeUserSessions, type SessionRecord } from "../sessions/queries";
 import { recordObjectDenial } from "../audit/audit";
+import { listSessionEvents } from "../audit/session-activity";
+import type { AuditPage } from "../audit/audit-search";
+import type { Cursor } from "../http/cursor";
 import { recordAdminEvent, type AdminAction } from "./action";
 import { findUserStatus } from "./queries";
 
@@ -49,4 +52,17 @@ export async function revokeUserSession(db: Db, userId: string, sessionId: strin
     await recordAdminEvent(tx, action, "session.revoked", userId, { scope: "one", revokedSessionId: sessionId });
     return ok(undefined);
   });
+}
+
+/**
+ * The security events of one session of the account (lib/audit/session-activity.ts), with the
+ * full audit rows (actor, details) an administrator with audit:read may see anyway. not_found
+ * when the session is not the account's: the path names both, and they must agree.
+ */
+export async function listUserSessionActivity(
+  db: Db,
+  input: { userId: string; sessionId: string; after: Cursor | null; limit: number },
+): Promise<Result<AuditPage>> {
+  if ((await findSessionOwner(db, input.sessionId)) !== input.userId) return err("not_found");
+  return ok(await listSessionEvents(db, { sessionId: input.sessionId, after: input.after, limit: input.limit }));
 }

@@ -79,6 +79,8 @@ export interface AdminUserDetail {
   readonly createdAt: string;
   readonly passwordChangedAt: string | null;
   readonly lastSeenAt: string | null;
+  /** The latest successful sign-in by any method (users.last_login_at); null before the first. */
+  readonly lastLoginAt: string | null;
   readonly security: {
     readonly locked: boolean;
     readonly lockedUntil: string | null;
@@ -110,6 +112,7 @@ function publicDetail(r: UserSecurityRecord, now: Date): AdminUserDetail {
     createdAt: r.createdAt.toISOString(),
     passwordChangedAt: iso(r.passwordChangedAt),
     lastSeenAt: iso(r.lastSeenAt),
+    lastLoginAt: iso(r.lastLoginAt),
     security: {
       locked: r.hardLocked || (r.lockedUntil !== null && r.lockedUntil > now),
       lockedUntil: iso(r.lockedUntil),

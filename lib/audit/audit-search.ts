@@ -53,7 +53,7 @@ export interface AuditPage {
   readonly nextCursor: string | null;
 }
 
-interface AuditRow {
+export interface AuditRow {
   id: string;
   created_at: Date;
   cursor_at: string;
@@ -86,6 +86,11 @@ export function auditSearchQuery(filter: AuditFilter): SqlQuery {
           UNION ALL
           (SELECT * FROM audit_logs WHERE target_id = ${filter.userId}::uuid AND actor_id IS DISTINCT FROM ${filter.userId}::uuid AND ${where}
            ORDER BY created_at DESC, id DESC LIMIT ${take})`;
+  return auditPageQuery(source, take);
+}
+
+/** The public columns (and the cursor's exact timestamp) of the rows `source` selects from audit_logs, newest first. */
+export function auditPageQuery(source: SqlQuery, take: number): SqlQuery {
   return sql`
     SELECT a.id::text AS id, a.created_at, to_char(a.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at,
            a.event_type, a.result, a.actor_id, a.target_id, a.session_id, a.subject_hash, host(a.ip) AS ip, a.user_agent,
@@ -97,7 +102,12 @@ export function auditSearchQuery(filter: AuditFilter): SqlQuery {
 
 export async function searchAuditLog(q: Queryable, filter: AuditFilter): Promise<AuditPage> {
   const { rows } = await q.query<AuditRow>(auditSearchQuery(filter));
-  const page = rows.slice(0, filter.limit);
+  return auditPage(rows, filter.limit);
+}
+
+/** A page of at most `limit` entries from limit + 1 rows, with the next cursor when there is more. */
+export function auditPage(rows: readonly AuditRow[], limit: number): AuditPage {
+  const page = rows.slice(0, limit);
   const last = page[page.length - 1];
   return {
     entries: page.map((r) => ({
@@ -114,6 +124,6 @@ export async function searchAuditLog(q: Queryable, filter: AuditFilter): Promise
       requestId: r.request_id,
       details: r.details,
     })),
-    nextCursor: rows.length > filter.limit && last ? encodeCursor({ at: last.cursor_at, id: last.id }) : null,
+    nextCursor: rows.length > limit && last ? encodeCursor({ at: last.cursor_at, id: last.id }) : null,
   };
 }

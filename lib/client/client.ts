@@ -22,6 +22,7 @@ import type { AuditPage } from "../audit/audit-search";
 import type { SecurityAlerts } from "../admin/alerts";
 import type { ActivityPage } from "../accounts/activity";
 import type { PublicConsent } from "../oauth/consents";
+import type { PublicRole } from "../admin/roles";
 
 export type { PublicProvider, PublicIdentity };
 export type { PublicSession, PublicUser, PublicDevice, AdminUserDetail, UserPage, AuditPage, SecurityAlerts, ActivityPage, PublicConsent };
@@ -49,7 +50,7 @@ const NETWORK_ERROR: ApiError = {
   retryAfterSeconds: null,
 };
 
-type Method = "GET" | "POST" | "DELETE";
+type Method = "GET" | "POST" | "PATCH" | "DELETE";
 
 async function call<T>(method: Method, path: string, body?: unknown): Promise<ApiResult<T>> {
   let response: Response;
@@ -133,11 +134,7 @@ export interface BackupCodes {
   readonly session: PublicSession;
 }
 
-export interface Role {
-  readonly name: string;
-  readonly description: string | null;
-  readonly permissions: readonly string[];
-}
+export type { PublicRole as Role } from "../admin/roles";
 
 export interface UserSearch {
   readonly q?: string;
@@ -180,6 +177,9 @@ export const auth = {
   revokeDevice: (id: string) => call<null>("DELETE", `/api/auth/devices/${seg(id)}`),
   /** The signed-in user's own recent security events, newest first. */
   activity: (input: { limit?: number; cursor?: string } = {}) => call<ActivityPage>("GET", `/api/auth/activity${query(input)}`),
+  /** The security events of one of the user's own sessions (created, refreshed, re-authenticated, revoked), newest first. */
+  sessionActivity: (id: string, input: { limit?: number; cursor?: string } = {}) =>
+    call<ActivityPage>("GET", `/api/auth/sessions/${seg(id)}/activity${query(input)}`),
   /** Deletes the account for good (needs a recent re-authentication). */
   deleteAccount: () => call<Notice<"deleted">>("POST", "/api/auth/account/delete", { confirm: true }),
   updateProfile: (input: { name: string | null }) => call<{ user: PublicUser }>("POST", "/api/auth/profile", input),
@@ -225,7 +225,16 @@ export const admin = {
   enable: (id: string) => call<{ id: string; status: "active" }>("POST", `/api/admin/users/${seg(id)}/enable`, {}),
   unlock: (id: string) => call<{ id: string }>("POST", `/api/admin/users/${seg(id)}/unlock`, {}),
   sendPasswordReset: (id: string) => call<{ id: string; sent: true }>("POST", `/api/admin/users/${seg(id)}/password-reset`, {}),
-  roles: () => call<{ roles: Role[] }>("GET", "/api/admin/roles"),
+  roles: () => call<{ roles: PublicRole[] }>("GET", "/api/admin/roles"),
+  /** Role management: needs roles:assign and a recent re-authentication. */
+  createRole: (input: { name: string; description?: string; permissions: readonly string[]; requireMfa?: boolean }) =>
+    call<{ role: PublicRole }>("POST", "/api/admin/roles", input),
+  editRole: (name: string, input: { description?: string; permissions?: readonly string[]; requireMfa?: boolean }) =>
+    call<{ role: PublicRole }>("PATCH", `/api/admin/roles/${seg(name)}`, input),
+  deleteRole: (name: string) => call<null>("DELETE", `/api/admin/roles/${seg(name)}`),
+  /** One session's security events, with who acted (needs audit:read). */
+  userSessionActivity: (id: string, sessionId: string, input: { limit?: number; cursor?: string } = {}) =>
+    call<AuditPage>("GET", `/api/admin/users/${seg(id)}/sessions/${seg(sessionId)}/activity${query(input)}`),
   assignRole: (id: string, role: string) =>
     call<{ id: string; roles: string[]; changed: boolean }>("POST", `/api/admin/users/${seg(id)}/roles`, { role }),
   removeRole: (id: string, role: string) => call<null>("DELETE", `/api/admin/users/${seg(id)}/roles/${seg(role)}`),

@@ -133,7 +133,12 @@ export async function confirmTotp(db: Db, input: FactorChangeInput & { code: str
       targetId: input.user.id,
       sessionId: changed.issued.session.id,
       now: input.now,
-      details: { factorId: pending.id, backupCodes: codes.length, revokedSessions: changed.revokedSessions },
+      details: {
+        previousSessionId: input.session.id,
+        factorId: pending.id,
+        backupCodes: codes.length,
+        revokedSessions: changed.revokedSessions,
+      },
     });
     await notify(tx, templates.mfaEnabled(input.user.email, securityUrl(cfg)), input.now, cfg);
     return ok({ ...changed, backupCodes: codes.map((c) => c.code) });
@@ -158,7 +163,12 @@ export async function disableTotp(db: Db, input: FactorChangeInput, cfg: Config)
       targetId: input.user.id,
       sessionId: changed.issued.session.id,
       now: input.now,
-      details: { deletedBackupCodes: deletedCodes, revokedDevices, revokedSessions: changed.revokedSessions },
+      details: {
+        previousSessionId: input.session.id,
+        deletedBackupCodes: deletedCodes,
+        revokedDevices,
+        revokedSessions: changed.revokedSessions,
+      },
     });
     await notify(tx, templates.mfaDisabled(input.user.email, securityUrl(cfg)), input.now, cfg);
     return ok(changed);
@@ -182,7 +192,11 @@ export async function regenerateBackupCodes(db: Db, input: FactorChangeInput, cf
       targetId: input.user.id,
       sessionId: changed.issued.session.id,
       now: input.now,
-      details: { backupCodes: codes.length, revokedSessions: changed.revokedSessions },
+      details: {
+        previousSessionId: input.session.id,
+        backupCodes: codes.length,
+        revokedSessions: changed.revokedSessions,
+      },
     });
     await notify(tx, templates.backupCodesRegenerated(input.user.email, securityUrl(cfg)), input.now, cfg);
     return ok({ ...changed, backupCodes: codes.map((c) => c.code) });

@@ -22,6 +22,13 @@
  * (no cache), session fixation across a privilege change (rotation), locking everyone out
  * (the last active holder of a role that can assign roles keeps it), unaccountable changes
  * (every change writes role.changed with actor and target in the same transaction).
+ * MFA required by role (roles.require_mfa, seeded for admin and support): such a role's
+ * permissions count only for an aal2 session (a second factor was verified at sign-in or at a
+ * step-up). From an aal1 session they are withheld, and a route that needs one of them answers
+ * mfa_enrolment_required (no factor yet: enrol on /account/security) or step_up_required
+ * (re-authenticate with a code: POST /api/auth/reauth). Threat: a phished or guessed password
+ * alone reaching privileged or health data (HIPAA 164.312(d), ASVS V2.1 L2 for privileged users).
+ *
  * References: ASVS V8.2.1-V8.2.3, V8.3.1, V7.2.4; checklist #62, #63, #64.
  */
 import type { Db, Queryable } from "../db";
@@ -30,7 +37,7 @@ import type { Actor } from "../http/context";
 import { recordAuditEvent } from "../audit/audit";
 import { findUserById } from "../users/queries";
 import { markSessionsForRotation, revokeUserSessions } from "../sessions/queries";
-import { countOtherActiveHolders, deleteUserRole, findRoleForUpdate, findUserRoles, insertUserRole } from "./queries";
+import { countOtherActiveHolders, deleteUserRole, findRoleForUpdate, findUserRoles, insertUserRole, type RoleRecord } from "./queries";
 
 /** Every permission a route checks. Roles may list others; nothing checks them. */
 export const PERMISSIONS = [
@@ -50,6 +57,26 @@ export function hasPermission(granted: readonly string[], needed: Permission): b
   return granted.includes(WILDCARD) || granted.includes(needed);
 }
 
+/**
+ * What a session of `aal` may do with `roles` for `needed`: granted (with the permissions usable
+ * at that aal), mfa (only a require_mfa role grants it and the session is aal1), or denied.
+ */
+export type PermissionGate =
+  | { readonly kind: "granted"; readonly permissions: readonly string[] }
+  | { readonly kind: "mfa" }
+  | { readonly kind: "denied" };
+
+export function gatePermission(roles: readonly RoleRecord[], aal: 1 | 2, needed: Permission): PermissionGate {
+  const usable = effectivePermissions(roles.filter((r) => aal === 2 || !r.requireMfa));
+  if (hasPermission(usable, needed)) return { kind: "granted", permissions: usable };
+  if (hasPermission(effectivePermissions(roles), needed)) return { kind: "mfa" };
+  return { kind: "denied" };
+}
+
+function effectivePermissions(roles: readonly RoleRecord[]): string[] {
+  return [...new Set(roles.flatMap((r) => r.permissions))].sort();
+}
+
 export interface RolesAndPermissions {
   readonly roles: readonly string[];
   /** Sorted, without duplicates; "*" when a role grants everything. */
@@ -59,8 +86,7 @@ export interface RolesAndPermissions {
 /** A user's role names and effective permissions: for authorisation and for access-token claims. */
 export async function rolesAndPermissions(q: Queryable, userId: string): Promise<RolesAndPermissions> {
   const roles = await findUserRoles(q, userId);
-  const permissions = [...new Set(roles.flatMap((r) => r.permissions))].sort();
-  return { roles: roles.map((r) => r.name), permissions };
+  return { roles: roles.map((r) => r.name), permissions: effectivePermissions(roles) };
 }
 
 export interface RoleChange {

@@ -41,6 +41,7 @@ import {
   userHasPassword,
   type LinkedIdentity,
 } from "./queries";
+import { grantDefaultRole } from "../rbac/queries";
 
 export interface SocialSignInInput {
   readonly provider: SocialProviderId;
@@ -117,6 +118,7 @@ export async function signInWithIdentity(db: Db, input: SocialSignInInput, cfg: 
     if (!user) return null;
     const row = await insertIdentity(tx, { userId: user.id, provider, providerAccountId: identity.subject, email, now: input.now });
     if (!row) return null;
+    await grantDefaultRole(tx, user.id, input.now);
     await recordAuditEvent(tx, {
       type: "oauth.registered",
       result: "success",

@@ -67,6 +67,11 @@ export async function upgradePasswordHash(q: Queryable, userId: string, oldHash:
   await q.query(sql`UPDATE users SET password_hash = ${newHash} WHERE id = ${userId} AND password_hash = ${oldHash}`);
 }
 
+/** The moment of the latest successful sign-in (lib/accounts/sign-in-session.ts). */
+export async function recordLastLogin(q: Queryable, userId: string, now: Date): Promise<void> {
+  await q.query(sql`UPDATE users SET last_login_at = ${now} WHERE id = ${userId}`);
+}
+
 /** Sets (or, with null, clears) the display name of a live account. */
 export async function updateUserName(q: Queryable, userId: string, name: string | null): Promise<void> {
   await q.query(sql`UPDATE users SET name = ${name} WHERE id = ${userId} AND deleted_at IS NULL`);

@@ -74,7 +74,17 @@ describe("audit_logs partitions", () => {
 
     const { rows } = await db.query<{ name: string }>(sql`
       SELECT indexrelid::regclass::text AS name FROM pg_index WHERE indrelid = ${expected[0]!}::regclass ORDER BY 1`);
-    const suffixes = ["actor_idx", "created_idx", "details_gin", "event_idx", "ip_idx", "login_failures_idx", "pkey", "target_idx"];
+    const suffixes = [
+      "actor_idx",
+      "created_idx",
+      "details_gin",
+      "event_idx",
+      "ip_idx",
+      "login_failures_idx",
+      "pkey",
+      "session_idx",
+      "target_idx",
+    ];
     expect(rows.map((r) => r.name)).toEqual(suffixes.map((s) => `${expected[0]}_${s}`));
   });
 

@@ -287,13 +287,14 @@ describe.skipIf(skipJourneys)("browser journeys", () => {
     }
   });
 
-  it("an admin disables a user from the console (after re-authenticating inline) and the user's open page loses access at its next navigation", {
+  it("an admin is sent to enrol a second factor, then disables a user from the console (after re-authenticating inline with a code) and the user's open page loses access at its next navigation", {
     timeout: 180_000,
   }, async () => {
     const adminEmail = uniqueEmail("e2e-admin");
     const userEmail = uniqueEmail("e2e-target");
     const adminId = await registerByApi(adminEmail);
     await grantRole(adminId, "admin");
+    await serverSql("UPDATE users SET email_verified_at = now() WHERE id = $1", [adminId]); // TOTP enrolment needs a verified address
     await registerByApi(userEmail);
     const adminTab = await openTab(browser);
     const userTab = await openTab(browser);
@@ -303,6 +304,10 @@ describe.skipIf(skipJourneys)("browser journeys", () => {
 
       const { page } = adminTab;
       await signIn(page, adminEmail, GOOD_PASSWORD);
+      // The admin role requires MFA: a password-only session is sent to enrol first.
+      await page.goto(`${baseUrl()}/admin`);
+      await page.getByRole("heading", { name: "Set up two-step verification first" }).waitFor({ timeout: WAIT_MS });
+      const { backupCodes } = await enrolTotp(adminTab);
       // The sign-in's re-authentication window has passed: the console must ask again.
       await serverSql("UPDATE sessions SET reauthenticated_at = now() - interval '1 day' WHERE user_id = $1", [adminId]);
       await page.goto(`${baseUrl()}/admin`);
@@ -314,6 +319,7 @@ describe.skipIf(skipJourneys)("browser journeys", () => {
       await page.getByRole("button", { name: "Disable account" }).click();
       await page.getByRole("heading", { name: "Confirm it is you" }).waitFor({ timeout: WAIT_MS });
       await page.getByLabel("Current password").fill(GOOD_PASSWORD);
+      await page.getByLabel("Authentication code").fill(backupCodes[0]!);
       await page.getByRole("button", { name: "Confirm" }).click();
       await statusText(page, "The account is disabled and every session of it has ended.");
 
@@ -479,6 +485,20 @@ describe.skipIf(skipJourneys)("browser: every page", () => {
         p.getByRole("list", { name: "Sessions" }).waitFor({ timeout: WAIT_MS }),
       );
       await visit(tab, "account-activity", "/account/activity", (p) => p.locator("tbody tr").first().waitFor({ timeout: WAIT_MS }));
+      await visit(tab, "admin-second-factor", "/admin", (p) =>
+        p.getByRole("heading", { name: "Set up two-step verification first" }).waitFor({ timeout: WAIT_MS }),
+      );
+      await tab.page.goto(`${baseUrl()}/account/security`);
+      await tab.page.getByRole("button", { name: "Set up two-step verification" }).click();
+      await tab.page.getByTestId("manual-key").waitFor({ timeout: WAIT_MS });
+      violations.push(...(await scanAndShoot(tab.page, "account-security-enrol")));
+      scanned.push("account-security-enrol");
+      await enrolTotp(tab);
+      await visit(tab, "account-security-enrolled", "/account/security", async (p) => {
+        await p.getByRole("list", { name: "Sessions" }).waitFor({ timeout: WAIT_MS });
+        await p.locator("summary").first().click();
+        await p.locator("[data-event]").first().waitFor({ timeout: WAIT_MS });
+      });
       await visit(tab, "admin-users", "/admin", (p) => p.getByRole("link", { name: email }).waitFor({ timeout: WAIT_MS }));
       await visit(tab, "admin-user", `/admin/users/${userId}`, (p) =>
         p.getByRole("heading", { name: "Sessions" }).waitFor({ timeout: WAIT_MS }),
@@ -487,11 +507,7 @@ describe.skipIf(skipJourneys)("browser: every page", () => {
       await visit(tab, "admin-alerts", "/admin/alerts", (p) =>
         p.getByRole("heading", { name: /Refresh-token reuse/ }).waitFor({ timeout: WAIT_MS }),
       );
-      await tab.page.goto(`${baseUrl()}/account/security`);
-      await tab.page.getByRole("button", { name: "Set up two-step verification" }).click();
-      await tab.page.getByTestId("manual-key").waitFor({ timeout: WAIT_MS });
-      violations.push(...(await scanAndShoot(tab.page, "account-security-enrol")));
-      scanned.push("account-security-enrol");
+      await visit(tab, "admin-roles", "/admin/roles", (p) => p.getByRole("heading", { name: "New role" }).waitFor({ timeout: WAIT_MS }));
       await expectClean(tab);
     } finally {
       await tab.context.close();

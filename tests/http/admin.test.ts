@@ -16,7 +16,8 @@ import {
   insertUser,
   mintSession,
   signedInAdmin,
-  type Principal,
+  enrolTotp,
+  type MfaPrincipal,
 } from "../support/principals";
 
 const MINUTE = 60_000;
@@ -32,7 +33,7 @@ async function record<T>(pending: Promise<HttpResult<T>>): Promise<HttpResult<T>
   return res;
 }
 
-let admin: Principal;
+let admin: MfaPrincipal;
 beforeAll(async () => {
   admin = await signedInAdmin();
 });
@@ -141,7 +142,7 @@ describe("GET /api/admin/users/[id]", () => {
       id: userId,
       email,
       status: "active",
-      roles: [],
+      roles: ["user"],
       emailVerified: false,
       disabledAt: null,
       security: {
@@ -309,7 +310,7 @@ describe("roles (#63)", () => {
     expect((await member.client.get("/api/admin/users?limit=1")).status).toBe(403);
 
     const granted = await adminPost(`/api/admin/users/${member.userId}/roles`, { role: "support" });
-    expect([granted.status, granted.body]).toEqual([201, { id: member.userId, roles: ["support"], changed: true }]);
+    expect([granted.status, granted.body]).toEqual([201, { id: member.userId, roles: ["support", "user"], changed: true }]);
 
     const stale = new Client();
     stale.jar.set(SESSION_COOKIE, before);
@@ -317,6 +318,10 @@ describe("roles (#63)", () => {
     expect((await member.client.get("/api/auth/session")).status).toBe(401);
     const relogin = await member.client.post("/api/auth/login", { email: member.email, password: member.password });
     expect(relogin.status).toBe(200);
+    // support requires MFA: the password-only session holds the role but cannot use it until a factor is enrolled
+    const unenrolled = await member.client.get("/api/admin/users?limit=1");
+    expect([unenrolled.status, unenrolled.body.error.code]).toEqual([403, "mfa_enrolment_required"]);
+    await enrolTotp(member);
     expect((await member.client.get("/api/admin/users?limit=1")).status).toBe(200);
 
     const repeat = await adminPost(`/api/admin/users/${member.userId}/roles`, { role: "support" });
@@ -362,7 +367,7 @@ describe("roles (#63)", () => {
 
 describe("re-authentication for destructive actions (#64)", () => {
   it("every state-changing admin route answers 403 reauth_required outside the window; reads still work", async () => {
-    const stale = await clientFor(admin.userId, { reauthenticatedAt: new Date(Date.now() - REAUTH_WINDOW_MS - MINUTE) });
+    const stale = await clientFor(admin.userId, { reauthenticatedAt: new Date(Date.now() - REAUTH_WINDOW_MS - MINUTE), aal: 2 });
     const mutating = ROUTES.filter((r) => r.path.startsWith("/api/admin/") && r.mutates);
     expect(mutating.length).toBeGreaterThanOrEqual(8);
     for (const entry of mutating) {
@@ -381,13 +386,14 @@ describe("re-authentication for destructive actions (#64)", () => {
 
   it("moving the clock past the window refuses a disable; re-authenticating with the password allows the retry", async () => {
     // a session of its own: re-authenticating at a future clock would leave the shared one ahead of real time
-    const client = await signIn(admin.email, admin.password);
+    const client = await clientFor(admin.userId, { aal: 2 });
     const target = await insertUser();
     const later = Date.now() + REAUTH_WINDOW_MS + MINUTE;
     const refused = await record(client.post(`/api/admin/users/${target.id}/disable`, {}, { now: later }));
     expect([refused.status, refused.body.error.code]).toEqual([403, "reauth_required"]);
     expect((await serverSql("SELECT status FROM users WHERE id = $1", [target.id]))[0].status).toBe("active");
-    expect((await client.post("/api/auth/reauth", { password: admin.password }, { now: later })).status).toBe(200);
+    const code = admin.backupCodes.shift();
+    expect((await client.post("/api/auth/reauth", { password: admin.password, code }, { now: later })).status).toBe(200);
     expect((await record(client.post(`/api/admin/users/${target.id}/disable`, {}, { now: later + MINUTE }))).status).toBe(200);
   });
 });

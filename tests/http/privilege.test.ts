@@ -28,7 +28,7 @@ describe("a role grant (issue 10 item 2)", { timeout: 180_000 }, () => {
     expect(pair.status).toBe(200);
 
     const granted = await admin.client.post(`/api/admin/users/${member.userId}/roles`, { role: "support" });
-    expect([granted.status, granted.body.roles]).toEqual([201, ["support"]]);
+    expect([granted.status, granted.body.roles]).toEqual([201, ["support", "user"]]);
 
     // the attacker's copy, presented before the owner's next request
     const thief = holding(copied);
@@ -46,10 +46,11 @@ describe("a role grant (issue 10 item 2)", { timeout: 180_000 }, () => {
     const [change] = await auditRows("role.changed", member.userId);
     expect([change!.details.action, change!.details.sessionsRevoked]).toEqual(["assigned", 2]);
 
-    // a fresh sign-in, after the grant, holds the role
+    // a fresh sign-in, after the grant, holds the role (which requires MFA: refused as not enrolled rather than forbidden)
     const fresh = new Client();
     expect((await fresh.post("/api/auth/login", { email: member.email, password: member.password })).status).toBe(200);
-    expect((await fresh.get("/api/admin/users?limit=1")).status).toBe(200);
+    const held = await fresh.get("/api/admin/users?limit=1");
+    expect([held.status, held.body.error.code]).toEqual([403, "mfa_enrolment_required"]);
   });
 
   it("a repeated grant of a held role ends nothing", async () => {
@@ -59,7 +60,9 @@ describe("a role grant (issue 10 item 2)", { timeout: 180_000 }, () => {
     expect((await again.post("/api/auth/login", { email: member.email, password: member.password })).status).toBe(200);
     const repeat = await admin.client.post(`/api/admin/users/${member.userId}/roles`, { role: "support" });
     expect([repeat.status, repeat.body.changed]).toEqual([200, false]);
-    expect((await again.get("/api/admin/users?limit=1")).status).toBe(200);
+    // still signed in with the role (support requires MFA, so the password-only session is asked to enrol)
+    const still = await again.get("/api/admin/users?limit=1");
+    expect([still.status, still.body.error.code]).toEqual([403, "mfa_enrolment_required"]);
   });
 });
 

@@ -1,11 +1,12 @@
 /**
  * Principals for authorisation tests: accounts made cheaply through white-box SQL (no
  * password hashing), an administrator made the real way (sign-in, role granted through
- * serverSql, re-authentication), and extra sessions "minted" for an account (a row exactly
+ * serverSql, TOTP enrolled since the admin role requires MFA, re-authentication), and extra sessions "minted" for an account (a row exactly
  * as createSession writes it: random 128-bit id, SHA-256 of a 256-bit secret), so a test can
  * hand every request a session of its own without paying for a sign-in each time.
  */
 import { createHash, randomBytes } from "node:crypto";
+import { Secret, TOTP } from "otpauth";
 import { Client, serverSql, signedInClient, uniqueEmail } from "./http";
 
 export const SESSION_COOKIE = "__Host-portcullis_session";
@@ -31,6 +32,8 @@ export interface MintOptions {
   /** When the session last re-authenticated; default now (a fresh sign-in). */
   readonly reauthenticatedAt?: Date;
   readonly ip?: string;
+  /** 2 for a session that verified a second factor (needed to use a require_mfa role such as admin); default 1. */
+  readonly aal?: 1 | 2;
 }
 
 /** A live session for `userId`; returns the token ("id.secret") a client would hold. */
@@ -41,9 +44,17 @@ export async function mintSession(userId: string, options: MintOptions = {}): Pr
   await serverSql(
     `INSERT INTO sessions (id, secret_hash, user_id, aal, amr, created_at, last_activity_at, idle_expires_at,
                            absolute_expires_at, reauthenticated_at, ip)
-     VALUES ($1, $2, $3, 1, '{pwd}', now(), now(), now() + interval '1 day', now() + interval '2 days',
+     VALUES ($1, $2, $3, $6, $7, now(), now(), now() + interval '1 day', now() + interval '2 days',
              COALESCE($4::timestamptz, now()), $5::inet)`,
-    [id, hash, userId, options.reauthenticatedAt?.toISOString() ?? null, options.ip ?? null],
+    [
+      id,
+      hash,
+      userId,
+      options.reauthenticatedAt?.toISOString() ?? null,
+      options.ip ?? null,
+      options.aal ?? 1,
+      options.aal === 2 ? ["pwd", "otp"] : ["pwd"],
+    ],
   );
   return { id, token: `${id}.${secret}` };
 }
@@ -63,11 +74,37 @@ export interface Principal {
   readonly password: string;
 }
 
-/** Signs up and in, grants the admin role through white-box SQL, then re-authenticates. */
-export async function signedInAdmin(): Promise<Principal> {
-  const principal = await signedInClient({ email: uniqueEmail("admin") });
+export interface MfaPrincipal extends Principal {
+  /** The base32 TOTP secret. */
+  readonly totpSecret: string;
+  /** Unused backup codes: shift() one to answer a second-factor prompt (sign-in, re-authentication). */
+  readonly backupCodes: string[];
+}
+
+/**
+ * Enrols TOTP the real way for a signed-in principal (the address marked verified first, as
+ * enrolment needs): setup, then confirm with the current code. The confirmation steps the
+ * principal's session up to aal2, so a require_mfa role (admin, support) is usable from it.
+ */
+export async function enrolTotp(principal: Principal): Promise<MfaPrincipal> {
+  await serverSql("UPDATE users SET email_verified_at = COALESCE(email_verified_at, now()) WHERE id = $1", [principal.userId]);
+  const setup = await principal.client.post("/api/auth/mfa/totp/setup");
+  if (setup.status !== 200) throw new Error(`TOTP setup failed: ${setup.status} ${setup.text}`);
+  const secret: string = setup.body.secret;
+  const code = TOTP.generate({ secret: Secret.fromBase32(secret), algorithm: "SHA1", digits: 6, period: 30 });
+  const confirm = await principal.client.post("/api/auth/mfa/totp/confirm", { code });
+  if (confirm.status !== 200) throw new Error(`TOTP confirm failed: ${confirm.status} ${confirm.text}`);
+  return { ...principal, totpSecret: secret, backupCodes: [...confirm.body.backupCodes] };
+}
+
+/**
+ * Signs up and in, grants the admin role through white-box SQL, enrols TOTP (the admin role
+ * requires MFA: an aal2 session), then re-authenticates with the password and a backup code.
+ */
+export async function signedInAdmin(): Promise<MfaPrincipal> {
+  const principal = await enrolTotp(await signedInClient({ email: uniqueEmail("admin") }));
   await grantRole(principal.userId, "admin");
-  const reauth = await principal.client.post("/api/auth/reauth", { password: principal.password });
+  const reauth = await principal.client.post("/api/auth/reauth", { password: principal.password, code: principal.backupCodes.shift() });
   if (reauth.status !== 200) throw new Error(`reauth failed: ${reauth.status} ${reauth.text}`);
   return principal;
 }

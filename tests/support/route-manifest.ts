@@ -94,6 +94,7 @@ export const ROUTES: readonly RouteEntry[] = [
 
   // the account pages' own routes
   { method: "GET", path: "/api/auth/activity", mutates: false, expect: signedIn(200) },
+  { method: "GET", path: "/api/auth/sessions/[id]/activity", mutates: false, expect: signedIn(404), params: { id: PARAM.randomId } },
   { method: "POST", path: "/api/auth/profile", mutates: true, expect: all(400) },
   { method: "POST", path: "/api/auth/account/delete", mutates: true, expect: all(400), reauth: true },
 
@@ -205,7 +206,35 @@ export const ROUTES: readonly RouteEntry[] = [
     reauth: true,
     params: { id: PARAM.targetUser, role: "support" },
   },
+  {
+    method: "GET",
+    path: "/api/admin/users/[id]/sessions/[sessionId]/activity",
+    mutates: false,
+    expect: admin(404),
+    permission: "audit:read",
+    params: { id: PARAM.targetUser, sessionId: PARAM.randomId },
+  },
   { method: "GET", path: "/api/admin/roles", mutates: false, expect: admin(200), permission: "users:read" },
+  { method: "POST", path: "/api/admin/roles", mutates: true, expect: admin(400), permission: "roles:assign", reauth: true },
+  {
+    method: "PATCH",
+    path: "/api/admin/roles/[name]",
+    mutates: true,
+    // the matrix sends no body except for POST: 415 unsupported_media_type once authorised
+    expect: admin(415),
+    permission: "roles:assign",
+    reauth: true,
+    params: { name: "no_such_role" },
+  },
+  {
+    method: "DELETE",
+    path: "/api/admin/roles/[name]",
+    mutates: true,
+    expect: admin(404),
+    permission: "roles:assign",
+    reauth: true,
+    params: { name: "no_such_role" },
+  },
   { method: "GET", path: "/api/admin/audit", mutates: false, expect: admin(200), permission: "audit:read" },
   { method: "GET", path: "/api/admin/security/alerts", mutates: false, expect: admin(200), permission: "security:read" },
 

@@ -43,7 +43,7 @@ describe("ensureAdmin", () => {
     expect(result.value).toMatchObject({ created: true, roleGranted: true, passwordIgnored: false });
     expect(generatedPassword).toMatch(/^[A-Za-z0-9_-]{24}$/);
     expect(await verifyPassword(generatedPassword!, await passwordHashOf(db, address))).toBe(true);
-    expect(await rolesAndPermissions(db, userId)).toMatchObject({ roles: ["admin"] });
+    expect(await rolesAndPermissions(db, userId)).toMatchObject({ roles: ["admin", "user"] });
     const audit = await db.query<{ event_type: string; actor_id: string | null; target_id: string; details: { source: string } }>(
       sql`SELECT event_type, actor_id, target_id, details FROM audit_logs ORDER BY id`,
     );
@@ -135,7 +135,7 @@ describe("npm run admin:create", () => {
           sql`SELECT id, password_hash FROM users WHERE email = ${address}`,
         );
         expect(await verifyPassword(PASSWORD, rows[0]!.password_hash)).toBe(true);
-        expect((await rolesAndPermissions(db, rows[0]!.id)).roles).toEqual(["admin"]);
+        expect((await rolesAndPermissions(db, rows[0]!.id)).roles).toEqual(["admin", "user"]);
       } finally {
         if (dir) await db.close();
       }

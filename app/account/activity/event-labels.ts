@@ -30,6 +30,9 @@ const LABELS: Readonly<Record<string, string>> = {
   "device.trusted": "Device trusted",
   "device.revoked": "Device no longer trusted",
   "role.changed": "Roles changed",
+  "role.created": "Role created",
+  "role.updated": "Role edited",
+  "role.deleted": "Role deleted",
   "user.disabled": "Account disabled",
   "user.enabled": "Account enabled",
   "user.unlocked": "Account unlocked",
@@ -37,6 +40,8 @@ const LABELS: Readonly<Record<string, string>> = {
   "profile.updated": "Profile updated",
   "token.issued": "Access token issued",
   "refresh.reuse_detected": "Reused refresh token: session ended",
+  "refresh.rotated": "Access renewed with a refresh token",
+  "authz.denied": "Access refused",
 };
 
 export function eventLabel(type: string): string {

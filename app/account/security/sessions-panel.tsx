@@ -4,8 +4,23 @@ import { auth, type PublicSession } from "@/lib/client/client";
 import { describeUserAgent, formatTime } from "@/lib/client/user-agent";
 import { LiveMessage, type Message } from "@/app/_components/field";
 import { describeError } from "@/app/_components/api-error";
+import { SessionActivity, type SessionEventLoader } from "@/app/_components/session-activity";
 
-/** Where the account is signed in: device, IP, created, last active; this one marked; revoke. */
+function ownActivity(sessionId: string): SessionEventLoader {
+  return async (cursor) => {
+    const result = await auth.sessionActivity(sessionId, cursor ? { cursor, limit: 20 } : { limit: 20 });
+    if (!result.ok) return result;
+    return {
+      ok: true,
+      value: {
+        entries: result.value.entries.map((e) => ({ ...e, by: e.bySelf ? "you" : "an administrator or the system" })),
+        nextCursor: result.value.nextCursor,
+      },
+    };
+  };
+}
+
+/** Where the account is signed in: device, IP, created, last active; this one marked; its activity; revoke. */
 export function SessionsPanel() {
   const [sessions, setSessions] = useState<PublicSession[] | null>(null);
   const [message, setMessage] = useState<Message | null>(null);
@@ -53,6 +68,10 @@ export function SessionsPanel() {
               >
                 Sign out
               </button>
+              <SessionActivity
+                label={`${describeUserAgent(s.userAgent)}${s.current ? " (this device)" : ` (${s.ip ?? "unknown IP"})`}`}
+                load={ownActivity(s.id)}
+              />
             </li>
           ))}
         </ul>

@@ -11,6 +11,25 @@ import { describeUserAgent, formatTime } from "@/lib/client/user-agent";
 import { Field, LiveMessage, type Message } from "@/app/_components/field";
 import { describeError } from "@/app/_components/api-error";
 import { useReauth } from "@/app/_components/reauth";
+import { SessionActivity, type SessionEventLoader } from "@/app/_components/session-activity";
+
+function sessionActivity(userId: string, sessionId: string): SessionEventLoader {
+  return async (cursor) => {
+    const result = await admin.userSessionActivity(userId, sessionId, cursor ? { cursor, limit: 20 } : { limit: 20 });
+    if (!result.ok) return result;
+    return {
+      ok: true,
+      value: {
+        entries: result.value.entries.map((e) => ({
+          ...e,
+          at: e.createdAt,
+          by: e.actorId === null ? "the system" : e.actorId === userId ? "the user" : `administrator ${e.actorId}`,
+        })),
+        nextCursor: result.value.nextCursor,
+      },
+    };
+  };
+}
 
 const has = (permissions: readonly string[], p: string) => permissions.includes("*") || permissions.includes(p);
 
@@ -75,6 +94,7 @@ export function UserDetail({
   const s = user.security;
   const canWrite = has(permissions, "users:write") && !self;
   const canRevoke = has(permissions, "sessions:revoke");
+  const canReadAudit = has(permissions, "audit:read");
   const canAssign = has(permissions, "roles:assign");
   return (
     <>
@@ -95,6 +115,8 @@ export function UserDetail({
           <dd>{user.emailVerified ? "Verified" : "Not verified"}</dd>
           <dt>Created</dt>
           <dd>{formatTime(user.createdAt)}</dd>
+          <dt>Last sign-in</dt>
+          <dd>{user.lastLoginAt ? formatTime(user.lastLoginAt) : "Never"}</dd>
           <dt>Last seen</dt>
           <dd>{user.lastSeenAt ? formatTime(user.lastSeenAt) : "—"}</dd>
           <dt>Password changed</dt>
@@ -232,6 +254,12 @@ export function UserDetail({
                   >
                     End
                   </button>
+                )}
+                {canReadAudit && (
+                  <SessionActivity
+                    label={`${describeUserAgent(x.userAgent)} from ${x.ip ?? "unknown IP"}`}
+                    load={sessionActivity(id, x.id)}
+                  />
                 )}
               </li>
             ))}

@@ -1,16 +1,31 @@
 import { route } from "@/app/_lib/route";
-import { refusal, requirePermission } from "@/app/_lib/authorize";
+import { readBody } from "@/app/_lib/parse";
+import { adminAction, refusal, requirePermission } from "@/app/_lib/authorize";
 import { withAuthCookie } from "@/app/_lib/auth";
-import { json } from "@/lib/http/response";
+import { json, resultError } from "@/lib/http/response";
 import { listRoles } from "@/lib/rbac/queries";
+import { createRole, publicRole } from "@/lib/admin/roles";
+import { newRoleBody } from "@/lib/admin/role-input";
 
-/** The roles that can be assigned, with their permissions. Needs users:read. */
+/** The roles that can be assigned, with their permissions and whether they require MFA. Needs users:read. */
 export const GET = route(async (request, ctx) => {
   const auth = await requirePermission(request, ctx, "users:read");
   if (!auth.ok) return refusal(auth);
   const roles = await listRoles(ctx.db);
-  return withAuthCookie(
-    json({ roles: roles.map((r) => ({ name: r.name, description: r.description, permissions: r.permissions })) }),
-    auth.value,
-  );
+  return withAuthCookie(json({ roles: roles.map(publicRole) }), auth.value);
+});
+
+/**
+ * Creates a role: 201 with the role; 409 conflict when the name is taken; 400 for an unknown
+ * permission. Needs roles:assign and a recent re-authentication.
+ */
+export const POST = route(async (request, ctx) => {
+  const auth = await requirePermission(request, ctx, "roles:assign", { reauth: true });
+  if (!auth.ok) return refusal(auth);
+  const input = await readBody(request, newRoleBody);
+  if (!input.ok) return input.response;
+  const { name, ...fields } = input.value;
+  const result = await createRole(ctx.db, name, fields, adminAction(auth.value, ctx.now));
+  if (!result.ok) return resultError(result);
+  return withAuthCookie(json({ role: result.value }, { status: 201 }), auth.value);
 });

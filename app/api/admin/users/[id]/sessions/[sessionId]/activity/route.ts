@@ -1,0 +1,38 @@
+import { z } from "zod";
+import { text } from "@/lib/http/text";
+import { route } from "@/app/_lib/route";
+import { refusal, requirePermission } from "@/app/_lib/authorize";
+import { withAuthCookie } from "@/app/_lib/auth";
+import { json, jsonError, resultError } from "@/lib/http/response";
+import { decodeCursor } from "@/lib/http/cursor";
+import { parseSearchParams, parseUuid } from "@/lib/admin/search-params";
+import { isAuditId } from "@/lib/audit/audit-search";
+import { listUserSessionActivity } from "@/lib/admin/user-sessions";
+
+const sessionId = z.string().regex(/^[A-Za-z0-9_-]{22}$/);
+const query = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: text().min(1).max(200).optional(),
+  })
+  .strict();
+
+/**
+ * The security events of one session of the account (created, refreshed, re-authenticated,
+ * stepped up, rotated, revoked and by whom), newest first, as audit entries with cursor
+ * pagination. A session of another account, or none: 404. Needs audit:read.
+ */
+export const GET = route<{ id: string; sessionId: string }>(async (request, ctx, params) => {
+  const auth = await requirePermission(request, ctx, "audit:read");
+  if (!auth.ok) return refusal(auth);
+  const input = parseSearchParams(request.url, query);
+  if (!input.ok) return jsonError(input.error, { details: input.issues });
+  const after = input.value.cursor === undefined ? null : decodeCursor(input.value.cursor, isAuditId);
+  if (after === null && input.value.cursor !== undefined) return jsonError("invalid_cursor");
+  const id = parseUuid(params.id);
+  const session = sessionId.safeParse(params.sessionId);
+  if (!id.ok || !session.success) return jsonError("not_found");
+  const page = await listUserSessionActivity(ctx.db, { userId: id.value, sessionId: session.data, after, limit: input.value.limit });
+  if (!page.ok) return resultError(page);
+  return withAuthCookie(json(page.value), auth.value);
+});

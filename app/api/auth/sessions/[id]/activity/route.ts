@@ -1,0 +1,40 @@
+import { z } from "zod";
+import { text } from "@/lib/http/text";
+import { route } from "@/app/_lib/route";
+import { authenticate, withAuthCookie } from "@/app/_lib/auth";
+import { json, jsonError, resultError } from "@/lib/http/response";
+import { parseSearchParams } from "@/lib/admin/search-params";
+import { listOwnSessionActivity } from "@/lib/accounts/activity";
+
+const sessionId = z.string().regex(/^[A-Za-z0-9_-]{22}$/);
+const query = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(100).default(50),
+    cursor: text().min(1).max(200).optional(),
+  })
+  .strict();
+
+/**
+ * The security events of one of the caller's own sessions (live, ended or rotated away), newest
+ * first, with cursor pagination. Another user's session id or an unknown one: 404 (the former
+ * audited as authz.denied).
+ */
+export const GET = route<{ id: string }>(async (request, ctx, params) => {
+  const auth = await authenticate(request, ctx);
+  if (!auth.ok) return resultError(auth);
+  const input = parseSearchParams(request.url, query);
+  if (!input.ok) return jsonError(input.error, { details: input.issues });
+  const id = sessionId.safeParse(params.id);
+  if (!id.success) return jsonError("not_found");
+  const page = await listOwnSessionActivity(ctx.db, {
+    userId: auth.value.user.id,
+    sessionId: id.data,
+    limit: input.value.limit,
+    cursor: input.value.cursor ?? null,
+    actor: ctx.actor,
+    currentSessionId: auth.value.session.id,
+    now: ctx.now,
+  });
+  if (!page.ok) return resultError(page);
+  return withAuthCookie(json(page.value), auth.value);
+});
