@@ -100,12 +100,17 @@ afterAll(async () => {
   await new Promise((r) => (site ? site.close(r) : r(undefined)));
 });
 
+/** An administrator's aal2 session cookie (the admin role needs a second factor: docs/security/mfa-by-role.md). */
 async function adminSession(): Promise<string> {
-  const email = uniqueEmail("admin");
-  await api("/api/auth/register", { email, password: GOOD_PASSWORD });
-  const login = await api("/api/auth/login", { email, password: GOOD_PASSWORD });
-  await server.sql("INSERT INTO user_roles (user_id, role_id) SELECT $1, id FROM roles WHERE name = 'admin'", [login.body.user.id]);
-  return login.cookie;
+  const person = await account(true);
+  await server.sql(
+    "INSERT INTO user_roles (user_id, role_id) SELECT u.id, r.id FROM users u, roles r WHERE u.email = $1 AND r.name = 'admin'",
+    [person.email],
+  );
+  const login = await api("/api/auth/login", { email: person.email, password: GOOD_PASSWORD });
+  const second = await api("/api/auth/login/mfa", { challenge: login.body.challenge, code: totp(person.secret!, Date.now()) });
+  expect(second.status).toBe(200);
+  return second.cookie;
 }
 
 /** An account, optionally with TOTP enrolled (confirmed a minute in the past, so the current code is unused). */
