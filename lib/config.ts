@@ -116,6 +116,9 @@ const schema = z.object({
   MFA_LOCK_SECONDS: int(60, 86400).default(900),
   // Each further consecutive block doubles, up to this (a day by default): escalation, not a 15-minute loop
   MFA_LOCK_MAX_SECONDS: int(60, 30 * 86400).default(86400),
+  // Passkeys (WebAuthn): the name authenticators show; the RP ID is APP_URL's host, the origin APP_URL's origin
+  PASSKEY_RP_NAME: z.string().min(1).max(100).default("Portcullis"),
+  PASSKEY_CHALLENGE_TTL_SECONDS: int(30, 600).default(300),
 
   // Mail
   MAIL_TRANSPORT: z.enum(["outbox", "smtp"]).optional(),
@@ -152,6 +155,8 @@ export interface Config extends Readonly<Env> {
   readonly mailTransport: "outbox" | "smtp";
   readonly passwordHashThreads: number;
   readonly issuer: string;
+  /** WebAuthn relying party: APP_URL's host name (the RP ID) and origin (the only accepted origin). */
+  readonly passkeyRp: { readonly id: string; readonly origin: string };
 }
 
 export class ConfigError extends Error {}
@@ -276,6 +281,7 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
     mailTransport: env.MAIL_TRANSPORT ?? (env.SMTP_URL ? "smtp" : "outbox"),
     passwordHashThreads: env.PASSWORD_HASH_THREADS ?? 0,
     issuer: env.JWT_ISSUER ?? appOrigin,
+    passkeyRp: { id: new URL(env.APP_URL).hostname, origin: appOrigin },
   };
   if (config.mailTransport === "smtp" && !env.SMTP_URL) throw new ConfigError("SMTP_URL is required when MAIL_TRANSPORT=smtp");
   // A password change (lib/rate-limit/hash-budget.ts) must fit in one window's budget (the

@@ -1,0 +1,168 @@
+/**
+ * Sign-in with a passkey (WebAuthn discoverable credential): no email, no password.
+ *
+ * Model: options come with a 256-bit challenge stored in webauthn_challenges bound to the SHA-256
+ * of a random pre-authentication token that the route sets as an HttpOnly, SameSite=Strict
+ * cookie (PASSKEY_CHALLENGE_TTL_SECONDS); allowCredentials is empty so the browser offers every
+ * passkey it holds for the RP ID (the button and the email field's autofill alike). The response
+ * names its credential; its challenge must be live and bound to the caller's cookie, and is spent
+ * by one guarded UPDATE before the signature is checked (a failure spends it too). Then, with
+ * @simplewebauthn/server: signature over authenticatorData || SHA-256(clientDataJSON) with the
+ * stored public key, origin = APP_URL's origin, RP ID = its host name, user verification
+ * required; the user handle, if sent, must be the credential owner's. The sign counter rule
+ * (WebAuthn §7.2 step 21) is one guarded UPDATE: a counter that does not grow (unless both are 0)
+ * is refused and audited as passkey.counter_regressed (a cloned authenticator or a replay).
+ *
+ * Outcome: a NEW session from createSession (the function password sign-in uses) at aal2 with
+ * amr ["hwk", "mfa"] (RFC 8176: proof of possession of a key held by an authenticator, and
+ * more than one factor, since the authenticator verified the user), reauthenticated now. A
+ * passkey is phishing-resistant and already two factors, so no TOTP step follows.
+ *
+ * Threats: replay (single-use challenge), a challenge lifted into another browser (cookie
+ * binding), phishing (origin and RP ID), cloned authenticators (counter), another user's
+ * credential (user handle check, and the credential's own key), unknown or removed credentials
+ * (one generic invalid_passkey). Options are limited per IP. Checklist #26, #36, #46.
+ */
+import { generateAuthenticationOptions, verifyAuthenticationResponse } from "@simplewebauthn/server";
+import type { AuthenticationResponseJSON, PublicKeyCredentialRequestOptionsJSON } from "@simplewebauthn/server";
+import type { Config } from "../config";
+import type { Db } from "../db";
+import { err, ok, type Result } from "../errors";
+import type { Actor } from "../http/context";
+import { recordAuditEvent } from "../audit/audit";
+import { sha256Hex } from "../crypto/digest";
+import { base64url, fromBase64url, randomToken } from "../crypto/random";
+import { consumeRateLimit, ipKey } from "../rate-limit/rate-limit";
+import { createSession, type IssuedSession } from "../sessions/sessions";
+import { subjectHash } from "../users/email";
+import { findUserById, type UserRecord } from "../users/queries";
+import { findPasskeyByCredentialId, recordPasskeyUse, spendWebauthnChallenge } from "../mfa/passkey-queries";
+import { challengeOf, newWebauthnChallenge, userHandleOf } from "../mfa/passkeys";
+
+/** The amr of a passkey session (documented in docs/api/passkeys.md). */
+export const PASSKEY_AMR = ["hwk", "mfa"] as const;
+
+/** Sign-in options per IP and window: each page view of /sign-in asks once, for autofill. */
+const OPTIONS_RULE = { limit: 60, windowSeconds: 60 };
+
+export interface PasskeySignInStart {
+  readonly options: PublicKeyCredentialRequestOptionsJSON;
+  /** For the pre-authentication cookie (only its SHA-256 is stored). */
+  readonly bindingToken: string;
+  readonly expiresAt: Date;
+}
+
+export async function startPasskeySignIn(db: Db, input: { now: Date; actor: Actor }, cfg: Config): Promise<Result<PasskeySignInStart>> {
+  const limit = await consumeRateLimit(db, ipKey("passkey-options", input.actor.ip), OPTIONS_RULE, input.now);
+  if (!limit.allowed) return err("too_many_requests", limit.retryAfterSeconds);
+  const bindingToken = randomToken();
+  const { challenge, expiresAt } = await newWebauthnChallenge(
+    db,
+    { purpose: "authentication", bindingHash: sha256Hex(bindingToken) },
+    input.now,
+    cfg,
+  );
+  const options = await generateAuthenticationOptions({
+    rpID: cfg.passkeyRp.id,
+    challenge,
+    timeout: cfg.PASSKEY_CHALLENGE_TTL_SECONDS * 1000,
+    userVerification: "required",
+  });
+  return ok({ options, bindingToken, expiresAt });
+}
+
+export interface PasskeySignInInput {
+  readonly response: AuthenticationResponseJSON;
+  readonly bindingToken: string | null;
+  readonly now: Date;
+  readonly actor: Actor;
+}
+
+export interface PasskeySignedIn {
+  readonly user: UserRecord;
+  readonly issued: IssuedSession;
+}
+
+export async function finishPasskeySignIn(db: Db, input: PasskeySignInInput, cfg: Config): Promise<Result<PasskeySignedIn>> {
+  const challenge = challengeOf(input.response.response.clientDataJSON);
+  const binding = { purpose: "authentication", bindingHash: sha256Hex(input.bindingToken ?? "") } as const;
+  if (!input.bindingToken || !challenge || !(await spendWebauthnChallenge(db, challenge, binding, input.now))) {
+    await auditFailure(db, input, null, "challenge");
+    return err("invalid_challenge");
+  }
+  const passkey = await findPasskeyByCredentialId(db, input.response.id);
+  const user = passkey ? await findUserById(db, passkey.userId) : null;
+  if (!passkey || user?.status !== "active") {
+    await auditFailure(db, input, user?.id ?? null, "unknown_credential");
+    return err("invalid_passkey");
+  }
+  const handle = input.response.response.userHandle;
+  if (handle !== undefined && handle !== base64url(userHandleOf(user.id))) {
+    await auditFailure(db, input, user.id, "user_handle");
+    return err("invalid_passkey");
+  }
+  const publicKey = fromBase64url(passkey.publicKey);
+  if (!publicKey) throw new Error(`public key of passkey ${passkey.id} is not base64url`);
+  let verified: Awaited<ReturnType<typeof verifyAuthenticationResponse>> | null;
+  try {
+    verified = await verifyAuthenticationResponse({
+      response: input.response,
+      expectedChallenge: challenge,
+      expectedOrigin: cfg.passkeyRp.origin,
+      expectedRPID: cfg.passkeyRp.id,
+      // the counter is checked below, in one guarded statement, so a regression is audited as such
+      credential: { id: passkey.credentialId, publicKey: new Uint8Array(publicKey), counter: 0, transports: [] },
+      requireUserVerification: true,
+    });
+  } catch {
+    verified = null;
+  }
+  if (!verified?.verified) {
+    await auditFailure(db, input, user.id, "assertion");
+    return err("invalid_passkey");
+  }
+  const info = verified.authenticationInfo;
+
+  return db.transaction(async (tx): Promise<Result<PasskeySignedIn>> => {
+    if (!(await recordPasskeyUse(tx, passkey.id, info.newCounter, info.credentialBackedUp, input.now))) {
+      await recordAuditEvent(tx, {
+        type: "passkey.counter_regressed",
+        result: "failure",
+        actor: input.actor,
+        targetId: user.id,
+        now: input.now,
+        details: { passkeyId: passkey.id, storedCounter: passkey.signCount, receivedCounter: info.newCounter },
+      });
+      return err("invalid_passkey");
+    }
+    const amr = [...PASSKEY_AMR];
+    const issued = await createSession(
+      tx,
+      { userId: user.id, aal: 2, amr, now: input.now, ip: input.actor.ip, userAgent: input.actor.userAgent },
+      cfg,
+    );
+    await recordAuditEvent(tx, {
+      type: "login.success",
+      result: "success",
+      actor: input.actor,
+      actorId: user.id,
+      targetId: user.id,
+      sessionId: issued.session.id,
+      subjectHash: subjectHash(user.email),
+      now: input.now,
+      details: { amr, aal: 2, method: "passkey", passkeyId: passkey.id },
+    });
+    return ok({ user, issued });
+  });
+}
+
+async function auditFailure(db: Db, input: PasskeySignInInput, userId: string | null, reason: string): Promise<void> {
+  await recordAuditEvent(db, {
+    type: "passkey.failure",
+    result: "failure",
+    actor: input.actor,
+    targetId: userId,
+    now: input.now,
+    details: { stage: "sign_in", reason },
+  });
+}
