@@ -12,8 +12,8 @@ BEGIN;
 CREATE TABLE webauthn_credentials (
   id              uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   user_id         uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-  credential_id   text NOT NULL UNIQUE CHECK (credential_id ~ '^[A-Za-z0-9_-]{16,1366}$'),
-  public_key      text NOT NULL CHECK (public_key ~ '^[A-Za-z0-9_-]{16,2800}$'),
+  credential_id   text NOT NULL UNIQUE CHECK (credential_id ~ '^[A-Za-z0-9_-]+$' AND char_length(credential_id) BETWEEN 16 AND 1366),
+  public_key      text NOT NULL CHECK (public_key ~ '^[A-Za-z0-9_-]+$' AND char_length(public_key) BETWEEN 16 AND 2800),
   sign_count      bigint NOT NULL DEFAULT 0 CHECK (sign_count >= 0),
   transports      text[] NOT NULL DEFAULT '{}',
   device_type     text NOT NULL CHECK (device_type IN ('singleDevice', 'multiDevice')),
@@ -47,5 +47,5 @@ CREATE INDEX webauthn_challenges_user_idx ON webauthn_challenges (user_id) WHERE
 INSERT INTO audit_event_types (name) VALUES
   ('passkey.registered'), ('passkey.renamed'), ('passkey.removed'), ('passkey.failure'), ('passkey.counter_regressed');
 
-INSERT INTO schema_migrations (version, name, checksum) VALUES ('0022', 'passkeys', 'b52efb33e0dcc3be117bedec52e6746affa7728220e589e62a31493690ac7b8f');
+INSERT INTO schema_migrations (version, name, checksum) VALUES ('0022', 'passkeys', '5c5adc78ee6b0015c68b06ec792719036940bf01ea03967390853d3bd129b754');
 COMMIT;

@@ -237,10 +237,17 @@ export interface PasskeyRemoved {
   readonly revokedSessions: number;
 }
 
-export async function removeUserPasskey(db: Db, input: PasskeyChangeInput & { id: string }, cfg: Config): Promise<Result<PasskeyRemoved>> {
+/** `id` null: not a passkey id at all (404, after the aal2 guard, like any id that is not the caller's). */
+export async function removeUserPasskey(
+  db: Db,
+  input: PasskeyChangeInput & { id: string | null },
+  cfg: Config,
+): Promise<Result<PasskeyRemoved>> {
   if (input.session.aal !== 2) return err("mfa_required");
+  const id = input.id;
+  if (id === null) return err("not_found");
   return db.transaction(async (tx): Promise<Result<PasskeyRemoved>> => {
-    const removed = await deletePasskey(tx, input.user.id, input.id);
+    const removed = await deletePasskey(tx, input.user.id, id);
     if (!removed) return err("not_found");
     const changed = await endOtherSessions(tx, input, cfg);
     await recordAuditEvent(tx, {

@@ -110,8 +110,16 @@ export const ROUTES: readonly RouteEntry[] = [
     stateRefusal: true,
   },
   { method: "POST", path: "/api/auth/passkeys/registration", mutates: true, expect: all(400), reauth: true },
-  { method: "PATCH", path: "/api/auth/passkeys/[id]", mutates: true, expect: all(400), params: { id: PARAM.randomId } },
-  { method: "DELETE", path: "/api/auth/passkeys/[id]", mutates: true, expect: signedIn(404), reauth: true, params: { id: PARAM.randomId } },
+  { method: "PATCH", path: "/api/auth/passkeys/[id]", mutates: true, expect: all(415), params: { id: PARAM.randomId } },
+  {
+    method: "DELETE",
+    path: "/api/auth/passkeys/[id]",
+    mutates: true,
+    expect: signedIn(403),
+    reauth: true,
+    stateRefusal: true,
+    params: { id: PARAM.randomId },
+  },
 
   // administration
   { method: "GET", path: "/api/admin/users", mutates: false, expect: admin(200), permission: "users:read" },

@@ -4,6 +4,7 @@ import { AccountNav } from "../account-nav";
 import { SessionsPanel } from "./sessions-panel";
 import { MfaPanel } from "./mfa-panel";
 import { DevicesPanel } from "./devices-panel";
+import { PasskeysPanel } from "./passkeys-panel";
 
 export const metadata: Metadata = { title: "Security · Portcullis" };
 
@@ -14,6 +15,7 @@ export default async function SecurityPage() {
       <h1>Security</h1>
       <AccountNav current="security" />
       <MfaPanel enabled={mfaEnabled} />
+      <PasskeysPanel mfaEnabled={mfaEnabled} />
       <SessionsPanel />
       {mfaEnabled && <DevicesPanel />}
     </main>

@@ -24,14 +24,14 @@ export const PATCH = route<{ id: string }>(async (request, ctx, params) => {
 
 /**
  * Removes one of the caller's passkeys, inside the re-authentication window and at aal2 (as
- * TOTP's disable); ends the other sessions and re-issues this one.
+ * TOTP's disable: an aal1 session gets 403 mfa_required whatever the id); ends the other
+ * sessions and re-issues this one. Another user's (or unknown) id: 404.
  */
 export const DELETE = route<{ id: string }>(async (request, ctx, params) => {
   const auth = await authenticate(request, ctx, { reauth: true });
   if (!auth.ok) return resultError(auth);
   const id = passkeyId.safeParse(params.id);
-  if (!id.success) return jsonError("not_found");
-  const input = { session: auth.value.session, user: auth.value.user, now: ctx.now, actor: ctx.actor, id: id.data };
+  const input = { session: auth.value.session, user: auth.value.user, now: ctx.now, actor: ctx.actor, id: id.success ? id.data : null };
   const result = await removeUserPasskey(ctx.db, input, ctx.config);
   if (!result.ok) return resultError(result);
   const { issued, revokedSessions } = result.value;
