@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, CDPSession, Page } from "playwright-core";
 import { GOOD_PASSWORD, uniqueEmail } from "../support/http";
 import { startPortcullis, type StartedServer } from "../support/portcullis-server";
-import { WAIT_MS, expectClean, launchBrowser, openTab, scanAndShoot, skipJourneys, type Tab } from "./support/browser";
+import { join } from "node:path";
+import { SCREENSHOT_DIR, WAIT_MS, expectClean, launchBrowser, openTab, scanAndShoot, skipJourneys, type Tab } from "./support/browser";
 
 let server: StartedServer;
 let browser: Browser;
@@ -102,19 +103,25 @@ describe.skipIf(skipJourneys)("passkeys in Chromium's virtual authenticator", ()
     await statusText(page, "Passkey renamed.");
     await page.getByRole("list", { name: "Passkeys" }).getByText("Chromium key").waitFor({ timeout: WAIT_MS });
 
-    // sign in with the button
+    // sign in with the button. Chromium's virtual authenticator answers the page's conditional
+    // (autofill) request as soon as /sign-in loads, so the page is loaded while the authenticator
+    // is empty (the autofill request stays pending), then the passkey is put back and the
+    // button's request (which aborts the pending one) is the one answered.
+    const held = (await cdp.send("WebAuthn.getCredentials", { authenticatorId })).credentials;
+    await cdp.send("WebAuthn.clearCredentials", { authenticatorId });
     await page.context().clearCookies();
     await page.goto(`${server.appUrl}/sign-in`);
     expect(await page.getByLabel("Email address").getAttribute("autocomplete")).toBe("username webauthn");
+    await page.getByRole("button", { name: "Sign in with a passkey" }).waitFor({ timeout: WAIT_MS });
     expect(await scanAndShoot(page, "passkeys-sign-in")).toEqual([]);
+    for (const credential of held) await cdp.send("WebAuthn.addCredential", { authenticatorId, credential });
     await page.getByRole("button", { name: "Sign in with a passkey" }).click();
     await page.waitForURL(`${server.appUrl}/`, { timeout: WAIT_MS, waitUntil: "commit" });
     expect(await sessionOf(page)).toMatchObject({ aal: 2, amr: ["hwk", "mfa"] });
 
-    // sign in through autofill: the page's conditional request is answered by the authenticator
+    // sign in through autofill: the page's conditional request, answered with the passkey it holds
     await page.context().clearCookies();
     await page.goto(`${server.appUrl}/sign-in`);
-    await page.getByLabel("Email address").click();
     await page.waitForURL(`${server.appUrl}/`, { timeout: WAIT_MS, waitUntil: "commit" });
     expect(await sessionOf(page)).toMatchObject({ aal: 2, amr: ["hwk", "mfa"] });
 
@@ -124,11 +131,11 @@ describe.skipIf(skipJourneys)("passkeys in Chromium's virtual authenticator", ()
     await statusText(page, 'Passkey "Chromium key" removed');
     await page.getByText("No passkeys yet.").waitFor({ timeout: WAIT_MS });
 
-    // the authenticator still holds the key, but the server no longer knows it
+    // the authenticator still holds the key (and offers it through autofill at once), but the server no longer knows it
     await page.context().clearCookies();
     await page.goto(`${server.appUrl}/sign-in`);
-    await page.getByRole("button", { name: "Sign in with a passkey" }).click();
     await page.getByText("This passkey could not be verified").first().waitFor({ timeout: WAIT_MS });
+    await page.screenshot({ path: join(SCREENSHOT_DIR, "passkeys-removed-refused.png") });
     expect(await sessionOf(page)).toBeNull();
     await expectClean(tab, [401]);
   }, 240_000);

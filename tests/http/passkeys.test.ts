@@ -46,7 +46,7 @@ async function signInOptions(client: Client): Promise<string> {
   return res.body.options.challenge;
 }
 
-describe("passkey registration", () => {
+describe("passkey registration (#33, #35)", () => {
   it("stores the passkey, re-issues the session, ends the others, mails a notice and audits it", async () => {
     const account = await verifiedAccount();
     const other = await clientFor(account.userId);
@@ -123,7 +123,7 @@ describe("passkey registration", () => {
   });
 });
 
-describe("passkey sign-in", () => {
+describe("passkey sign-in (#26, #36)", () => {
   it("gives an aal2 session with amr hwk+mfa, bound to the pre-authentication cookie, and records the use", async () => {
     const account = await registered();
     const browser = new Client();
@@ -229,7 +229,7 @@ describe("passkey sign-in", () => {
   });
 });
 
-describe("passkey management", () => {
+describe("passkey management (#33, #35)", () => {
   it("renames the caller's own passkey only", async () => {
     const account = await registered();
     const res = await account.client.request("PATCH", `/api/auth/passkeys/${account.passkeyId}`, { json: { name: "  Phone  " } });

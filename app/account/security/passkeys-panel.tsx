@@ -33,7 +33,8 @@ export function PasskeysPanel({ mfaEnabled }: { mfaEnabled: boolean }) {
 
   async function add(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    const name = String(new FormData(event.currentTarget).get("passkeyName") ?? "").trim() || "Passkey";
+    const form = event.currentTarget;
+    const name = String(new FormData(form).get("passkeyName") ?? "").trim() || "Passkey";
     setBusy(true);
     setMessage(null);
     const options = await reauth.run(() => passkeys.registrationOptions());
@@ -51,6 +52,7 @@ export function PasskeysPanel({ mfaEnabled }: { mfaEnabled: boolean }) {
     const result = await passkeys.register({ name, response });
     setBusy(false);
     if (!result.ok) return setMessage({ text: describeError(result.error), tone: "error" });
+    form.reset();
     setMessage({ text: `Passkey "${result.value.passkey.name}" added. Your other sessions were signed out.`, tone: "success" });
     await load();
   }
@@ -88,7 +90,7 @@ export function PasskeysPanel({ mfaEnabled }: { mfaEnabled: boolean }) {
             <li key={p.id}>
               {renaming === p.id ? (
                 <form onSubmit={(e) => rename(e, p)} className="inline-form" noValidate>
-                  <Field id={`name-${p.id}`} label="New name" defaultValue={p.name} maxLength={64} required autoFocus />
+                  <Field id={`name-${p.id}`} type="text" label="New name" defaultValue={p.name} maxLength={64} required autoFocus />
                   <button type="submit">Save name</button>
                   <button type="button" className="link" onClick={() => setRenaming(null)}>
                     Cancel
@@ -118,7 +120,14 @@ export function PasskeysPanel({ mfaEnabled }: { mfaEnabled: boolean }) {
       )}
       {supported ? (
         <form onSubmit={add} className="inline-form" noValidate>
-          <Field id="passkeyName" label="Name for the new passkey" hint="For example, the device it is on." maxLength={64} autoComplete="off" />
+          <Field
+            id="passkeyName"
+            type="text"
+            label="Name for the new passkey"
+            hint="For example, the device it is on."
+            maxLength={64}
+            autoComplete="off"
+          />
           <button type="submit" disabled={busy}>
             {busy ? "Waiting for your device…" : "Add a passkey"}
           </button>
