@@ -227,7 +227,8 @@ export const passkeys = {
     ),
   rename: (id: string, input: { name: string }) => call<null>("PATCH", `/api/auth/passkeys/${seg(id)}`, input),
   /** Needs a recent re-authentication and an aal2 session. */
-  remove: (id: string) => call<{ status: "removed"; revokedSessions: number; session: PublicSession }>("DELETE", `/api/auth/passkeys/${seg(id)}`),
+  remove: (id: string) =>
+    call<{ status: "removed"; revokedSessions: number; session: PublicSession }>("DELETE", `/api/auth/passkeys/${seg(id)}`),
   /** Sets the pre-authentication cookie the sign-in's challenge is bound to. */
   signInOptions: () => call<{ options: PublicKeyCredentialRequestOptionsJSON }>("POST", "/api/auth/passkeys/sign-in/options"),
   signIn: (input: { response: AuthenticationResponseJSON }) => call<SignedIn>("POST", "/api/auth/passkeys/sign-in", input),

@@ -6,7 +6,11 @@
 import { z } from "zod";
 import { text } from "../http/text";
 
-const b64url = (max: number) => z.string().regex(/^[A-Za-z0-9_-]*$/).max(max);
+const b64url = (max: number) =>
+  z
+    .string()
+    .regex(/^[A-Za-z0-9_-]*$/)
+    .max(max);
 const credentialId = b64url(1366).min(16);
 const transport = z.enum(["ble", "cable", "hybrid", "internal", "nfc", "smart-card", "usb"]);
 const common = {

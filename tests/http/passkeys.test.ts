@@ -203,7 +203,12 @@ describe("passkey sign-in (#26, #36)", () => {
     expect((await first.post("/api/auth/passkeys/sign-in", { response: ok })).status).toBe(200);
     for (const counter of [7, 3]) {
       const clone = new Client();
-      const response = authenticationResponse(account.passkey, { challenge: await signInOptions(clone), origin: ORIGIN, rpId: RP_ID, counter });
+      const response = authenticationResponse(account.passkey, {
+        challenge: await signInOptions(clone),
+        origin: ORIGIN,
+        rpId: RP_ID,
+        counter,
+      });
       const res = await clone.post("/api/auth/passkeys/sign-in", { response });
       expect([res.status, res.body.error.code]).toEqual([401, "invalid_passkey"]);
     }

@@ -91,7 +91,13 @@ export function registrationResponse(passkey: SoftPasskey, options: { challenge:
     coseKey(passkey.publicKey),
   ]);
   const clientData = JSON.stringify({ type: "webauthn.create", challenge: options.challenge, origin: options.origin, crossOrigin: false });
-  const attestationObject = cbor(new Map<Cbor, Cbor>([["fmt", "none"], ["attStmt", new Map()], ["authData", authData]]));
+  const attestationObject = cbor(
+    new Map<Cbor, Cbor>([
+      ["fmt", "none"],
+      ["attStmt", new Map()],
+      ["authData", authData],
+    ]),
+  );
   return {
     id: b64u(passkey.credentialId),
     rawId: b64u(passkey.credentialId),

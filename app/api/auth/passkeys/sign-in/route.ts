@@ -15,7 +15,11 @@ export const POST = route(async (request, ctx) => {
   const input = await readBody(request, body);
   if (!input.ok) return input.response;
   const bindingToken = readPasskeyCookie(request, ctx);
-  const result = await finishPasskeySignIn(ctx.db, { response: input.value.response, bindingToken, now: ctx.now, actor: ctx.actor }, ctx.config);
+  const result = await finishPasskeySignIn(
+    ctx.db,
+    { response: input.value.response, bindingToken, now: ctx.now, actor: ctx.actor },
+    ctx.config,
+  );
   // the challenge is spent either way: the pre-authentication cookie goes too
   if (!result.ok) {
     const refused = resultError(result);
