@@ -51,6 +51,7 @@ export const errorCatalogue = {
   // passkeys
   invalid_passkey: [401, "This passkey could not be verified. Try again, or sign in another way."],
   passkey_already_registered: [409, "This passkey is already registered."],
+  no_passkeys: [409, "This account has no passkey."],
   // authorization and admin
   forbidden: [403, "You do not have permission to do this."],
   conflict: [409, "The request conflicts with the current state."],

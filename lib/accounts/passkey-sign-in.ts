@@ -23,7 +23,7 @@
  * credential (user handle check, and the credential's own key), unknown or removed credentials
  * (one generic invalid_passkey). Options are limited per IP. Checklist #26, #36, #46.
  */
-import { generateAuthenticationOptions, verifyAuthenticationResponse } from "@simplewebauthn/server";
+import { generateAuthenticationOptions } from "@simplewebauthn/server";
 import type { AuthenticationResponseJSON, PublicKeyCredentialRequestOptionsJSON } from "@simplewebauthn/server";
 import type { Config } from "../config";
 import type { Db } from "../db";
@@ -31,13 +31,14 @@ import { err, ok, type Result } from "../errors";
 import type { Actor } from "../http/context";
 import { recordAuditEvent } from "../audit/audit";
 import { sha256Hex } from "../crypto/digest";
-import { base64url, fromBase64url, randomToken } from "../crypto/random";
+import { randomToken } from "../crypto/random";
 import { consumeRateLimit, ipKey } from "../rate-limit/rate-limit";
 import { createSession, type IssuedSession } from "../sessions/sessions";
 import { subjectHash } from "../users/email";
-import { findUserById, type UserRecord } from "../users/queries";
-import { findPasskeyByCredentialId, recordPasskeyUse, spendWebauthnChallenge } from "../mfa/passkey-queries";
-import { challengeOf, newWebauthnChallenge, userHandleOf } from "../mfa/passkeys";
+import type { UserRecord } from "../users/queries";
+import { spendWebauthnChallenge } from "../mfa/passkey-queries";
+import { challengeOf, newWebauthnChallenge } from "../mfa/passkeys";
+import { auditPasskeyFailure, recordPasskeyAssertion, verifyPasskeyAssertion } from "../mfa/passkey-assertion";
 
 /** The amr of a passkey session (documented in docs/api/passkeys.md). */
 export const PASSKEY_AMR = ["hwk", "mfa"] as const;
@@ -87,54 +88,19 @@ export async function finishPasskeySignIn(db: Db, input: PasskeySignInInput, cfg
   const challenge = challengeOf(input.response.response.clientDataJSON);
   const binding = { purpose: "authentication", bindingHash: sha256Hex(input.bindingToken ?? "") } as const;
   if (!input.bindingToken || !challenge || !(await spendWebauthnChallenge(db, challenge, binding, input.now))) {
-    await auditFailure(db, input, null, "challenge");
+    await auditPasskeyFailure(db, { stage: "sign_in", now: input.now, actor: input.actor }, null, "challenge");
     return err("invalid_challenge");
   }
-  const passkey = await findPasskeyByCredentialId(db, input.response.id);
-  const user = passkey ? await findUserById(db, passkey.userId) : null;
-  if (!passkey || user?.status !== "active") {
-    await auditFailure(db, input, user?.id ?? null, "unknown_credential");
-    return err("invalid_passkey");
-  }
-  const handle = input.response.response.userHandle;
-  if (handle !== undefined && handle !== base64url(userHandleOf(user.id))) {
-    await auditFailure(db, input, user.id, "user_handle");
-    return err("invalid_passkey");
-  }
-  const publicKey = fromBase64url(passkey.publicKey);
-  if (!publicKey) throw new Error(`public key of passkey ${passkey.id} is not base64url`);
-  let verified: Awaited<ReturnType<typeof verifyAuthenticationResponse>> | null;
-  try {
-    verified = await verifyAuthenticationResponse({
-      response: input.response,
-      expectedChallenge: challenge,
-      expectedOrigin: cfg.passkeyRp.origin,
-      expectedRPID: cfg.passkeyRp.id,
-      // the counter is checked below, in one guarded statement, so a regression is audited as such
-      credential: { id: passkey.credentialId, publicKey: new Uint8Array(publicKey), counter: 0, transports: [] },
-      requireUserVerification: true,
-    });
-  } catch {
-    verified = null;
-  }
-  if (!verified?.verified) {
-    await auditFailure(db, input, user.id, "assertion");
-    return err("invalid_passkey");
-  }
-  const info = verified.authenticationInfo;
+  const verified = await verifyPasskeyAssertion(
+    db,
+    { response: input.response, challenge, stage: "sign_in", now: input.now, actor: input.actor },
+    cfg,
+  );
+  if (!verified.ok) return verified;
+  const { user, passkey } = verified.value;
 
   return db.transaction(async (tx): Promise<Result<PasskeySignedIn>> => {
-    if (!(await recordPasskeyUse(tx, passkey.id, info.newCounter, info.credentialBackedUp, input.now))) {
-      await recordAuditEvent(tx, {
-        type: "passkey.counter_regressed",
-        result: "failure",
-        actor: input.actor,
-        targetId: user.id,
-        now: input.now,
-        details: { passkeyId: passkey.id, storedCounter: passkey.signCount, receivedCounter: info.newCounter },
-      });
-      return err("invalid_passkey");
-    }
+    if (!(await recordPasskeyAssertion(tx, verified.value, input.actor, input.now))) return err("invalid_passkey");
     const amr = [...PASSKEY_AMR];
     const issued = await createSession(
       tx,
@@ -153,16 +119,5 @@ export async function finishPasskeySignIn(db: Db, input: PasskeySignInInput, cfg
       details: { amr, aal: 2, method: "passkey", passkeyId: passkey.id },
     });
     return ok({ user, issued });
-  });
-}
-
-async function auditFailure(db: Db, input: PasskeySignInInput, userId: string | null, reason: string): Promise<void> {
-  await recordAuditEvent(db, {
-    type: "passkey.failure",
-    result: "failure",
-    actor: input.actor,
-    targetId: userId,
-    now: input.now,
-    details: { stage: "sign_in", reason },
   });
 }

@@ -229,6 +229,10 @@ export const passkeys = {
   /** Needs a recent re-authentication and an aal2 session. */
   remove: (id: string) =>
     call<{ status: "removed"; revokedSessions: number; session: PublicSession }>("DELETE", `/api/auth/passkeys/${seg(id)}`),
+  /** Re-authentication with one of the caller's passkeys instead of the password (409 no_passkeys without one). */
+  reauthOptions: () => call<{ options: PublicKeyCredentialRequestOptionsJSON }>("POST", "/api/auth/reauth/passkey/options"),
+  reauthenticate: (input: { response: AuthenticationResponseJSON }) =>
+    call<{ reauthenticatedUntil: string }>("POST", "/api/auth/reauth/passkey", input),
   /** Sets the pre-authentication cookie the sign-in's challenge is bound to. */
   signInOptions: () => call<{ options: PublicKeyCredentialRequestOptionsJSON }>("POST", "/api/auth/passkeys/sign-in/options"),
   signIn: (input: { response: AuthenticationResponseJSON }) => call<SignedIn>("POST", "/api/auth/passkeys/sign-in", input),

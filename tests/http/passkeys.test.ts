@@ -280,3 +280,52 @@ describe("passkey management (#33, #35)", () => {
     expect([denied.status, denied.body.error.code]).toEqual([401, "invalid_passkey"]);
   });
 });
+
+describe("re-authentication with a passkey (#35)", () => {
+  it("opens the window again with the caller's own passkey: a new session id, aal2, amr hwk+mfa", async () => {
+    const account = await registered();
+    const stale = await clientFor(account.userId, { reauthenticatedAt: new Date(Date.now() - 3600_000) });
+    const refused = await stale.post("/api/auth/passkeys/registration/options");
+    expect([refused.status, refused.body.error.code]).toEqual([403, "reauth_required"]);
+    const before = stale.sessionToken();
+
+    const options = await stale.post("/api/auth/reauth/passkey/options");
+    expect(options.status).toBe(200);
+    expect(options.body.options.allowCredentials.map((c: { id: string }) => c.id)).toEqual([
+      account.passkey.credentialId.toString("base64url"),
+    ]);
+    const response = authenticationResponse(account.passkey, { challenge: options.body.options.challenge, origin: ORIGIN, rpId: RP_ID });
+    const res = await stale.post("/api/auth/reauth/passkey", { response });
+    expect(res.status).toBe(200);
+    expect(res.body.reauthenticatedUntil).toBeDefined();
+    expect(stale.sessionToken()).not.toBe(before);
+    expect((await stale.get("/api/auth/session")).body.session).toMatchObject({ aal: 2, amr: ["hwk", "mfa"] });
+    expect((await stale.post("/api/auth/passkeys/registration/options")).status).toBe(200);
+    const [audit] = await auditRows("reauth.success", account.userId);
+    expect(audit?.details).toMatchObject({ method: "passkey", passkeyId: account.passkeyId });
+
+    const replay = await stale.post("/api/auth/reauth/passkey", { response });
+    expect([replay.status, replay.body.error.code]).toEqual([401, "invalid_challenge"]);
+  });
+
+  it("refuses another account's passkey, a challenge of another session, and an account without passkeys", async () => {
+    const account = await registered();
+    const other = await registered();
+    const session = await clientFor(account.userId);
+    const options = await session.post("/api/auth/reauth/passkey/options");
+    const theirs = authenticationResponse(other.passkey, { challenge: options.body.options.challenge, origin: ORIGIN, rpId: RP_ID });
+    const res = await session.post("/api/auth/reauth/passkey", { response: theirs });
+    expect([res.status, res.body.error.code]).toEqual([401, "invalid_passkey"]);
+
+    const first = await clientFor(account.userId);
+    const second = await clientFor(account.userId);
+    const issued = await first.post("/api/auth/reauth/passkey/options");
+    const lifted = authenticationResponse(account.passkey, { challenge: issued.body.options.challenge, origin: ORIGIN, rpId: RP_ID });
+    const moved = await second.post("/api/auth/reauth/passkey", { response: lifted });
+    expect([moved.status, moved.body.error.code]).toEqual([401, "invalid_challenge"]);
+
+    const none = await verifiedAccount();
+    const empty = await none.client.post("/api/auth/reauth/passkey/options");
+    expect([empty.status, empty.body.error.code]).toEqual([409, "no_passkeys"]);
+  });
+});

@@ -101,6 +101,8 @@ export const ROUTES: readonly RouteEntry[] = [
   { method: "POST", path: "/api/auth/passkeys/sign-in/options", mutates: true, expect: all(200) },
   { method: "POST", path: "/api/auth/passkeys/sign-in", mutates: true, expect: all(400) },
   { method: "GET", path: "/api/auth/passkeys", mutates: false, expect: signedIn(200) },
+  { method: "POST", path: "/api/auth/reauth/passkey/options", mutates: true, expect: signedIn(409) },
+  { method: "POST", path: "/api/auth/reauth/passkey", mutates: true, expect: all(400) },
   {
     method: "POST",
     path: "/api/auth/passkeys/registration/options",

@@ -18,7 +18,7 @@ export function PasskeysPanel({ mfaEnabled }: { mfaEnabled: boolean }) {
   const [busy, setBusy] = useState(false);
   const [supported, setSupported] = useState(true);
   const [renaming, setRenaming] = useState<string | null>(null);
-  const reauth = useReauth({ mfaEnabled });
+  const reauth = useReauth({ mfaEnabled, passkeys: (list?.length ?? 0) > 0 });
 
   const load = useCallback(async () => {
     const result = await passkeys.list();
