@@ -21,7 +21,7 @@ const list = z.string().transform((s) =>
     .filter(Boolean),
 );
 
-const schema = z.object({
+export const configSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   VERCEL: z.string().optional(),
   VERCEL_ENV: z.enum(["production", "preview", "development"]).optional(),
@@ -139,7 +139,7 @@ const schema = z.object({
   PORTCULLIS_PRODUCT_NAME: z.string().min(1).default("portcullis"),
 });
 
-export type Env = z.infer<typeof schema>;
+export type Env = z.infer<typeof configSchema>;
 
 export interface Config extends Readonly<Env> {
   readonly databaseUrl: string | null;
@@ -231,7 +231,7 @@ function devSecret(name: string, make: () => string): string {
 export function parseConfig(raw: Record<string, string | undefined>): Config {
   // An empty variable (KEY= in a copied .env.example) means "not set".
   const source = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined && v !== ""));
-  const parsed = schema.safeParse(source);
+  const parsed = configSchema.safeParse(source);
   if (!parsed.success) throw new ConfigError(`Invalid configuration: ${describe(parsed.error.issues)}`);
   const env = parsed.data;
   const onVercel = env.VERCEL === "1" || env.VERCEL_ENV !== undefined;

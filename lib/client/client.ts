@@ -20,6 +20,7 @@ import type { AuditPage } from "../audit/audit-search";
 import type { SecurityAlerts } from "../admin/alerts";
 import type { ActivityPage } from "../accounts/activity";
 import type { PublicPasskey } from "../mfa/passkeys";
+import type { PublicConsent } from "../oauth/consents";
 import type {
   AuthenticationResponseJSON,
   PublicKeyCredentialCreationOptionsJSON,
@@ -27,7 +28,18 @@ import type {
   RegistrationResponseJSON,
 } from "@simplewebauthn/browser";
 
-export type { PublicSession, PublicUser, PublicDevice, AdminUserDetail, UserPage, AuditPage, SecurityAlerts, ActivityPage, PublicPasskey };
+export type {
+  PublicSession,
+  PublicUser,
+  PublicDevice,
+  AdminUserDetail,
+  UserPage,
+  AuditPage,
+  SecurityAlerts,
+  ActivityPage,
+  PublicConsent,
+  PublicPasskey,
+};
 
 /** An API error code, or network_error when no answer came back at all. */
 export type ClientErrorCode = ErrorCode | "network_error";
@@ -267,4 +279,9 @@ export const oauth = {
   /** The consent page's Allow / Deny: answers where to send the browser next (the client's redirect URI). */
   decideConsent: (input: { query: string; decision: "allow" | "deny" }) =>
     call<{ redirectTo: string }>("POST", "/api/oauth/consent", input),
+  /** The sites the signed-in person has allowed to sign them in. */
+  consents: () => call<{ consents: PublicConsent[] }>("GET", "/api/oauth/consents"),
+  /** Withdraws a consent; the site's refresh tokens for this person stop working at once. */
+  revokeConsent: (clientId: string) =>
+    call<{ clientId: string; familiesRevoked: number }>("DELETE", `/api/oauth/consents/${seg(clientId)}`),
 };

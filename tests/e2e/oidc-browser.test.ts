@@ -127,39 +127,19 @@ async function account(withTotp: boolean): Promise<{ email: string; secret: stri
 }
 
 /**
- * Signs the person in on Portcullis from the browser. Until the /sign-in page (issue 12) is on
- * main, this calls the sign-in API from a Portcullis page in the browser, so the session cookie
- * lands in the browser as the page would set it; switch this one function to the real page then.
+ * Signs the person in on Portcullis's own /sign-in page (where the authorization endpoint sent
+ * the browser), with the TOTP second step when the account has one; the page then follows its
+ * returnTo back to the authorization endpoint.
  */
 async function signInInBrowser(page: Page, person: { email: string; secret: string | null }): Promise<void> {
-  await page.goto(`${server.url}/oauth/signed-out`);
-  const result = await page.evaluate(
-    async ({ email, password }) => {
-      const res = await fetch("/api/auth/login", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ email, password }),
-      });
-      return res.json();
-    },
-    { email: person.email, password: GOOD_PASSWORD },
-  );
-  if (result.status === "mfa_required") {
-    const code = totp(person.secret!, Date.now());
-    const second = await page.evaluate(
-      async ({ challenge, code }) => {
-        const res = await fetch("/api/auth/login/mfa", {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ challenge, code }),
-        });
-        return { status: res.status, body: await res.json() };
-      },
-      { challenge: result.challenge, code },
-    );
-    expect(second.status).toBe(200);
-  } else {
-    expect(result.status).toBe("signed_in");
+  await page.getByLabel("Email address").fill(person.email);
+  await page.getByLabel("Password", { exact: true }).fill(GOOD_PASSWORD);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  if (person.secret) {
+    const field = page.getByLabel("Authentication code");
+    await field.waitFor();
+    await field.fill(totp(person.secret, Date.now()));
+    await page.getByRole("button", { name: "Verify" }).click();
   }
 }
 
@@ -189,9 +169,7 @@ async function run(withTotp: boolean) {
   await page.goto(authorizationUrl.href);
   expect(new URL(page.url()).pathname).toBe("/sign-in");
   expect(new URL(page.url()).searchParams.get("returnTo")).toMatch(/^\/api\/oauth\/authorize\?/);
-  const returnTo = new URL(page.url()).searchParams.get("returnTo")!;
   await signInInBrowser(page, person);
-  await page.goto(`${server.url}${returnTo}`);
   await page.getByRole("heading", { name: "Allow Example site to sign you in?" }).waitFor();
   expect(await page.getByText("See your email address").count()).toBe(1);
   await Promise.all([page.waitForURL(`${REDIRECT_URI}?**`), page.getByRole("button", { name: "Allow Example site" }).click()]);
@@ -206,7 +184,18 @@ async function run(withTotp: boolean) {
   const claims = tokens.claims()!;
   expect(claims).toMatchObject({ email: person.email, acr: withTotp ? "aal2" : "aal1", amr: withTotp ? ["pwd", "otp"] : ["pwd"] });
   expect((await oidc.fetchUserInfo(config, tokens.access_token, claims.sub)).email).toBe(person.email);
-  expect((await oidc.refreshTokenGrant(config, tokens.refresh_token!)).access_token).toBeTruthy();
+  const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token!);
+  expect(refreshed.access_token).toBeTruthy();
+
+  // The consent is listed on /account/security; removing it ends the site's refresh tokens.
+  await page.goto(`${server.url}/account/security`);
+  const sites = page.getByRole("list", { name: "Sites you signed in to" });
+  await sites.getByText("Example site").waitFor();
+  expect(await sites.getByText("Stay signed in when you are away").count()).toBe(1);
+  await page.getByRole("button", { name: "Remove access for Example site" }).click();
+  await page.getByText("Example site can no longer sign you in without asking again.").waitFor();
+  await page.getByText("No other site can sign you in with this account.").waitFor();
+  await expect(oidc.refreshTokenGrant(config, refreshed.refresh_token!)).rejects.toMatchObject({ error: "invalid_grant" });
 
   await page.goto(
     oidc.buildEndSessionUrl(config, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: POST_LOGOUT_URI, state: "after" }).href,
@@ -255,18 +244,16 @@ function buildSiteIfStale(): void {
   if (result.status !== 0) throw new Error("next build of tests/second-site failed");
 }
 
-// Skipped, and issue 13 left open for it: the Auth.js site now builds and starts, and reaches
-// Portcullis's authorization endpoint, sign-in and consent, but its callback answers
-// CallbackRouteError (Auth.js rejects the token response or the ID token); not yet diagnosed.
-// openid-client runs the same flow end to end above.
-describe.skip("a second Next.js site with Auth.js signs people in with Portcullis", () => {
+describe.skipIf(skip)("a second Next.js site with Auth.js signs people in with Portcullis", () => {
   let siteUrl = "";
   let siteProcess: ChildProcess | undefined;
 
   beforeAll(async () => {
     buildSiteIfStale();
     const port = await freePort();
-    siteUrl = `http://127.0.0.1:${port}`;
+    // "localhost", not 127.0.0.1: Next.js's NextRequest reports any 127.x address as localhost, so
+    // Auth.js's callback would send a redirect_uri that differs from the one it authorized with.
+    siteUrl = `http://localhost:${port}`;
     const admin = await adminSession();
     const created = await api(
       "/api/admin/oauth/clients",
@@ -307,9 +294,7 @@ describe.skip("a second Next.js site with Auth.js signs people in with Portculli
     expect(await page.getByText("Not signed in.").count()).toBe(1);
     const started = Date.now();
     await Promise.all([page.waitForURL(`${server.url}/sign-in?**`), page.getByRole("button", { name: "Sign in with Portcullis" }).click()]);
-    const returnTo = new URL(page.url()).searchParams.get("returnTo")!;
     await signInInBrowser(page, person);
-    await page.goto(`${server.url}${returnTo}`);
     await Promise.all([page.waitForURL(`${siteUrl}/`), page.getByRole("button", { name: "Allow Auth.js site" }).click()]);
     await page.getByText(`Signed in as ${person.email}`).waitFor();
     const elapsedMs = Date.now() - started;

@@ -5,6 +5,7 @@ import { SessionsPanel } from "./sessions-panel";
 import { MfaPanel } from "./mfa-panel";
 import { DevicesPanel } from "./devices-panel";
 import { PasskeysPanel } from "./passkeys-panel";
+import { ConsentsPanel } from "./consents-panel";
 
 export const metadata: Metadata = { title: "Security · Portcullis" };
 
@@ -18,6 +19,7 @@ export default async function SecurityPage() {
       <PasskeysPanel mfaEnabled={mfaEnabled} />
       <SessionsPanel />
       {mfaEnabled && <DevicesPanel />}
+      <ConsentsPanel />
     </main>
   );
 }

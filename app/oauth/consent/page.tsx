@@ -7,15 +7,9 @@ import { getSession } from "@/app/_lib/session";
 import { AUTHORIZE_PATH, SIGN_IN_PAGE_PATH, validateAuthorizationRequest } from "@/lib/oauth/authorize";
 import { ConsentForm } from "./consent-form";
 import styles from "./consent.module.css";
+import { SCOPE_TEXT } from "../scope-text";
 
 export const metadata: Metadata = { title: "Allow access · Portcullis", referrer: "no-referrer", robots: { index: false } };
-
-const SCOPE_TEXT: Record<string, string> = {
-  openid: "Know who you are on this site (your account id)",
-  profile: "See your name",
-  email: "See your email address and whether it is confirmed",
-  offline_access: "Stay signed in when you are away (a refresh token)",
-};
 
 type SearchParams = Promise<Record<string, string | string[] | undefined>>;
 
