@@ -140,6 +140,9 @@ export const configSchema = z.object({
   MFA_LOCK_SECONDS: int(60, 86400).default(900),
   // Each further consecutive block doubles, up to this (a day by default): escalation, not a 15-minute loop
   MFA_LOCK_MAX_SECONDS: int(60, 30 * 86400).default(86400),
+  // Passkeys (WebAuthn): the name authenticators show; the RP ID is APP_URL's host, the origin APP_URL's origin
+  PASSKEY_RP_NAME: z.string().min(1).max(100).default("Portcullis"),
+  PASSKEY_CHALLENGE_TTL_SECONDS: int(30, 600).default(300),
 
   // Mail
   MAIL_TRANSPORT: z.enum(["outbox", "smtp"]).optional(),
@@ -186,6 +189,8 @@ export interface Config extends Readonly<Env> {
   readonly issuer: string;
   /** The configured social sign-in providers, in the order the sign-in page shows them. */
   readonly socialProviders: readonly SocialProviderConfig[];
+  /** WebAuthn relying party: APP_URL's host name (the RP ID) and origin (the only accepted origin). */
+  readonly passkeyRp: { readonly id: string; readonly origin: string };
 }
 
 export class ConfigError extends Error {}
@@ -351,6 +356,7 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
     passwordHashThreads: env.PASSWORD_HASH_THREADS ?? 0,
     issuer: env.JWT_ISSUER ?? appOrigin,
     socialProviders: chooseSocialProviders(env, production),
+    passkeyRp: { id: new URL(env.APP_URL).hostname, origin: appOrigin },
   };
   if (env.ALERT_WEBHOOK_URL && !env.ALERT_WEBHOOK_SECRET) {
     throw new ConfigError(

@@ -48,6 +48,10 @@ export const errorCatalogue = {
   invalid_setup_code: [400, "The code does not match the new authenticator. Check the code and the time on your device."],
   mfa_locked: [429, "Too many incorrect codes. Try again later."],
   email_not_verified: [403, "Verify your email address first."],
+  // passkeys
+  invalid_passkey: [401, "This passkey could not be verified. Try again, or sign in another way."],
+  passkey_already_registered: [409, "This passkey is already registered."],
+  no_passkeys: [409, "This account has no passkey."],
   // authorization and admin
   forbidden: [403, "You do not have permission to do this."],
   mfa_enrolment_required: [403, "Your role needs two-factor authentication. Set it up on your account's security page to continue."],

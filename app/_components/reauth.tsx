@@ -3,10 +3,12 @@
  * Inline re-authentication: run(action) calls the API; when the API answers reauth_required
  * (403), a password (and code) form appears where the action was, and after a successful
  * POST /api/auth/reauth the action runs again. The page never decides by itself that a
- * re-authentication is due: only the API's answer opens the form.
+ * re-authentication is due: only the API's answer opens the form. With `passkeys`, the form also
+ * offers "Use a passkey instead" (POST /api/auth/reauth/passkey: aal2, like a passkey sign-in).
  */
 import { useRef, useState, type FormEvent, type ReactNode } from "react";
-import { auth, type ApiResult } from "@/lib/client/client";
+import { startAuthentication } from "@simplewebauthn/browser";
+import { auth, passkeys, type ApiResult } from "@/lib/client/client";
 import { describeError, fieldOf } from "./api-error";
 import { Field } from "./field";
 
@@ -14,7 +16,7 @@ interface Pending {
   resolve: (proceed: boolean) => void;
 }
 
-export function useReauth(options: { mfaEnabled: boolean }): {
+export function useReauth(options: { mfaEnabled: boolean; passkeys?: boolean }): {
   run: <T>(action: () => Promise<ApiResult<T>>) => Promise<ApiResult<T>>;
   prompt: ReactNode;
 } {
@@ -46,6 +48,29 @@ export function useReauth(options: { mfaEnabled: boolean }): {
         field: fieldOf(result.error, { password: "password", code: "code" }) ?? (result.error.code === "mfa_required" ? "code" : null),
         text: describeError(result.error),
       });
+      return;
+    }
+    setPending(null);
+    pending.resolve(true);
+  }
+
+  async function withPasskey() {
+    if (!pending) return;
+    setBusy(true);
+    setError(null);
+    const request = await passkeys.reauthOptions();
+    let result: Awaited<ReturnType<typeof passkeys.reauthenticate>> | null = null;
+    if (request.ok) {
+      try {
+        result = await passkeys.reauthenticate({ response: await startAuthentication({ optionsJSON: request.value.options }) });
+      } catch {
+        result = null;
+      }
+    }
+    setBusy(false);
+    if (!request.ok || !result?.ok) {
+      const failure = !request.ok ? request.error : result && !result.ok ? result.error : null;
+      setError({ field: null, text: failure ? describeError(failure) : "No passkey was used. Try again, or enter your password." });
       return;
     }
     setPending(null);
@@ -90,6 +115,11 @@ export function useReauth(options: { mfaEnabled: boolean }): {
         <button type="submit" disabled={busy}>
           {busy ? "Confirming…" : "Confirm"}
         </button>
+        {options.passkeys && (
+          <button type="button" className="secondary" onClick={withPasskey} disabled={busy}>
+            Use a passkey instead
+          </button>
+        )}
         <button type="button" className="secondary" onClick={cancel}>
           Cancel
         </button>

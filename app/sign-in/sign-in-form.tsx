@@ -3,12 +3,14 @@
  * Email and password, then (when the API answers mfa_required) the second step: a TOTP code
  * or a backup code, and "trust this device". Every outcome is the API's: wrong credentials,
  * a lock with its time left (429 + Retry-After), 503. On success a full navigation to
- * returnTo (already reduced to a same-origin path by the server page).
+ * returnTo (already reduced to a same-origin path by the server page). A passkey signs in
+ * without either step (app/sign-in/passkey-sign-in.ts): the button, or the email field's autofill.
  */
-import { useEffect, useState, type FormEvent } from "react";
+import { useCallback, useEffect, useState, type FormEvent } from "react";
 import { auth, socialStartPath, type ApiError, type PublicProvider } from "@/lib/client/client";
 import { Field, LiveMessage, type Message } from "@/app/_components/field";
 import { describeError, fieldOf } from "@/app/_components/api-error";
+import { passkeysSupported, signInWithPasskey, usePasskeyAutofill, type PasskeyOutcome } from "./passkey-sign-in";
 
 type Step = { kind: "password" } | { kind: "second"; challenge: string; backup: boolean };
 
@@ -40,6 +42,31 @@ export function SignInForm({
   }, []);
   const [fieldError, setFieldError] = useState<{ field: string; text: string } | null>(null);
   const [busy, setBusy] = useState(false);
+  const [withPasskeys, setWithPasskeys] = useState(false);
+
+  useEffect(() => setWithPasskeys(passkeysSupported()), []);
+
+  const passkeyDone = useCallback(
+    (outcome: PasskeyOutcome) => {
+      if (outcome.ok) {
+        setMessage({ text: "Signed in.", tone: "success" });
+        window.location.assign(returnTo);
+      } else if (outcome.error) {
+        setFieldError(null);
+        setMessage({ text: describeError(outcome.error), tone: "error" });
+      }
+    },
+    [returnTo],
+  );
+  usePasskeyAutofill(passkeyDone);
+
+  async function passkeyButton() {
+    setBusy(true);
+    setMessage(null);
+    const outcome = await signInWithPasskey();
+    setBusy(false);
+    passkeyDone(outcome);
+  }
 
   function fail(error: ApiError, fields: Record<string, string>) {
     const text = describeError(error);
@@ -153,7 +180,7 @@ export function SignInForm({
           id="email"
           label="Email address"
           type="email"
-          autoComplete="username"
+          autoComplete="username webauthn"
           inputMode="email"
           maxLength={254}
           required
@@ -168,6 +195,13 @@ export function SignInForm({
           <a href="/forgot-password">Forgot your password?</a>
         </div>
       </form>
+      {withPasskeys ? (
+        <div className="actions">
+          <button type="button" className="secondary" onClick={passkeyButton} disabled={busy}>
+            Sign in with a passkey
+          </button>
+        </div>
+      ) : null}
       {providers.length > 0 && (
         <nav aria-label="Other ways to sign in" className="social">
           <p className="small muted">or</p>

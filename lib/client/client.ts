@@ -21,11 +21,29 @@ import type { AdminUserDetail, UserPage } from "../admin/users";
 import type { AuditPage } from "../audit/audit-search";
 import type { SecurityAlerts } from "../admin/alerts";
 import type { ActivityPage } from "../accounts/activity";
+import type { PublicPasskey } from "../mfa/passkeys";
 import type { PublicConsent } from "../oauth/consents";
 import type { PublicRole } from "../admin/roles";
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
+} from "@simplewebauthn/browser";
 
 export type { PublicProvider, PublicIdentity };
-export type { PublicSession, PublicUser, PublicDevice, AdminUserDetail, UserPage, AuditPage, SecurityAlerts, ActivityPage, PublicConsent };
+export type {
+  PublicSession,
+  PublicUser,
+  PublicDevice,
+  AdminUserDetail,
+  UserPage,
+  AuditPage,
+  SecurityAlerts,
+  ActivityPage,
+  PublicConsent,
+  PublicPasskey,
+};
 
 /** An API error code, or network_error when no answer came back at all. */
 export type ClientErrorCode = ErrorCode | "network_error";
@@ -206,6 +224,33 @@ export const mfa = {
   confirmTotp: (input: { code: string }) => call<BackupCodes & { status: "enabled" }>("POST", "/api/auth/mfa/totp/confirm", input),
   disableTotp: () => call<{ status: "disabled"; revokedSessions: number; session: PublicSession }>("POST", "/api/auth/mfa/totp/disable"),
   regenerateBackupCodes: () => call<BackupCodes>("POST", "/api/auth/mfa/backup-codes"),
+};
+
+/**
+ * Passkeys (WebAuthn). The options go to @simplewebauthn/browser (startRegistration /
+ * startAuthentication) and its result comes back as `response`.
+ */
+export const passkeys = {
+  list: () => call<{ passkeys: PublicPasskey[] }>("GET", "/api/auth/passkeys"),
+  /** Needs a recent re-authentication and a verified address. */
+  registrationOptions: () => call<{ options: PublicKeyCredentialCreationOptionsJSON }>("POST", "/api/auth/passkeys/registration/options"),
+  register: (input: { name: string; response: RegistrationResponseJSON }) =>
+    call<{ status: "registered"; passkey: PublicPasskey; revokedSessions: number; session: PublicSession }>(
+      "POST",
+      "/api/auth/passkeys/registration",
+      input,
+    ),
+  rename: (id: string, input: { name: string }) => call<null>("PATCH", `/api/auth/passkeys/${seg(id)}`, input),
+  /** Needs a recent re-authentication and an aal2 session. */
+  remove: (id: string) =>
+    call<{ status: "removed"; revokedSessions: number; session: PublicSession }>("DELETE", `/api/auth/passkeys/${seg(id)}`),
+  /** Re-authentication with one of the caller's passkeys instead of the password (409 no_passkeys without one). */
+  reauthOptions: () => call<{ options: PublicKeyCredentialRequestOptionsJSON }>("POST", "/api/auth/reauth/passkey/options"),
+  reauthenticate: (input: { response: AuthenticationResponseJSON }) =>
+    call<{ reauthenticatedUntil: string }>("POST", "/api/auth/reauth/passkey", input),
+  /** Sets the pre-authentication cookie the sign-in's challenge is bound to. */
+  signInOptions: () => call<{ options: PublicKeyCredentialRequestOptionsJSON }>("POST", "/api/auth/passkeys/sign-in/options"),
+  signIn: (input: { response: AuthenticationResponseJSON }) => call<SignedIn>("POST", "/api/auth/passkeys/sign-in", input),
 };
 
 export const admin = {

@@ -108,6 +108,18 @@ export const templates = {
     subject: "Failed two-factor attempts on your account",
     text: `Someone entered your password correctly but then failed the two-factor step several times, so two-factor sign-in is paused for a while. If this was not you, your password is known to someone else: reset it now:\n\n${securityUrl}`,
   }),
+  passkeyAdded: (to: string, name: string, securityUrl: string): MailMessage => ({
+    to,
+    template: "passkey_added",
+    subject: "A passkey was added to your account",
+    text: `A passkey named "${name}" was added to your account, and your other sessions were signed out. If this was not you, reset your password now and remove the passkey:\n\n${securityUrl}`,
+  }),
+  passkeyRemoved: (to: string, name: string, securityUrl: string): MailMessage => ({
+    to,
+    template: "passkey_removed",
+    subject: "A passkey was removed from your account",
+    text: `The passkey named "${name}" was removed from your account, and your other sessions were signed out. If this was not you, reset your password now:\n\n${securityUrl}`,
+  }),
   accountDeleted: (to: string): MailMessage => ({
     to,
     template: "account_deleted",

@@ -139,7 +139,7 @@ async function account(withTotp: boolean): Promise<{ email: string; secret: stri
 async function signInInBrowser(page: Page, person: { email: string; secret: string | null }): Promise<void> {
   await page.getByLabel("Email address").fill(person.email);
   await page.getByLabel("Password", { exact: true }).fill(GOOD_PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   if (person.secret) {
     const field = page.getByLabel("Authentication code");
     await field.waitFor();

@@ -68,7 +68,7 @@ async function submitSignIn(page: Page, email: string, password: string, returnT
   await page.goto(`${baseUrl()}/sign-in${returnTo === undefined ? "" : `?returnTo=${encodeURIComponent(returnTo)}`}`);
   await page.getByLabel("Email address").fill(email);
   await page.getByLabel("Password", { exact: true }).fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
 }
 
 async function signIn(page: Page, email: string, password: string, expectPath = "/"): Promise<void> {
@@ -279,7 +279,7 @@ describe.skipIf(skipJourneys)("browser journeys", () => {
       await page.waitForURL(`${baseUrl()}/sign-in`, { timeout: WAIT_MS, waitUntil: "commit" });
       await page.getByLabel("Email address").fill(email);
       await page.getByLabel("Password", { exact: true }).fill(NEW_PASSWORD);
-      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.getByRole("button", { name: "Sign in", exact: true }).click();
       await page.waitForURL(`${baseUrl()}/`, { timeout: WAIT_MS, waitUntil: "commit" });
       await expectClean(tab);
     } finally {
@@ -350,7 +350,7 @@ describe.skipIf(skipJourneys)("browser: refusals", () => {
         await password.fill(`wrong password number ${i}`);
         const [response] = await Promise.all([
           page.waitForResponse((r) => r.url().endsWith("/api/auth/login"), { timeout: WAIT_MS }),
-          page.getByRole("button", { name: "Sign in" }).click(),
+          page.getByRole("button", { name: "Sign in", exact: true }).click(),
         ]);
         locked = response.status() === 429;
       }
@@ -380,7 +380,7 @@ describe.skipIf(skipJourneys)("browser: refusals", () => {
       await page.waitForURL(`${baseUrl()}/sign-in?returnTo=%2Faccount%2Factivity`, { timeout: WAIT_MS, waitUntil: "commit" });
       await page.getByLabel("Email address").fill(email);
       await page.getByLabel("Password", { exact: true }).fill(GOOD_PASSWORD);
-      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.getByRole("button", { name: "Sign in", exact: true }).click();
       await page.waitForURL(`${baseUrl()}/account/activity`, { timeout: WAIT_MS, waitUntil: "commit" });
       await page.locator('tr[data-event="login.success"]').first().waitFor({ timeout: WAIT_MS });
       await expectClean(tab);
@@ -440,7 +440,7 @@ describe.skipIf(skipJourneys)("browser: every page", () => {
     try {
       const heading = (text: string) => (p: Page) => p.getByRole("heading", { name: text }).first().waitFor({ timeout: WAIT_MS });
       await visit(out, "home", "/", heading("Portcullis"));
-      await visit(out, "sign-in", "/sign-in", (p) => p.getByRole("button", { name: "Sign in" }).waitFor({ timeout: WAIT_MS }));
+      await visit(out, "sign-in", "/sign-in", (p) => p.getByRole("button", { name: "Sign in", exact: true }).waitFor({ timeout: WAIT_MS }));
       await visit(out, "sign-up", "/sign-up", (p) => p.getByRole("button", { name: "Create account" }).waitFor({ timeout: WAIT_MS }));
       await visit(out, "forgot-password", "/forgot-password", (p) =>
         p.getByRole("button", { name: "Send reset link" }).waitFor({ timeout: WAIT_MS }),

@@ -29,6 +29,8 @@ export function freePort(): Promise<number> {
 
 export interface StartedServer {
   readonly url: string;
+  /** APP_URL: `url`, or the same port on localhost (startPortcullis options.appHost). */
+  readonly appUrl: string;
   readonly child: ChildProcess;
   stop(): Promise<void>;
   /** White-box SQL through the server's test hook. */
@@ -56,9 +58,19 @@ export function stopChild(child: ChildProcess): Promise<void> {
   return exited;
 }
 
-export async function startPortcullis(name: string, env: Record<string, string> = {}): Promise<StartedServer> {
+/**
+ * `appHost: "localhost"` serves APP_URL as http://localhost:<port> (the server still listens on
+ * 127.0.0.1, which `url` names): WebAuthn refuses IP-address origins, and localhost is a secure
+ * context, so a browser test of passkeys opens `appUrl`.
+ */
+export async function startPortcullis(
+  name: string,
+  env: Record<string, string> = {},
+  options: { appHost?: "127.0.0.1" | "localhost" } = {},
+): Promise<StartedServer> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
+  const appUrl = `http://${options.appHost ?? "127.0.0.1"}:${port}`;
   const log = openSync(join(ROOT, ".data", `test-server-${name}-${inject("runId")}.log`), "w");
   const child = spawn(
     process.execPath,
@@ -72,7 +84,7 @@ export async function startPortcullis(name: string, env: Record<string, string> 
         POSTGRES_URL: "",
         DATABASE_URL: "",
         PORTCULLIS_DB_DRIVER: "pglite",
-        APP_URL: url,
+        APP_URL: appUrl,
         MAIL_TRANSPORT: "outbox",
         BREACHED_PASSWORD_API_URL: inject("breachApiUrl"),
         ...env,
@@ -83,6 +95,7 @@ export async function startPortcullis(name: string, env: Record<string, string> 
   await waitHealthy(url, child);
   return {
     url,
+    appUrl,
     child,
     stop: () => stopChild(child),
     async sql<T>(text: string, values: unknown[] = []): Promise<T[]> {

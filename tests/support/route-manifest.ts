@@ -121,6 +121,32 @@ export const ROUTES: readonly RouteEntry[] = [
   { method: "GET", path: "/api/auth/devices", mutates: false, expect: signedIn(200) },
   { method: "DELETE", path: "/api/auth/devices/[id]", mutates: true, expect: signedIn(404), params: { id: PARAM.randomId } },
 
+  // passkeys
+  { method: "POST", path: "/api/auth/passkeys/sign-in/options", mutates: true, expect: all(200) },
+  { method: "POST", path: "/api/auth/passkeys/sign-in", mutates: true, expect: all(400) },
+  { method: "GET", path: "/api/auth/passkeys", mutates: false, expect: signedIn(200) },
+  { method: "POST", path: "/api/auth/reauth/passkey/options", mutates: true, expect: signedIn(409) },
+  { method: "POST", path: "/api/auth/reauth/passkey", mutates: true, expect: all(400) },
+  {
+    method: "POST",
+    path: "/api/auth/passkeys/registration/options",
+    mutates: true,
+    expect: signedIn(403),
+    reauth: true,
+    stateRefusal: true,
+  },
+  { method: "POST", path: "/api/auth/passkeys/registration", mutates: true, expect: all(400), reauth: true },
+  { method: "PATCH", path: "/api/auth/passkeys/[id]", mutates: true, expect: all(415), params: { id: PARAM.randomId } },
+  {
+    method: "DELETE",
+    path: "/api/auth/passkeys/[id]",
+    mutates: true,
+    expect: signedIn(403),
+    reauth: true,
+    stateRefusal: true,
+    params: { id: PARAM.randomId },
+  },
+
   // administration
   { method: "GET", path: "/api/admin/users", mutates: false, expect: admin(200), permission: "users:read" },
   { method: "GET", path: "/api/admin/users/[id]", mutates: false, expect: admin(200), permission: "users:read", params: target },

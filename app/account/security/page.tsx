@@ -6,6 +6,7 @@ import { AccountNav } from "../account-nav";
 import { SessionsPanel } from "./sessions-panel";
 import { MfaPanel } from "./mfa-panel";
 import { DevicesPanel } from "./devices-panel";
+import { PasskeysPanel } from "./passkeys-panel";
 import { ConsentsPanel } from "./consents-panel";
 import { LinkedAccountsPanel } from "./linked-accounts-panel";
 
@@ -29,6 +30,7 @@ export default async function SecurityPage({ searchParams }: { searchParams: Pro
       <AccountNav current="security" />
       <MfaPanel enabled={mfaEnabled} />
       {config().socialProviders.length > 0 && <LinkedAccountsPanel mfaEnabled={mfaEnabled} initialMessage={initialMessage} />}
+      <PasskeysPanel mfaEnabled={mfaEnabled} />
       <SessionsPanel />
       {mfaEnabled && <DevicesPanel />}
       <ConsentsPanel />

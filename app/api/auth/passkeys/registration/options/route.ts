@@ -1,0 +1,17 @@
+import { route } from "@/app/_lib/route";
+import { authenticate, withAuthCookie } from "@/app/_lib/auth";
+import { json, resultError } from "@/lib/http/response";
+import { startPasskeyRegistration } from "@/lib/mfa/passkeys";
+
+/**
+ * Creation options for a new passkey (inside the re-authentication window, with a verified
+ * address): pass them to navigator.credentials.create (startRegistration in @simplewebauthn/browser).
+ */
+export const POST = route(async (request, ctx) => {
+  const auth = await authenticate(request, ctx, { reauth: true });
+  if (!auth.ok) return resultError(auth);
+  const input = { session: auth.value.session, user: auth.value.user, now: ctx.now, actor: ctx.actor };
+  const result = await startPasskeyRegistration(ctx.db, input, ctx.config);
+  if (!result.ok) return resultError(result);
+  return withAuthCookie(json({ options: result.value }), auth.value);
+});
