@@ -499,7 +499,13 @@ describe.skipIf(skipJourneys)("browser: every page", () => {
         await p.locator("summary").first().click();
         await p.locator("[data-event]").first().waitFor({ timeout: WAIT_MS });
       });
-      await visit(tab, "admin-users", "/admin", (p) => p.getByRole("link", { name: email }).waitFor({ timeout: WAIT_MS }));
+      // other test files add accounts to the shared server meanwhile: search for this one
+      await visit(tab, "admin-users", "/admin", async (p) => {
+        await p.getByRole("table").first().waitFor({ timeout: WAIT_MS });
+        await p.getByLabel("Email or name").fill(email);
+        await p.getByRole("button", { name: "Search", exact: true }).click();
+        await p.getByRole("link", { name: email }).waitFor({ timeout: WAIT_MS });
+      });
       await visit(tab, "admin-user", `/admin/users/${userId}`, (p) =>
         p.getByRole("heading", { name: "Sessions" }).waitFor({ timeout: WAIT_MS }),
       );

@@ -249,7 +249,9 @@ describe("attacks (issue 13)", () => {
     const wrong = await discover({ id: clientA.id, secret: "x".repeat(43) }, "basic");
     const flow = await codeFor(configA);
     expect(await oauthErrorOf(grant(wrong, flow))).toBe("invalid_client");
-    const post = await discover({ id: clientA.id, secret: `${clientA.secret!.slice(0, -1)}A` });
+    // the real secret with its last character changed (never the same character: that would be the secret)
+    const last = clientA.secret!.at(-1) === "A" ? "B" : "A";
+    const post = await discover({ id: clientA.id, secret: `${clientA.secret!.slice(0, -1)}${last}` });
     expect(await oauthErrorOf(grant(post, flow))).toBe("invalid_client");
   });
 
