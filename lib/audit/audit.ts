@@ -8,86 +8,93 @@
 import { sql, type Queryable } from "../db";
 import type { Actor } from "../http/context";
 
-export type AuditEventType =
-  | "register"
-  | "register.duplicate"
-  | "login.success"
-  | "login.failure"
-  | "login.locked"
-  | "login.mfa_required"
-  | "logout"
-  | "logout.all"
-  | "session.revoked"
-  | "session.rotated"
-  | "reauth.success"
-  | "reauth.failure"
-  | "token.issued"
-  | "token.revoked"
-  | "refresh.rotated"
-  | "refresh.reuse_detected"
-  | "refresh.failure"
-  | "password.changed"
-  | "password.reset.requested"
-  | "password.reset.completed"
-  | "email.verification.requested"
-  | "email.verified"
-  | "email.change.requested"
-  | "email.changed"
-  | "mfa.setup"
-  | "passkey.registered"
-  | "passkey.renamed"
-  | "passkey.removed"
-  | "passkey.failure"
-  | "passkey.counter_regressed"
-  | "mfa.enrolled"
-  | "mfa.disabled"
-  | "mfa.success"
-  | "mfa.failed"
-  | "mfa.locked"
-  | "backup_code.used"
-  | "backup_codes.regenerated"
-  | "device.trusted"
-  | "device.revoked"
-  | "role.changed"
-  | "role.created"
-  | "role.updated"
-  | "role.deleted"
-  | "user.disabled"
-  | "user.enabled"
-  | "user.unlocked"
-  | "admin.password_reset_sent"
-  | "authz.denied"
-  | "csrf.rejected"
-  | "rate_limited"
-  | "breach_check.unavailable"
-  | "cron.cleanup"
-  | "cron.daily"
-  | "security.alerts"
+/**
+ * Every audit event type. The database holds the same list as rows of audit_event_types (each
+ * migration that adds a type inserts it); tests/db/closed-unions.test.ts fails when they differ.
+ */
+export const AUDIT_EVENT_TYPES = [
+  "register",
+  "register.duplicate",
+  "login.success",
+  "login.failure",
+  "login.locked",
+  "login.mfa_required",
+  "logout",
+  "logout.all",
+  "session.revoked",
+  "session.rotated",
+  "reauth.success",
+  "reauth.failure",
+  "token.issued",
+  "token.revoked",
+  "refresh.rotated",
+  "refresh.reuse_detected",
+  "refresh.failure",
+  "password.changed",
+  "password.reset.requested",
+  "password.reset.completed",
+  "email.verification.requested",
+  "email.verified",
+  "email.change.requested",
+  "email.changed",
+  "mfa.setup",
+  "passkey.registered",
+  "passkey.renamed",
+  "passkey.removed",
+  "passkey.failure",
+  "passkey.counter_regressed",
+  "mfa.enrolled",
+  "mfa.disabled",
+  "mfa.success",
+  "mfa.failed",
+  "mfa.locked",
+  "backup_code.used",
+  "backup_codes.regenerated",
+  "device.trusted",
+  "device.revoked",
+  "role.changed",
+  "role.created",
+  "role.updated",
+  "role.deleted",
+  "user.disabled",
+  "user.enabled",
+  "user.unlocked",
+  "admin.password_reset_sent",
+  "authz.denied",
+  "csrf.rejected",
+  "rate_limited",
+  "breach_check.unavailable",
+  "cron.cleanup",
+  "cron.daily",
+  "security.alerts",
   // Pushed security alerts (0021)
-  | "security.alert.raised"
-  | "security.alert.webhook"
-  | "profile.updated"
-  | "user.deleted"
+  "security.alert.raised",
+  "security.alert.webhook",
+  "profile.updated",
+  "user.deleted",
   // OpenID Connect provider (0016)
-  | "oauth.client.created"
-  | "oauth.client.secret_rotated"
-  | "oauth.client.disabled"
-  | "oauth.authorize.denied"
-  | "oauth.code.issued"
-  | "oauth.consent.granted"
-  | "oauth.consent.denied"
-  | "oauth.consent.revoked"
-  | "oauth.token.issued"
-  | "oauth.token.failure"
-  | "oauth.code.replayed"
-  | "oauth.token.revoked"
-  | "oauth.logout"
+  "oauth.client.created",
+  "oauth.client.secret_rotated",
+  "oauth.client.disabled",
+  "oauth.authorize.denied",
+  "oauth.code.issued",
+  "oauth.consent.granted",
+  "oauth.consent.denied",
+  "oauth.consent.revoked",
+  "oauth.token.issued",
+  "oauth.token.failure",
+  "oauth.code.replayed",
+  "oauth.token.revoked",
+  "oauth.logout",
   // social sign-in (0024)
-  | "oauth.signed_in"
-  | "oauth.registered"
-  | "oauth.linked"
-  | "oauth.unlinked"
-  | "oauth.failed";
+  "oauth.signed_in",
+  "oauth.registered",
+  "oauth.linked",
+  "oauth.unlinked",
+  "oauth.failed",
+] as const;
+
+export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 
 /**
  * An object-level refusal: `actorId` named an object (a session, a trusted device) that belongs

@@ -1,6 +1,28 @@
 /** One function per SQL statement on sessions. snake_case rows become camelCase here. */
 import { prepared, sql, type Queryable } from "../db";
 
+/**
+ * Why a session ended: the CHECK list of sessions.revoked_reason (migration 0002);
+ * tests/db/closed-unions.test.ts fails when the two differ.
+ */
+export const REVOCATION_REASONS = [
+  "logout",
+  "logout_all",
+  "user_revoked",
+  "admin_revoked",
+  "password_changed",
+  "password_reset",
+  "mfa_changed",
+  "email_changed",
+  "user_disabled",
+  "refresh_reuse",
+  "rotated",
+  "role_changed",
+  "token_revoked",
+] as const;
+
+export type RevocationReason = (typeof REVOCATION_REASONS)[number];
+
 export interface SessionRecord {
   readonly id: string;
   readonly secretHash: string;
@@ -124,7 +146,7 @@ export async function touchSession(q: Queryable, id: string, now: Date, idleExpi
     WHERE id = ${id} AND revoked_at IS NULL AND last_activity_at < ${notAfter}`);
 }
 
-export async function revokeSessionById(q: Queryable, id: string, reason: string, now: Date): Promise<boolean> {
+export async function revokeSessionById(q: Queryable, id: string, reason: RevocationReason, now: Date): Promise<boolean> {
   const result = await q.query(sql`
     UPDATE sessions SET revoked_at = ${now}, revoked_reason = ${reason}
     WHERE id = ${id} AND revoked_at IS NULL`);
@@ -139,7 +161,7 @@ export async function findSessionOwner(q: Queryable, id: string): Promise<string
 }
 
 /** Revokes a user's session by id only if it is theirs (object-level authorisation in SQL). */
-export async function revokeOwnSession(q: Queryable, userId: string, id: string, reason: string, now: Date): Promise<boolean> {
+export async function revokeOwnSession(q: Queryable, userId: string, id: string, reason: RevocationReason, now: Date): Promise<boolean> {
   const result = await q.query(sql`
     UPDATE sessions SET revoked_at = ${now}, revoked_reason = ${reason}
     WHERE id = ${id} AND user_id = ${userId} AND revoked_at IS NULL`);
@@ -160,7 +182,7 @@ const REVOKE_PASSES_MAX = 4;
 export async function revokeUserSessions(
   q: Queryable,
   userId: string,
-  reason: string,
+  reason: RevocationReason,
   now: Date,
   exceptId: string | null,
 ): Promise<number> {
@@ -176,7 +198,13 @@ export async function revokeUserSessions(
   return total;
 }
 
-async function revokeUserSessionsOnce(q: Queryable, userId: string, reason: string, now: Date, exceptId: string | null): Promise<number> {
+async function revokeUserSessionsOnce(
+  q: Queryable,
+  userId: string,
+  reason: RevocationReason,
+  now: Date,
+  exceptId: string | null,
+): Promise<number> {
   const result = await q.query(sql`
     UPDATE sessions SET revoked_at = ${now}, revoked_reason = ${reason}
     WHERE user_id = ${userId} AND revoked_at IS NULL AND id IS DISTINCT FROM ${exceptId}`);
