@@ -1,5 +1,6 @@
 /** One function per SQL statement on oauth_clients. snake_case rows become camelCase here. */
 import { sql, type Queryable } from "../db";
+import type { RevocationReason } from "../sessions/queries";
 
 export interface OAuthClientRecord {
   readonly id: string;
@@ -95,7 +96,7 @@ export async function revokeClientFamilies(
   q: Queryable,
   clientId: string,
   userId: string | null,
-  reason: "admin_revoked" | "token_revoked",
+  reason: Extract<RevocationReason, "admin_revoked" | "token_revoked">,
   now: Date,
 ): Promise<string[]> {
   const { rows } = await q.query<{ id: string }>(sql`
