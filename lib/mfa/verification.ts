@@ -82,7 +82,8 @@ export async function verifySecondFactor(db: Db, input: SecondFactorInput, cfg: 
   if (check.kind === "invalid") return countSecondFactorFailure(db, input, cfg, slot, method, "invalid_mfa_code");
   if (check.kind === "used") return countSecondFactorFailure(db, input, cfg, slot, method, "code_already_used");
   return db.transaction(async (tx) => {
-    if (!(await spendBackupCode(tx, check.id, input.now))) return countSecondFactorFailure(tx, input, cfg, slot, method, "code_already_used");
+    if (!(await spendBackupCode(tx, check.id, input.now)))
+      return countSecondFactorFailure(tx, input, cfg, slot, method, "code_already_used");
     await resetSecondFactorFailures(tx, input.userId);
     const remaining = await countUnusedBackupCodes(tx, input.userId);
     await recordAuditEvent(tx, { ...audit, type: "backup_code.used", result: "success", details: { remaining } });
