@@ -147,7 +147,7 @@ describe.skipIf(skipJourneys)("passkeys in Chromium's virtual authenticator", ()
     await expectClean(tab, [401, 403]); // the refused passkey, and the reauth_required that opened the prompt
   }, 240_000);
 
-  it("answers the second step after a password with the passkey: the page offers it, and the session is aal2 with amr pwd+hwk", async () => {
+  it("answers the second step after a password with the passkey: aal2, amr pwd+hwk", async () => {
     const second = await openTab(browser);
     const { page } = second;
     const { cdp, authenticatorId } = await virtualAuthenticator(page);

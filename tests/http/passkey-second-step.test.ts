@@ -231,7 +231,7 @@ describe("attacks on the passkey second step", () => {
     expect(failed?.details).toMatchObject({ method: "passkey", reason: "invalid_passkey" });
   });
 
-  it("counts passkey failures toward the second-factor limit under parallel requests: 8 at once, at most 5 checked, then even a good one waits", async () => {
+  it("counts failures toward the second-factor limit in parallel: 8 at once, 5 checked, then even a good one waits", async () => {
     const account = await withPasskey();
     const step = await passwordStep(account);
     const challenges = await Promise.all(Array.from({ length: 8 }, () => passkeyOptions(step.client, step.challenge)));
