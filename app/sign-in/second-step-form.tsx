@@ -77,6 +77,10 @@ export function SecondStepForm({
     <div className="card">
       <LiveMessage message={message} />
       <h2>Two-step verification</h2>
+      <div className="check">
+        <input id="trust" name="trust" type="checkbox" checked={trust} onChange={(event) => setTrust(event.currentTarget.checked)} />
+        <label htmlFor="trust">Trust this device: skip this step here next time</label>
+      </div>
       {passkey && (
         <section aria-labelledby="second-passkey-heading">
           <h3 id="second-passkey-heading">Passkey</h3>
@@ -142,10 +146,6 @@ export function SecondStepForm({
           </div>
         </form>
       )}
-      <div className="check">
-        <input id="trust" name="trust" type="checkbox" checked={trust} onChange={(event) => setTrust(event.currentTarget.checked)} />
-        <label htmlFor="trust">Trust this device: skip this step here next time</label>
-      </div>
     </div>
   );
 }
