@@ -22,7 +22,6 @@ export const POST = route(async (request, ctx) => {
   const hasBody = request.headers.get("content-type") !== null;
   const input = hasBody ? await readBody(request, body) : { ok: true as const, value: {} };
   if (!input.ok) return input.response;
-  const actor = ctx.actor;
   if ("email" in input.value) {
     const { email, password } = input.value;
     const shape = shapeOf(password, "", ctx.config);
@@ -31,7 +30,7 @@ export const POST = route(async (request, ctx) => {
     const loginDeviceToken = readLoginDeviceCookie(request, ctx);
     const result = await exchangeCredentials(
       ctx.db,
-      { email, password, now: ctx.now, actor, trustedDeviceToken, loginDeviceToken },
+      { email, password, now: ctx.now, actor: ctx.actor, trustedDeviceToken, loginDeviceToken },
       ctx.config,
     );
     if (!result.ok) return resultError(result);
@@ -48,6 +47,6 @@ export const POST = route(async (request, ctx) => {
   }
   const auth = await authenticate(request, ctx);
   if (!auth.ok) return resultError(auth);
-  const pair = await exchangeSession(ctx.db, { session: auth.value.session, now: ctx.now, actor }, ctx.config);
+  const pair = await exchangeSession(ctx.db, { session: auth.value.session, now: ctx.now, actor: ctx.actor }, ctx.config);
   return withAuthCookie(json(publicTokenPair(pair)), auth.value);
 });
