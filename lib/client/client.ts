@@ -61,6 +61,11 @@ export interface ApiError {
 
 export type ApiResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: ApiError };
 
+/** The same result with its value changed by `f` (an error passes through). */
+export function mapResult<T, U>(result: ApiResult<T>, f: (value: T) => U): ApiResult<U> {
+  return result.ok ? { ok: true, value: f(result.value) } : result;
+}
+
 const NETWORK_ERROR: ApiError = {
   code: "network_error",
   message: "The server could not be reached. Check your connection and try again.",
