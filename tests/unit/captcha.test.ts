@@ -5,7 +5,7 @@
  * siteverify is a local node:http server (like the breach API in breached.test.ts), one
  * behaviour per path: /pass, /fail, /hang, /500, /html, /shape.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createServer, type Server } from "node:http";
 import { randomBytes } from "node:crypto";
 import { parseSiteverifyAnswer, verifyCaptchaToken } from "../../lib/captcha/siteverify";
@@ -154,9 +154,43 @@ describe("checkCaptcha", () => {
     expect(await checkCaptcha(db, check("password_forgot", "t"), captchaEnv("/fail"))).toEqual({ ok: false, error: "captcha_failed" });
   });
 
-  it("fails closed by default when siteverify hangs: captcha_unavailable with a Retry-After", async () => {
-    const result = await checkCaptcha(await testDb(), check("sign_up", "t"), captchaEnv("/hang"));
-    expect(result).toEqual({ ok: false, error: "captcha_unavailable", retryAfterSeconds: 10 });
+  function loggedOutcomes(warn: { mock: { calls: unknown[][] } }): unknown[] {
+    return warn.mock.calls
+      .map(([line]) => JSON.parse(String(line)))
+      .filter((l) => l.event === "captcha.unavailable")
+      .map((l) => l.outcome);
+  }
+
+  it("fails closed by default when siteverify hangs: captcha_unavailable with a Retry-After, logged as refused", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      const result = await checkCaptcha(await testDb(), check("sign_up", "t"), captchaEnv("/hang"));
+      expect(result).toEqual({ ok: false, error: "captcha_unavailable", retryAfterSeconds: 10 });
+      expect(loggedOutcomes(warn)).toEqual(["refused_fail_closed"]);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it("logs each request let through by fail-open as such", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      const cfg = captchaEnv("/500", { CAPTCHA_FAIL_OPEN: "true" });
+      expect(await checkCaptcha(await testDb(), { ...check("password_forgot", "t"), requestId: "req-1" }, cfg)).toEqual({
+        ok: true,
+        value: undefined,
+      });
+      const line = JSON.parse(String(warn.mock.calls[0]?.[0]));
+      expect(line).toEqual({
+        level: "warn",
+        event: "captcha.unavailable",
+        flow: "password_forgot",
+        outcome: "allowed_fail_open",
+        requestId: "req-1",
+      });
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it("fails open with CAPTCHA_FAIL_OPEN=true, but still refuses a token siteverify rejects", async () => {
