@@ -30,6 +30,10 @@ export const errorCatalogue = {
   password_contains_context: [400, "The password must not contain your email or the product name."],
   password_reused: [400, "Choose a password you have not used recently."],
   breach_check_unavailable: [503, "The password could not be checked right now. Try again shortly."],
+  // CAPTCHA (lib/captcha/)
+  captcha_required: [400, "Complete the security check to continue."],
+  captcha_failed: [403, "The security check did not pass. Complete it again."],
+  captcha_unavailable: [503, "The security check is not available right now. Try again shortly."],
   // one-time tokens
   invalid_token: [400, "This link or code is invalid or has expired."],
   // email change

@@ -10,6 +10,7 @@ import { useCallback, useEffect, useState, type FormEvent } from "react";
 import { auth, socialStartPath, type ApiError, type PublicProvider } from "@/lib/client/client";
 import { Field, LiveMessage, type Message } from "@/app/_components/field";
 import { describeError, fieldOf } from "@/app/_components/api-error";
+import { useCaptcha } from "@/app/_components/captcha";
 import { passkeysSupported, signInWithPasskey, usePasskeyAutofill, type PasskeyOutcome } from "./passkey-sign-in";
 
 type Step = { kind: "password" } | { kind: "second"; challenge: string; backup: boolean };
@@ -28,11 +29,16 @@ export function SignInForm({
   returnTo,
   providers = [],
   socialError = null,
+  captchaSiteKey = null,
 }: {
   returnTo: string;
   providers?: readonly PublicProvider[];
   socialError?: string | null;
+  captchaSiteKey?: string | null;
 }) {
+  // The API asks for the challenge only after failures (captcha_required): the widget appears then.
+  const [captchaAsked, setCaptchaAsked] = useState(false);
+  const captcha = useCaptcha(captchaSiteKey, captchaAsked);
   const [step, setStep] = useState<Step>({ kind: "password" });
   const [message, setMessage] = useState<Message | null>(socialError ? { text: socialError, tone: "error" } : null);
 
@@ -80,8 +86,15 @@ export function SignInForm({
     const form = new FormData(event.currentTarget);
     setBusy(true);
     setMessage(null);
-    const result = await auth.signIn({ email: String(form.get("email") ?? ""), password: String(form.get("password") ?? "") });
+    const captchaToken = captcha.token ?? undefined;
+    const result = await auth.signIn({
+      email: String(form.get("email") ?? ""),
+      password: String(form.get("password") ?? ""),
+      captchaToken,
+    });
+    if (captchaToken) captcha.used();
     setBusy(false);
+    if (!result.ok && result.error.code.startsWith("captcha_")) setCaptchaAsked(true);
     if (!result.ok) return fail(result.error, { email: "email", password: "password" });
     setFieldError(null);
     if (result.value.status === "mfa_required") {
@@ -188,6 +201,7 @@ export function SignInForm({
           error={error("email")}
         />
         <Field id="password" label="Password" type="password" autoComplete="current-password" required error={error("password")} />
+        {captcha.widget}
         <div className="actions">
           <button type="submit" disabled={busy}>
             {busy ? "Signing in…" : "Sign in"}

@@ -182,9 +182,12 @@ export interface AuditSearch {
 // ---- the API ------------------------------------------------------------------------------
 
 export const auth = {
-  signUp: (input: { email: string; password: string; name?: string | null }) =>
+  /** captchaToken: the CAPTCHA widget's token, when the CAPTCHA is on (docs/security/captcha.md). */
+  signUp: (input: { email: string; password: string; name?: string | null; captchaToken?: string }) =>
     call<Notice<"pending_verification">>("POST", "/api/auth/register", input),
-  signIn: (input: { email: string; password: string }) => call<SignedIn | MfaRequired>("POST", "/api/auth/login", input),
+  /** captchaToken: needed once the address or IP has failed CAPTCHA_SIGN_IN_AFTER_FAILURES times (captcha_required). */
+  signIn: (input: { email: string; password: string; captchaToken?: string }) =>
+    call<SignedIn | MfaRequired>("POST", "/api/auth/login", input),
   completeSecondStep: (input: { challenge: string; code: string; trustDevice: boolean }) =>
     call<SignedIn>("POST", "/api/auth/login/mfa", input),
   signOut: () => call<null>("POST", "/api/auth/logout"),
@@ -211,7 +214,7 @@ export const auth = {
 export const password = {
   change: (input: { currentPassword: string; newPassword: string }) =>
     call<{ status: "password_changed"; session: PublicSession }>("POST", "/api/auth/password/change", input),
-  forgot: (input: { email: string }) => call<Notice<"requested">>("POST", "/api/auth/password/forgot", input),
+  forgot: (input: { email: string; captchaToken?: string }) => call<Notice<"requested">>("POST", "/api/auth/password/forgot", input),
   reset: (input: { token: string; password: string }) => call<Notice<"password_reset">>("POST", "/api/auth/password/reset", input),
 };
 
