@@ -23,7 +23,7 @@ import type { Queryable } from "../db";
 import { err, ok, type Result } from "../errors";
 import { checkRateLimit, ipKey } from "../rate-limit/rate-limit";
 import { subjectHash } from "../users/email";
-import { identifierFailures } from "./queries";
+import { identifierFailures } from "../accounts/throttle";
 import { CAPTCHA_TOKEN_MAX_CHARS, verifyCaptchaToken, type CaptchaOutcome } from "./siteverify";
 import { siteverifySettings, type CaptchaConfig } from "./widget";
 
