@@ -21,7 +21,12 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
   return (
     <main id="main" className="narrow">
       <h1>Sign in</h1>
-      <SignInForm returnTo={returnTo} providers={publicProviders(config().socialProviders)} socialError={errorMessage(params.error)} />
+      <SignInForm
+        returnTo={returnTo}
+        providers={publicProviders(config().socialProviders)}
+        socialError={errorMessage(params.error)}
+        emailCodes={config().EMAIL_SIGN_IN_CODES}
+      />
     </main>
   );
 }
