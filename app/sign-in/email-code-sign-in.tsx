@@ -77,7 +77,7 @@ export function EmailCodeSignIn({
             key="code"
             id="code"
             label="Sign-in code"
-            hint={`The 8-digit code we sent to ${step.email}. It works once, for 10 minutes.`}
+            hint={`The 8-digit code from the email to ${step.email}. It works once, for 10 minutes.`}
             inputMode="numeric"
             autoComplete="one-time-code"
             pattern="[0-9 -]*"
