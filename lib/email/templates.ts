@@ -124,7 +124,10 @@ export const templates = {
     to,
     template: "email_sign_in_code",
     subject: "Your sign-in code",
-    text: `Your code to sign in is:\n\n${code}\n\nEnter it on the sign-in page (${signInUrl}). It is valid for ${validMinutes} minutes, once. If you did not ask for it, ignore this message: nobody can sign in without the code, and a second factor is still asked for if you set one up.`,
+    text:
+      `Your code to sign in is:\n\n${code}\n\nEnter it on the sign-in page (${signInUrl}). ` +
+      `It is valid for ${validMinutes} minutes, once. If you did not ask for it, ignore this message: ` +
+      "nobody can sign in without the code, and a second factor is still asked for if you set one up.",
   }),
   accountDeleted: (to: string): MailMessage => ({
     to,

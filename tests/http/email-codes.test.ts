@@ -66,7 +66,7 @@ function comparable(res: HttpResult) {
 }
 
 describe("POST /api/auth/email-code/request", () => {
-  it("answers the same status, body and headers for an account, an unknown address and an unverified account, and mails only the first (#53)", async () => {
+  it("answers an account, an unknown address and an unverified account alike, and mails only the account (#53)", async () => {
     const { email: known, userId } = await verifiedAccount("known");
     const unknown = uniqueEmail("unknown");
     const unverified = uniqueEmail("unverified");
@@ -95,7 +95,8 @@ describe("POST /api/auth/email-code/request", () => {
     expect(JSON.stringify(rows)).not.toContain(code);
     expect(Date.parse(rows[0]!.expires_at) - Date.parse(rows[0]!.created_at)).toBe(10 * MINUTE);
     const audit = await serverSql<{ subject_hash: string; target_id: string | null; details: Record<string, unknown> }>(
-      `SELECT subject_hash, target_id, details FROM audit_logs WHERE event_type = 'email_code.requested' AND subject_hash = ANY($1) ORDER BY id`,
+      `SELECT subject_hash, target_id, details FROM audit_logs
+       WHERE event_type = 'email_code.requested' AND subject_hash = ANY($1) ORDER BY id`,
       [[addressHash(known), addressHash(unknown), addressHash(unverified)]],
     );
     expect(audit.map((r) => [r.subject_hash, r.target_id !== null, r.details.sent, r.details.reason ?? null])).toEqual([
@@ -105,7 +106,7 @@ describe("POST /api/auth/email-code/request", () => {
     ]);
   });
 
-  it("absorbs a second request within a minute like an unknown address's (no second mail), and mails a new code after it (#21)", async () => {
+  it("absorbs a second request within a minute (no second mail, same answer), and mails a new code after it (#21)", async () => {
     const { email } = await verifiedAccount();
     const start = Date.now();
     const first = await requestCode(new Client(), email, start);
@@ -138,7 +139,7 @@ describe("POST /api/auth/email-code/request", () => {
 });
 
 describe("POST /api/auth/email-code/verify", () => {
-  it("signs in with the mailed code once: an aal1 session with amr [email], login.success audited; the code never works again", async () => {
+  it("signs in with the mailed code once: aal1, amr [email], login.success audited; the code never works again", async () => {
     const { email, userId } = await verifiedAccount();
     await requestCode(new Client(), email);
     const code = await codeFromMail(email);
@@ -253,7 +254,7 @@ describe("POST /api/auth/email-code/verify", () => {
     expect(login.status).toBe(429);
   });
 
-  it("never bypasses TOTP: the same mfa_required answer as a password, and the second step completes it with amr [email, backup_code] (#22)", async () => {
+  it("never bypasses TOTP: the mfa_required a password gets; the second step ends in amr [email, backup_code] (#22)", async () => {
     const principal = await enrolTotp(await signedInClient({ email: uniqueEmail("totp") }));
     const { email } = principal;
     const byPassword = await new Client().post("/api/auth/login", { email, password: principal.password });
