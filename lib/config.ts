@@ -153,6 +153,8 @@ export const configSchema = z.object({
   // Passkeys (WebAuthn): the name authenticators show; the RP ID is APP_URL's host, the origin APP_URL's origin
   PASSKEY_RP_NAME: z.string().min(1).max(100).default("Portcullis"),
   PASSKEY_CHALLENGE_TTL_SECONDS: int(30, 600).default(300),
+  // Email sign-in codes (lib/accounts/email-code.ts): "Email me a sign-in code" on /sign-in; off unless set
+  EMAIL_SIGN_IN_CODES: bool.default(false),
 
   // Mail
   MAIL_TRANSPORT: z.enum(["outbox", "smtp"]).optional(),

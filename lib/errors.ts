@@ -56,6 +56,9 @@ export const errorCatalogue = {
   invalid_passkey: [401, "This passkey could not be verified. Try again, or sign in another way."],
   passkey_already_registered: [409, "This passkey is already registered."],
   no_passkeys: [409, "This account has no passkey."],
+  // email sign-in codes
+  email_codes_disabled: [404, "Signing in with an emailed code is not available here."],
+  invalid_sign_in_code: [401, "The code is incorrect or has expired. Ask for a new code."],
   // authorization and admin
   forbidden: [403, "You do not have permission to do this."],
   mfa_enrolment_required: [403, "Your role needs two-factor authentication. Set it up on your account's security page to continue."],

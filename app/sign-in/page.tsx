@@ -30,6 +30,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
         providers={publicProviders(config().socialProviders)}
         socialError={errorMessage(params.error)}
         captchaSiteKey={captcha?.siteKey ?? null}
+        emailCodes={config().EMAIL_SIGN_IN_CODES}
       />
     </main>
   );

@@ -5,6 +5,7 @@
  * a lock with its time left (429 + Retry-After), 503. On success a full navigation to
  * returnTo (already reduced to a same-origin path by the server page). A passkey signs in
  * without either step (app/sign-in/passkey-sign-in.ts): the button, or the email field's autofill.
+ * An emailed code (app/sign-in/email-code-sign-in.tsx, when on) replaces the password step only.
  */
 import { useCallback, useEffect, useState, type FormEvent } from "react";
 import { auth, socialStartPath, type ApiError, type PublicProvider } from "@/lib/client/client";
@@ -12,8 +13,9 @@ import { Field, LiveMessage, type Message } from "@/app/_components/field";
 import { describeError, fieldOf } from "@/app/_components/api-error";
 import { useCaptcha } from "@/app/_components/captcha";
 import { passkeysSupported, signInWithPasskey, usePasskeyAutofill, type PasskeyOutcome } from "./passkey-sign-in";
+import { EmailCodeSignIn } from "./email-code-sign-in";
 
-type Step = { kind: "password" } | { kind: "second"; challenge: string; backup: boolean };
+type Step = { kind: "password" } | { kind: "second"; challenge: string; backup: boolean } | { kind: "email-code" };
 
 /**
  * A social sign-in whose account has a second factor comes back as /sign-in#challenge=...: the
@@ -30,11 +32,14 @@ export function SignInForm({
   providers = [],
   socialError = null,
   captchaSiteKey = null,
+  emailCodes = false,
 }: {
   returnTo: string;
   providers?: readonly PublicProvider[];
   socialError?: string | null;
   captchaSiteKey?: string | null;
+  /** EMAIL_SIGN_IN_CODES: offer "Email me a sign-in code" (app/sign-in/email-code-sign-in.tsx). */
+  emailCodes?: boolean;
 }) {
   // The API asks for the challenge only after failures (captcha_required): the widget appears then.
   const [captchaAsked, setCaptchaAsked] = useState(false);
@@ -127,6 +132,16 @@ export function SignInForm({
 
   const error = (field: string) => (fieldError?.field === field ? fieldError.text : null);
 
+  if (step.kind === "email-code") {
+    return (
+      <EmailCodeSignIn
+        returnTo={returnTo}
+        onSecondStep={(challenge) => setStep({ kind: "second", challenge, backup: false })}
+        onCancel={() => setStep({ kind: "password" })}
+      />
+    );
+  }
+
   if (step.kind === "second") {
     return (
       <div className="card">
@@ -209,6 +224,22 @@ export function SignInForm({
           <a href="/forgot-password">Forgot your password?</a>
         </div>
       </form>
+      {emailCodes ? (
+        <div className="actions">
+          <button
+            type="button"
+            className="secondary"
+            onClick={() => {
+              setMessage(null);
+              setFieldError(null);
+              setStep({ kind: "email-code" });
+            }}
+            disabled={busy}
+          >
+            Email me a sign-in code
+          </button>
+        </div>
+      ) : null}
       {withPasskeys ? (
         <div className="actions">
           <button type="button" className="secondary" onClick={passkeyButton} disabled={busy}>

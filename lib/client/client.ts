@@ -218,6 +218,14 @@ export const password = {
   reset: (input: { token: string; password: string }) => call<Notice<"password_reset">>("POST", "/api/auth/password/reset", input),
 };
 
+/** Email sign-in codes (when the site turns them on; else 404 email_codes_disabled). */
+export const emailCode = {
+  /** Always the same 202 answer, whether or not a code is mailed. */
+  request: (input: { email: string }) => call<Notice<"requested">>("POST", "/api/auth/email-code/request", input),
+  /** The same outcomes as auth.signIn: signed in, or mfa_required (then auth.completeSecondStep). */
+  verify: (input: { email: string; code: string }) => call<SignedIn | MfaRequired>("POST", "/api/auth/email-code/verify", input),
+};
+
 export const email = {
   /** A verification or email-change link's token. */
   confirm: (input: { token: string }) => call<{ status: "email_verified" | "email_changed" }>("POST", "/api/auth/email/verify", input),
