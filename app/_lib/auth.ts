@@ -59,13 +59,12 @@ export async function authenticate(request: Request, ctx: RequestContext, option
   if (!valid) return err("unauthenticated");
   if (options.reauth && !isRecentlyAuthenticated(valid.session, ctx.now, ctx.config.REAUTH_WINDOW_SECONDS)) return err("reauth_required");
   if (!valid.session.rotatePending) return ok({ ...valid, setCookie: null });
-  const actor = ctx.actor;
   const issued = await ctx.db.transaction(async (tx) => {
     const next = await rotateSession(tx, valid.session, { now: ctx.now, ip: ctx.ip, userAgent: ctx.userAgent }, ctx.config);
     await recordAuditEvent(tx, {
       type: "session.rotated",
       result: "success",
-      actor,
+      actor: ctx.actor,
       actorId: valid.user.id,
       targetId: valid.user.id,
       sessionId: next.session.id,

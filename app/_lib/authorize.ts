@@ -96,14 +96,13 @@ export async function requirePermission(
   const auth = await authenticate(request, ctx);
   if (!auth.ok) return { ok: false, error: auth.error, setCookie: null };
   const setCookie = auth.value.setCookie;
-  const actor = ctx.actor;
   const route = `${request.method} ${new URL(request.url).pathname}`;
-  const permissions = await permitted(ctx.db, auth.value, permission, { actor, now: ctx.now, route });
+  const permissions = await permitted(ctx.db, auth.value, permission, { actor: ctx.actor, now: ctx.now, route });
   if (!permissions.ok) return { ok: false, error: permissions.error, setCookie };
   if (options.reauth && !isRecentlyAuthenticated(auth.value.session, ctx.now, ctx.config.REAUTH_WINDOW_SECONDS)) {
     return { ok: false, error: "reauth_required", setCookie };
   }
-  return { ok: true, value: { ...auth.value, permissions: permissions.value, actor } };
+  return { ok: true, value: { ...auth.value, permissions: permissions.value, actor: ctx.actor } };
 }
 
 /** The error response for a refusal, with the rotated-session cookie when there is one. */

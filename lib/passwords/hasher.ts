@@ -72,6 +72,9 @@ class HashPool {
 
   run(job: Omit<Job, "id">): Promise<unknown> {
     if (this.queue.length >= MAX_QUEUE) return Promise.reject(new HasherBusyError());
+    // observed here, in the caller's async context: a queued job starts later from another
+    // worker's message callback, where the request's AsyncLocalStorage store is not visible
+    hashObserver?.();
     return new Promise((resolve, reject) => {
       this.queue.push({ job: { ...job, id: this.nextId++ }, resolve, reject });
       this.pump();
@@ -84,7 +87,6 @@ class HashPool {
       const pending = this.queue.shift()!;
       this.busy.set(worker, pending);
       this.hashes++;
-      hashObserver?.();
       worker.postMessage(pending.job);
     }
   }
@@ -108,7 +110,7 @@ class HashPool {
 
 let hashObserver: (() => void) | null = null;
 
-/** Called once per hash started (tests count the hashes a request caused through it). */
+/** Called once per hash a caller queues (tests count the hashes a request caused through it). */
 export function observeHashes(observer: (() => void) | null): void {
   hashObserver = observer;
 }

@@ -10,8 +10,10 @@ import { shapeOf } from "@/lib/passwords/check";
 import { publicSession, publicUser } from "@/lib/sessions/views";
 import { TRUSTED_DEVICE_COOKIE } from "@/lib/mfa/trusted-devices";
 import { loginDeviceCookie, readLoginDeviceCookie } from "@/app/_lib/login-device";
+import { captchaTokenField } from "@/lib/captcha/captcha";
+import { captchaRefusal } from "@/app/_lib/captcha";
 
-const body = z.object({ email: emailSchema, password: z.string().min(1).max(4096) });
+const body = z.object({ email: emailSchema, password: z.string().min(1).max(4096), captchaToken: captchaTokenField });
 
 export const POST = route(async (request, ctx) => {
   const input = await readBody(request, body);
@@ -20,6 +22,8 @@ export const POST = route(async (request, ctx) => {
   // problem is just a wrong password here, answered like every other failure.
   const shape = shapeOf(input.value.password, "", ctx.config);
   if (!shape.ok && shape.error === "password_too_long") return jsonError("invalid_credentials");
+  const captcha = await captchaRefusal(ctx, "sign_in", input.value);
+  if (captcha) return captcha;
   const actor = ctx.actor;
   const trustedDeviceToken = readCookie(request, cookieName(TRUSTED_DEVICE_COOKIE, ctx.config.secureCookies));
   const loginDeviceToken = readLoginDeviceCookie(request, ctx);

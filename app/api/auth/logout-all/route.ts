@@ -16,10 +16,9 @@ export const POST = route(async (request, ctx) => {
   if (!input.ok) return input.response;
   const auth = await authenticate(request, ctx, { reauth: true });
   if (!auth.ok) return resultError(auth);
-  const actor = ctx.actor;
   const revoked = await endAllSessions(ctx.db, auth.value.user.id, {
     now: ctx.now,
-    actor,
+    actor: ctx.actor,
     keepSessionId: input.value.keepCurrent ? auth.value.session.id : null,
     currentSessionId: auth.value.session.id,
   });

@@ -19,10 +19,9 @@ export const POST = route(async (request, ctx) => {
   const parsed = await readBodyWithSession(request, ctx, body);
   if (!parsed.ok) return parsed.response;
   const { input, auth } = parsed;
-  const actor = ctx.actor;
   const result = await reauthenticate(
     ctx.db,
-    { ...auth, password: input.password, code: input.code ?? null, now: ctx.now, actor },
+    { ...auth, password: input.password, code: input.code ?? null, now: ctx.now, actor: ctx.actor },
     ctx.config,
   );
   if (!result.ok) return resultError(result);

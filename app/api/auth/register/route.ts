@@ -6,11 +6,14 @@ import { json, resultError } from "@/lib/http/response";
 import { emailSchema } from "@/lib/users/email";
 import { register } from "@/lib/accounts/register";
 import { shapeOf } from "@/lib/passwords/check";
+import { captchaTokenField } from "@/lib/captcha/captcha";
+import { captchaRefusal } from "@/app/_lib/captcha";
 
 const body = z.object({
   email: emailSchema,
   password: z.string().min(1).max(4096),
   name: text().trim().min(1).max(200).nullish(),
+  captchaToken: captchaTokenField,
 });
 
 /** 201 whether or not the email already had an account (the owner is told by email). */
@@ -19,6 +22,8 @@ export const POST = route(async (request, ctx) => {
   if (!input.ok) return input.response;
   const shape = shapeOf(input.value.password, input.value.email, ctx.config);
   if (!shape.ok) return resultError(shape);
+  const captcha = await captchaRefusal(ctx, "sign_up", input.value);
+  if (captcha) return captcha;
   const actor = ctx.actor;
   const result = await register(
     ctx.db,

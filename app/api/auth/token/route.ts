@@ -10,8 +10,10 @@ import { TRUSTED_DEVICE_COOKIE } from "@/lib/mfa/trusted-devices";
 import { readLoginDeviceCookie } from "@/app/_lib/login-device";
 import { exchangeSession, publicTokenPair } from "@/lib/tokens/refresh";
 import { exchangeCredentials } from "@/lib/accounts/token-exchange";
+import { captchaTokenField } from "@/lib/captcha/captcha";
+import { captchaRefusal } from "@/app/_lib/captcha";
 
-const credentials = z.object({ email: emailSchema, password: z.string().min(1).max(4096) }).strict();
+const credentials = z.object({ email: emailSchema, password: z.string().min(1).max(4096), captchaToken: captchaTokenField }).strict();
 const body = z.union([credentials, z.object({}).strict()]);
 
 /**
@@ -22,16 +24,17 @@ export const POST = route(async (request, ctx) => {
   const hasBody = request.headers.get("content-type") !== null;
   const input = hasBody ? await readBody(request, body) : { ok: true as const, value: {} };
   if (!input.ok) return input.response;
-  const actor = ctx.actor;
   if ("email" in input.value) {
-    const { email, password } = input.value;
+    const { email, password, captchaToken } = input.value;
     const shape = shapeOf(password, "", ctx.config);
     if (!shape.ok && shape.error === "password_too_long") return jsonError("invalid_credentials");
+    const captcha = await captchaRefusal(ctx, "sign_in", { email, captchaToken });
+    if (captcha) return captcha;
     const trustedDeviceToken = readCookie(request, cookieName(TRUSTED_DEVICE_COOKIE, ctx.config.secureCookies));
     const loginDeviceToken = readLoginDeviceCookie(request, ctx);
     const result = await exchangeCredentials(
       ctx.db,
-      { email, password, now: ctx.now, actor, trustedDeviceToken, loginDeviceToken },
+      { email, password, now: ctx.now, actor: ctx.actor, trustedDeviceToken, loginDeviceToken },
       ctx.config,
     );
     if (!result.ok) return resultError(result);
@@ -48,6 +51,6 @@ export const POST = route(async (request, ctx) => {
   }
   const auth = await authenticate(request, ctx);
   if (!auth.ok) return resultError(auth);
-  const pair = await exchangeSession(ctx.db, { session: auth.value.session, now: ctx.now, actor }, ctx.config);
+  const pair = await exchangeSession(ctx.db, { session: auth.value.session, now: ctx.now, actor: ctx.actor }, ctx.config);
   return withAuthCookie(json(publicTokenPair(pair)), auth.value);
 });

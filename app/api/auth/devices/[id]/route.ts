@@ -13,10 +13,15 @@ export const DELETE = route<{ id: string }>(async (request, ctx, params) => {
   const auth = await authenticate(request, ctx);
   if (!auth.ok) return resultError(auth);
   const id = deviceId.safeParse(params.id);
-  const actor = ctx.actor;
   if (
     !id.success ||
-    !(await revokeDevice(ctx.db, { userId: auth.value.user.id, deviceId: id.data, sessionId: auth.value.session.id, now: ctx.now, actor }))
+    !(await revokeDevice(ctx.db, {
+      userId: auth.value.user.id,
+      deviceId: id.data,
+      sessionId: auth.value.session.id,
+      now: ctx.now,
+      actor: ctx.actor,
+    }))
   ) {
     return jsonError("not_found");
   }

@@ -16,7 +16,6 @@ export const POST = route(async (request, ctx) => {
   const parsed = await readBodyWithSession(request, ctx, body, { reauth: true });
   if (!parsed.ok) return parsed.response;
   const { input, auth } = parsed;
-  const actor = ctx.actor;
   const result = await requestEmailChange(
     ctx.db,
     {
@@ -24,7 +23,7 @@ export const POST = route(async (request, ctx) => {
       sessionId: auth.session.id,
       newEmail: input.newEmail,
       now: ctx.now,
-      actor,
+      actor: ctx.actor,
     },
     ctx.config,
   );

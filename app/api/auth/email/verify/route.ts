@@ -17,9 +17,8 @@ export const POST = route(async (request, ctx) => {
   const input = await readBody(request, body);
   if (!input.ok) return input.response;
   const auth = await authenticate(request, ctx);
-  const actor = ctx.actor;
   const current = auth.ok ? { session: auth.value.session, user: auth.value.user } : null;
-  const result = await confirmEmailToken(ctx.db, { token: input.value.token, current, now: ctx.now, actor }, ctx.config);
+  const result = await confirmEmailToken(ctx.db, { token: input.value.token, current, now: ctx.now, actor: ctx.actor }, ctx.config);
   if (!result.ok) return resultError(result);
   const { kind, issued } = result.value;
   return json({ status: kind }, issued ? { headers: { "Set-Cookie": sessionCookie(ctx, issued) } } : {});

@@ -13,16 +13,15 @@ import { takeHashBudget } from "@/lib/rate-limit/hash-budget";
 export const POST = route(async (request, ctx) => {
   const auth = await authenticate(request, ctx, { reauth: true });
   if (!auth.ok) return resultError(auth);
-  const actor = ctx.actor;
   const budget = await takeHashBudget(
     ctx.db,
-    { userId: auth.value.user.id, ip: actor.ip, cost: BACKUP_CODE_COUNT, now: ctx.now },
+    { userId: auth.value.user.id, ip: ctx.actor.ip, cost: BACKUP_CODE_COUNT, now: ctx.now },
     ctx.config,
   );
   if (!budget.ok) return resultError(budget);
   const result = await regenerateBackupCodes(
     ctx.db,
-    { session: auth.value.session, user: auth.value.user, now: ctx.now, actor },
+    { session: auth.value.session, user: auth.value.user, now: ctx.now, actor: ctx.actor },
     ctx.config,
   );
   if (!result.ok) return resultError(result);

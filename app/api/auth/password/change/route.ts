@@ -23,14 +23,13 @@ export const POST = route(async (request, ctx) => {
   const parsed = await readBodyWithSession(request, ctx, body);
   if (!parsed.ok) return parsed.response;
   const { input, auth } = parsed;
-  const actor = ctx.actor;
   const budget = await takeHashBudget(
     ctx.db,
-    { userId: auth.user.id, ip: actor.ip, cost: passwordChangeHashCost(ctx.config), now: ctx.now },
+    { userId: auth.user.id, ip: ctx.actor.ip, cost: passwordChangeHashCost(ctx.config), now: ctx.now },
     ctx.config,
   );
   if (!budget.ok) return resultError(budget);
-  const result = await changePassword(ctx.db, { ...auth, ...input, now: ctx.now, actor }, ctx.config);
+  const result = await changePassword(ctx.db, { ...auth, ...input, now: ctx.now, actor: ctx.actor }, ctx.config);
   if (!result.ok) return resultError(result);
   return json(
     { status: "password_changed", session: publicSession(result.value.session, result.value.session.id) },

@@ -4,8 +4,10 @@ import { readBody } from "@/app/_lib/parse";
 import { json, resultError } from "@/lib/http/response";
 import { emailSchema } from "@/lib/users/email";
 import { requestPasswordReset, sendRequestedPasswordReset } from "@/lib/accounts/password-reset";
+import { captchaTokenField } from "@/lib/captcha/captcha";
+import { captchaRefusal } from "@/app/_lib/captcha";
 
-const body = z.object({ email: emailSchema });
+const body = z.object({ email: emailSchema, captchaToken: captchaTokenField });
 
 /**
  * Starts a password reset. 202 with the same body whether or not the address has an account
@@ -16,6 +18,8 @@ const body = z.object({ email: emailSchema });
 export const POST = route(async (request, ctx) => {
   const input = await readBody(request, body);
   if (!input.ok) return input.response;
+  const captcha = await captchaRefusal(ctx, "password_forgot", input.value);
+  if (captcha) return captcha;
   const actor = ctx.actor;
   const result = await requestPasswordReset(ctx.db, { email: input.value.email, now: ctx.now, actor }, ctx.config);
   if (!result.ok) return resultError(result);

@@ -14,8 +14,7 @@ const body = z.object({ token: text().min(1).max(256), password: z.string().min(
 export const POST = route(async (request, ctx) => {
   const input = await readBody(request, body);
   if (!input.ok) return input.response;
-  const actor = ctx.actor;
-  const result = await completePasswordReset(ctx.db, { ...input.value, now: ctx.now, actor }, ctx.config);
+  const result = await completePasswordReset(ctx.db, { ...input.value, now: ctx.now, actor: ctx.actor }, ctx.config);
   if (!result.ok) return resultError(result);
   return json({ status: "password_reset", message: "Your password was changed. Sign in with the new password." });
 });

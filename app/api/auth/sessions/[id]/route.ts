@@ -11,10 +11,13 @@ export const DELETE = route<{ id: string }>(async (request, ctx, params) => {
   const auth = await authenticate(request, ctx);
   if (!auth.ok) return resultError(auth);
   const id = sessionId.safeParse(params.id);
-  const actor = ctx.actor;
   if (
     !id.success ||
-    !(await revokeOwnSessionById(ctx.db, auth.value.user.id, id.data, { now: ctx.now, actor, currentSessionId: auth.value.session.id }))
+    !(await revokeOwnSessionById(ctx.db, auth.value.user.id, id.data, {
+      now: ctx.now,
+      actor: ctx.actor,
+      currentSessionId: auth.value.session.id,
+    }))
   ) {
     return jsonError("not_found");
   }

@@ -14,8 +14,7 @@ const body = z.object({ refreshToken: z.string().regex(REFRESH_TOKEN_PATTERN) })
 export const POST = route(async (request, ctx) => {
   const input = await readBody(request, body);
   if (!input.ok) return input.response;
-  const actor = ctx.actor;
-  const result = await refreshTokenPair(ctx.db, { token: input.value.refreshToken, now: ctx.now, actor }, ctx.config);
+  const result = await refreshTokenPair(ctx.db, { token: input.value.refreshToken, now: ctx.now, actor: ctx.actor }, ctx.config);
   if (!result.ok) return resultError(result);
   return json(publicTokenPair(result.value));
 });

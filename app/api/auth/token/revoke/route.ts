@@ -14,8 +14,7 @@ const body = z.object({ refreshToken: text().min(1).max(512) }).strict();
 export const POST = route(async (request, ctx) => {
   const input = await readBody(request, body);
   if (!input.ok) return input.response;
-  const actor = ctx.actor;
-  const result = await revokeRefreshFamily(ctx.db, { token: input.value.refreshToken, now: ctx.now, actor }, ctx.config);
+  const result = await revokeRefreshFamily(ctx.db, { token: input.value.refreshToken, now: ctx.now, actor: ctx.actor }, ctx.config);
   if (!result.ok) return resultError(result);
   return json({});
 });

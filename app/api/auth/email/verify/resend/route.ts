@@ -20,8 +20,7 @@ export const POST = route(async (request, ctx) => {
   const auth = await authenticate(request, ctx);
   const email = auth.ok ? auth.value.user.email : input.value.email;
   if (!email) return jsonError("invalid_request");
-  const actor = ctx.actor;
-  const result = await requestEmailVerification(ctx.db, { email, now: ctx.now, actor }, ctx.config);
+  const result = await requestEmailVerification(ctx.db, { email, now: ctx.now, actor: ctx.actor }, ctx.config);
   if (!result.ok) return resultError(result);
   const requested = result.value;
   afterResponse(ctx, () => sendRequestedVerification(ctx.db, requested, ctx.config));

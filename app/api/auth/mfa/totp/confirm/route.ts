@@ -18,10 +18,17 @@ export const POST = route(async (request, ctx) => {
   const parsed = await readBodyWithSession(request, ctx, body);
   if (!parsed.ok) return parsed.response;
   const { input, auth } = parsed;
-  const actor = ctx.actor;
-  const budget = await takeHashBudget(ctx.db, { userId: auth.user.id, ip: actor.ip, cost: BACKUP_CODE_COUNT, now: ctx.now }, ctx.config);
+  const budget = await takeHashBudget(
+    ctx.db,
+    { userId: auth.user.id, ip: ctx.actor.ip, cost: BACKUP_CODE_COUNT, now: ctx.now },
+    ctx.config,
+  );
   if (!budget.ok) return resultError(budget);
-  const result = await confirmTotp(ctx.db, { session: auth.session, user: auth.user, code: input.code, now: ctx.now, actor }, ctx.config);
+  const result = await confirmTotp(
+    ctx.db,
+    { session: auth.session, user: auth.user, code: input.code, now: ctx.now, actor: ctx.actor },
+    ctx.config,
+  );
   if (!result.ok) return resultError(result);
   const { issued, backupCodes, revokedSessions } = result.value;
   return json(

@@ -11,8 +11,11 @@ import { publicSession } from "@/lib/sessions/views";
 export const POST = route(async (request, ctx) => {
   const auth = await authenticate(request, ctx, { reauth: true });
   if (!auth.ok) return resultError(auth);
-  const actor = ctx.actor;
-  const result = await disableTotp(ctx.db, { session: auth.value.session, user: auth.value.user, now: ctx.now, actor }, ctx.config);
+  const result = await disableTotp(
+    ctx.db,
+    { session: auth.value.session, user: auth.value.user, now: ctx.now, actor: ctx.actor },
+    ctx.config,
+  );
   if (!result.ok) return resultError(result);
   const { issued, revokedSessions } = result.value;
   return json(

@@ -10,8 +10,11 @@ import { startTotpSetup } from "@/lib/mfa/enrolment";
 export const POST = route(async (request, ctx) => {
   const auth = await authenticate(request, ctx, { reauth: true });
   if (!auth.ok) return resultError(auth);
-  const actor = ctx.actor;
-  const result = await startTotpSetup(ctx.db, { session: auth.value.session, user: auth.value.user, now: ctx.now, actor }, ctx.config);
+  const result = await startTotpSetup(
+    ctx.db,
+    { session: auth.value.session, user: auth.value.user, now: ctx.now, actor: ctx.actor },
+    ctx.config,
+  );
   if (!result.ok) return resultError(result);
   const { secret, uri, qrCodeSvg } = result.value;
   return withAuthCookie(json({ status: "pending", secret, uri, qrCodeSvg }), auth.value);
