@@ -6,7 +6,7 @@
  * gives: signed in, or mfa_required, handed back to the sign-in form's second step.
  */
 import { useState, type FormEvent } from "react";
-import { emailCode, type ApiError } from "@/lib/client/client";
+import { emailCode, type ApiError, type MfaRequired } from "@/lib/client/client";
 import { Field, LiveMessage, type Message } from "@/app/_components/field";
 import { describeError, fieldOf } from "@/app/_components/api-error";
 
@@ -19,7 +19,7 @@ export function EmailCodeSignIn({
 }: {
   returnTo: string;
   /** The account has a second factor: continue with the challenge in the sign-in form's second step. */
-  onSecondStep: (challenge: string) => void;
+  onSecondStep: (challenge: string, methods: MfaRequired["methods"]) => void;
   onCancel: () => void;
 }) {
   const [step, setStep] = useState<Step>({ kind: "email" });
@@ -60,7 +60,7 @@ export function EmailCodeSignIn({
     setBusy(false);
     if (!result.ok) return fail(result.error, { code: "code" }, result.error.code === "invalid_sign_in_code" ? "code" : null);
     setFieldError(null);
-    if (result.value.status === "mfa_required") return onSecondStep(result.value.challenge);
+    if (result.value.status === "mfa_required") return onSecondStep(result.value.challenge, result.value.methods);
     setMessage({ text: "Signed in.", tone: "success" });
     window.location.assign(returnTo);
   }

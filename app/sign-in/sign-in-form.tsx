@@ -1,7 +1,8 @@
 "use client";
 /**
- * Email and password, then (when the API answers mfa_required) the second step: a TOTP code
- * or a backup code, and "trust this device". Every outcome is the API's: wrong credentials,
+ * Email and password, then (when the API answers mfa_required) the second step
+ * (app/sign-in/second-step-form.tsx: a passkey, a TOTP code or a backup code, and "trust this
+ * device"). Every outcome is the API's: wrong credentials,
  * a lock with its time left (429 + Retry-After), 503. On success a full navigation to
  * returnTo (already reduced to a same-origin path by the server page). A passkey signs in
  * without either step (app/sign-in/passkey-sign-in.ts): the button, or the email field's autofill.
@@ -14,8 +15,13 @@ import { describeError, fieldOf } from "@/app/_components/api-error";
 import { useCaptcha } from "@/app/_components/captcha";
 import { passkeysSupported, signInWithPasskey, usePasskeyAutofill, type PasskeyOutcome } from "./passkey-sign-in";
 import { EmailCodeSignIn } from "./email-code-sign-in";
+import { SecondStepForm, type SecondStepMethods } from "./second-step-form";
 
-type Step = { kind: "password" } | { kind: "second"; challenge: string; backup: boolean } | { kind: "email-code" };
+/** `methods`: what mfa_required listed (undefined: not known, every method is offered). */
+type Step =
+  | { kind: "password" }
+  | { kind: "second"; challenge: string; backup: boolean; methods?: SecondStepMethods }
+  | { kind: "email-code" };
 
 /**
  * A social sign-in whose account has a second factor comes back as /sign-in#challenge=...: the
@@ -103,28 +109,8 @@ export function SignInForm({
     if (!result.ok) return fail(result.error, { email: "email", password: "password" });
     setFieldError(null);
     if (result.value.status === "mfa_required") {
-      setStep({ kind: "second", challenge: result.value.challenge, backup: false });
+      setStep({ kind: "second", challenge: result.value.challenge, backup: false, methods: result.value.methods });
       return;
-    }
-    setMessage({ text: "Signed in.", tone: "success" });
-    window.location.assign(returnTo);
-  }
-
-  async function secondStep(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    if (step.kind !== "second") return;
-    const form = new FormData(event.currentTarget);
-    setBusy(true);
-    setMessage(null);
-    const result = await auth.completeSecondStep({
-      challenge: step.challenge,
-      code: String(form.get("code") ?? ""),
-      trustDevice: form.get("trust") === "on",
-    });
-    setBusy(false);
-    if (!result.ok) {
-      if (result.error.code === "invalid_challenge") setStep({ kind: "password" });
-      return fail(result.error, { code: "code" });
     }
     setMessage({ text: "Signed in.", tone: "success" });
     window.location.assign(returnTo);
@@ -136,7 +122,7 @@ export function SignInForm({
     return (
       <EmailCodeSignIn
         returnTo={returnTo}
-        onSecondStep={(challenge) => setStep({ kind: "second", challenge, backup: false })}
+        onSecondStep={(challenge, methods) => setStep({ kind: "second", challenge, backup: false, methods })}
         onCancel={() => setStep({ kind: "password" })}
       />
     );
@@ -144,59 +130,16 @@ export function SignInForm({
 
   if (step.kind === "second") {
     return (
-      <div className="card">
-        <LiveMessage message={message} />
-        <form onSubmit={secondStep} noValidate>
-          <h2>Two-step verification</h2>
-          {step.backup ? (
-            <Field
-              key="backup"
-              id="code"
-              label="Backup code"
-              hint="One of the backup codes you saved. Each works once."
-              autoComplete="off"
-              autoCapitalize="none"
-              spellCheck={false}
-              required
-              autoFocus
-              error={error("code")}
-            />
-          ) : (
-            <Field
-              key="totp"
-              id="code"
-              label="Authentication code"
-              hint="The 6-digit code from your authenticator app."
-              inputMode="numeric"
-              autoComplete="one-time-code"
-              pattern="[0-9 ]*"
-              maxLength={8}
-              required
-              autoFocus
-              error={error("code")}
-            />
-          )}
-          <div className="check">
-            <input id="trust" name="trust" type="checkbox" />
-            <label htmlFor="trust">Trust this device: skip this step here next time</label>
-          </div>
-          <div className="actions">
-            <button type="submit" disabled={busy}>
-              {busy ? "Checking…" : "Verify"}
-            </button>
-            <button
-              type="button"
-              className="link"
-              onClick={() => {
-                setFieldError(null);
-                setStep({ ...step, backup: !step.backup });
-              }}
-            >
-              {step.backup ? "Use your authenticator app instead" : "Use a backup code instead"}
-            </button>
-          </div>
-        </form>
-      </div>
+      <SecondStepForm
+        challenge={step.challenge}
+        methods={step.methods}
+        backupFirst={step.backup}
+        returnTo={returnTo}
+        onExpired={(expired) => {
+          setStep({ kind: "password" });
+          fail(expired, {});
+        }}
+      />
     );
   }
 

@@ -25,7 +25,7 @@ import { DUMMY_HASH, hashPassword, verifyPassword } from "../passwords/hasher";
 import type { IssuedSession } from "../sessions/sessions";
 import { startSignInSession } from "./sign-in-session";
 import { createMfaChallenge } from "../mfa/challenge";
-import { hasActiveMfa } from "../mfa/status";
+import { secondStepMethods, type SecondStepMethod } from "../mfa/status";
 import { findTrustedDevice } from "../mfa/trusted-devices";
 import { subjectHash } from "../users/email";
 import { clearThrottle, takeSignInSlot } from "./throttle";
@@ -46,6 +46,8 @@ export type SignInOutcome =
       readonly kind: "mfa_required";
       readonly user: UserRecord;
       readonly challenge: { token: string; expiresAt: Date };
+      /** The second-step methods the account has enrolled (TOTP and backup codes, passkey). */
+      readonly methods: readonly SecondStepMethod[];
       readonly loginDevice: LoginDeviceCookie;
     };
 
@@ -233,7 +235,9 @@ export interface CompleteSignInInput {
  */
 export async function completeSignIn(db: Db, input: CompleteSignInInput, cfg: Config): Promise<SignInOutcome> {
   const { user, subject } = input;
-  const mfaActive = await hasActiveMfa(db, user.id);
+  // any second factor, a TOTP app or a passkey, asks for the second step
+  const methods = await secondStepMethods(db, user.id);
+  const mfaActive = methods.length > 0;
   // A trusted device of this user stands in for the second step (the session stays aal1).
   const deviceTrusted =
     mfaActive &&
@@ -265,7 +269,7 @@ export async function completeSignIn(db: Db, input: CompleteSignInInput, cfg: Co
         details: input.details,
       });
       // the login-device cookie comes with the session, after the second step (lib/mfa/second-step.ts)
-      const outcome: SignInOutcome = { kind: "mfa_required", user, challenge, loginDevice: null };
+      const outcome: SignInOutcome = { kind: "mfa_required", user, challenge, methods, loginDevice: null };
       await input.alsoInTransaction?.(tx, outcome);
       return outcome;
     }

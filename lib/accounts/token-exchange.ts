@@ -7,11 +7,16 @@ import type { Config } from "../config";
 import type { Db } from "../db";
 import { ok, type Result } from "../errors";
 import { issueTokenPair, type IssuedTokenPair } from "../tokens/refresh";
+import type { SecondStepMethod } from "../mfa/status";
 import { signIn, type SignInInput } from "./sign-in";
 
 export type CredentialsExchange =
   | { readonly kind: "tokens"; readonly pair: IssuedTokenPair }
-  | { readonly kind: "mfa_required"; readonly challenge: { token: string; expiresAt: Date } };
+  | {
+      readonly kind: "mfa_required";
+      readonly challenge: { token: string; expiresAt: Date };
+      readonly methods: readonly SecondStepMethod[];
+    };
 
 /**
  * Email and password for a token pair, through sign-in with all its throttles. An account with
@@ -22,7 +27,7 @@ export async function exchangeCredentials(db: Db, input: Omit<SignInInput, "purp
   const signedIn = await signIn(db, { ...input, purpose: "token" }, cfg);
   if (!signedIn.ok) return signedIn;
   const outcome = signedIn.value;
-  if (outcome.kind === "mfa_required") return ok({ kind: "mfa_required", challenge: outcome.challenge });
+  if (outcome.kind === "mfa_required") return ok({ kind: "mfa_required", challenge: outcome.challenge, methods: outcome.methods });
   const pair = await db.transaction((tx) =>
     issueTokenPair(tx, { sessionId: outcome.issued.session.id, now: input.now, actor: input.actor, source: "password" }, cfg),
   );

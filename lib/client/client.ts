@@ -134,7 +134,8 @@ export interface MfaRequired {
   /** Pass to completeSecondStep; valid until expiresAt. */
   readonly challenge: string;
   readonly expiresAt: string;
-  readonly methods: readonly ("totp" | "backup_code")[];
+  /** What the account can answer the second step with: "passkey" through passkeys.secondStep*. */
+  readonly methods: readonly ("totp" | "backup_code" | "passkey")[];
 }
 
 export interface Notice<S extends string> {
@@ -267,6 +268,11 @@ export const passkeys = {
   /** Sets the pre-authentication cookie the sign-in's challenge is bound to. */
   signInOptions: () => call<{ options: PublicKeyCredentialRequestOptionsJSON }>("POST", "/api/auth/passkeys/sign-in/options"),
   signIn: (input: { response: AuthenticationResponseJSON }) => call<SignedIn>("POST", "/api/auth/passkeys/sign-in", input),
+  /** The second sign-in step with a passkey (when mfa_required lists "passkey"): options for the challenge, then the answer. */
+  secondStepOptions: (input: { challenge: string }) =>
+    call<{ options: PublicKeyCredentialRequestOptionsJSON }>("POST", "/api/auth/login/mfa/passkey/options", input),
+  completeSecondStep: (input: { challenge: string; response: AuthenticationResponseJSON; trustDevice: boolean }) =>
+    call<SignedIn>("POST", "/api/auth/login/mfa/passkey", input),
 };
 
 export const admin = {

@@ -26,7 +26,7 @@ export interface AssertionInput {
   readonly challenge: string;
   /** Set when the ceremony is for a known account (re-authentication). */
   readonly expectedUserId?: string;
-  readonly stage: "sign_in" | "reauth";
+  readonly stage: "sign_in" | "reauth" | "second_step";
   readonly now: Date;
   readonly actor: Actor;
 }
@@ -90,7 +90,7 @@ export async function recordPasskeyAssertion(tx: Queryable, verified: VerifiedAs
 
 export async function auditPasskeyFailure(
   db: Queryable,
-  input: { stage: "sign_in" | "reauth"; now: Date; actor: Actor },
+  input: { stage: AssertionInput["stage"]; now: Date; actor: Actor },
   userId: string | null,
   reason: string,
 ): Promise<void> {

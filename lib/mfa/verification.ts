@@ -58,19 +58,17 @@ export async function verifySecondFactor(db: Db, input: SecondFactorInput, cfg: 
   const method: SecondFactorMethod = isTotpCodeShape(input.code) ? "totp" : "backup_code";
   const audit = { actor: input.actor, actorId: input.userId, targetId: input.userId, now: input.now };
 
-  const slot = await takeAttemptSlot(db, input.userId, lockRule(cfg), input.now);
+  const slot = await takeAttemptSlot(db, input.userId, secondFactorLockRule(cfg), input.now);
   if (!slot) {
     // A double click: the code the other request just used is no guess, so say so rather than
     // "blocked" (it reveals only a code that can no longer be used).
     if (method === "totp" && (await isSpentTotp(db, input, cfg))) return replayed(db, input, method, null);
-    const lockedUntil = await findMfaLock(db, input.userId);
-    await recordAuditEvent(db, { ...audit, type: "mfa.failed", result: "failure", details: { method, reason: "mfa_locked" } });
-    return err("mfa_locked", lockedUntil ? Math.max(1, secondsBetween(input.now, lockedUntil)) : cfg.MFA_LOCK_SECONDS);
+    return refuseBlockedSecondFactor(db, input, method, cfg);
   }
 
   if (method === "totp") {
     const step = verifyTotp(await totpSecret(factor, input.userId, cfg), input.code, input.now);
-    if (step === null) return fail(db, input, cfg, slot, method, "invalid_mfa_code");
+    if (step === null) return countSecondFactorFailure(db, input, cfg, slot, method, "invalid_mfa_code");
     const claimed = await db.transaction(async (tx) => {
       if (!(await claimTotpStep(tx, factor.id, step))) return false;
       await resetSecondFactorFailures(tx, input.userId);
@@ -81,10 +79,11 @@ export async function verifySecondFactor(db: Db, input: SecondFactorInput, cfg: 
   }
 
   const check = await checkBackupCode(db, input.userId, input.code);
-  if (check.kind === "invalid") return fail(db, input, cfg, slot, method, "invalid_mfa_code");
-  if (check.kind === "used") return fail(db, input, cfg, slot, method, "code_already_used");
+  if (check.kind === "invalid") return countSecondFactorFailure(db, input, cfg, slot, method, "invalid_mfa_code");
+  if (check.kind === "used") return countSecondFactorFailure(db, input, cfg, slot, method, "code_already_used");
   return db.transaction(async (tx) => {
-    if (!(await spendBackupCode(tx, check.id, input.now))) return fail(tx, input, cfg, slot, method, "code_already_used");
+    if (!(await spendBackupCode(tx, check.id, input.now)))
+      return countSecondFactorFailure(tx, input, cfg, slot, method, "code_already_used");
     await resetSecondFactorFailures(tx, input.userId);
     const remaining = await countUnusedBackupCodes(tx, input.userId);
     await recordAuditEvent(tx, { ...audit, type: "backup_code.used", result: "success", details: { remaining } });
@@ -93,7 +92,27 @@ export async function verifySecondFactor(db: Db, input: SecondFactorInput, cfg: 
   });
 }
 
-function lockRule(cfg: Config): SecondFactorLockRule {
+/**
+ * Any second-step method other than a code (a passkey: lib/accounts/second-step.ts) counts its
+ * failures toward the same counter: it takes a slot with this rule before the work, and a
+ * refusal while blocked goes through refuseBlockedSecondFactor.
+ */
+export type CountedMethod = SecondFactorMethod | "passkey";
+
+/** 429 mfa_locked with the block's time left, audited (a request that found no free slot). */
+export async function refuseBlockedSecondFactor(
+  db: Queryable,
+  input: Pick<SecondFactorInput, "userId" | "now" | "actor">,
+  method: CountedMethod,
+  cfg: Config,
+): Promise<Result<never>> {
+  const audit = { actor: input.actor, actorId: input.userId, targetId: input.userId, now: input.now };
+  const lockedUntil = await findMfaLock(db, input.userId);
+  await recordAuditEvent(db, { ...audit, type: "mfa.failed", result: "failure", details: { method, reason: "mfa_locked" } });
+  return err("mfa_locked", lockedUntil ? Math.max(1, secondsBetween(input.now, lockedUntil)) : cfg.MFA_LOCK_SECONDS);
+}
+
+export function secondFactorLockRule(cfg: Config): SecondFactorLockRule {
   return { maxFailures: cfg.MFA_MAX_FAILURES, lockSeconds: cfg.MFA_LOCK_SECONDS, maxLockSeconds: cfg.MFA_LOCK_MAX_SECONDS };
 }
 
@@ -131,13 +150,13 @@ async function replayed(db: Db, input: SecondFactorInput, method: SecondFactorMe
 }
 
 /** A failed attempt (already counted by its slot): audit it, and announce the block it set. */
-async function fail(
+export async function countSecondFactorFailure(
   q: Queryable,
-  input: SecondFactorInput,
+  input: Pick<SecondFactorInput, "userId" | "now" | "actor">,
   cfg: Config,
   slot: AttemptSlot,
-  method: SecondFactorMethod,
-  reason: Extract<ErrorCode, "invalid_mfa_code" | "code_already_used">,
+  method: CountedMethod,
+  reason: Extract<ErrorCode, "invalid_mfa_code" | "code_already_used" | "invalid_passkey">,
 ): Promise<Result<never>> {
   const audit = { actor: input.actor, actorId: input.userId, targetId: input.userId, now: input.now };
   await recordAuditEvent(q, { ...audit, type: "mfa.failed", result: "failure", details: { method, reason, failures: slot.failures } });

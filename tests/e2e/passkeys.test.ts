@@ -3,7 +3,8 @@
  * WebAuthn.addVirtualAuthenticator: ctap2, internal transport, resident keys, user
  * verification), on the real pages: add a passkey on /account/security, rename it, sign in with
  * the "Sign in with a passkey" button and through the email field's autofill (conditional UI),
- * re-authenticate with it ("Use a passkey instead"), remove it, and find that it no longer signs in.
+ * re-authenticate with it ("Use a passkey instead"), remove it, and find that it no longer signs in;
+ * and, in a second journey, answer the second step after a password with it ("Use a passkey").
  *
  * WebAuthn refuses IP-address origins, so this file starts its own server whose APP_URL (the
  * RP ID and origin) is http://localhost:<port> (a secure context), and the browser opens that.
@@ -144,5 +145,45 @@ describe.skipIf(skipJourneys)("passkeys in Chromium's virtual authenticator", ()
     await page.screenshot({ path: join(SCREENSHOT_DIR, "passkeys-removed-refused.png") });
     expect(await sessionOf(page)).toBeNull();
     await expectClean(tab, [401, 403]); // the refused passkey, and the reauth_required that opened the prompt
+  }, 240_000);
+
+  it("answers the second step after a password with the passkey: aal2, amr pwd+hwk", async () => {
+    const second = await openTab(browser);
+    const { page } = second;
+    const { cdp, authenticatorId } = await virtualAuthenticator(page);
+    const email = await verifiedAccount();
+
+    await page.goto(`${server.appUrl}/sign-in`);
+    await page.getByLabel("Email address").fill(email);
+    await page.getByLabel("Password", { exact: true }).fill(GOOD_PASSWORD);
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
+    await page.waitForURL(`${server.appUrl}/`, { timeout: WAIT_MS, waitUntil: "commit" });
+    await page.goto(`${server.appUrl}/account/security`);
+    await page.getByLabel("Name for the new passkey").fill("Second step key");
+    await page.getByRole("button", { name: "Add a passkey" }).click();
+    await statusText(page, 'Passkey "Second step key" added');
+
+    // signed out, the password again: the authenticator is emptied while /sign-in loads, so the
+    // page's autofill request stays pending (it would otherwise sign in with the passkey alone)
+    const held = (await cdp.send("WebAuthn.getCredentials", { authenticatorId })).credentials;
+    await cdp.send("WebAuthn.clearCredentials", { authenticatorId });
+    await page.context().clearCookies();
+    await page.goto(`${server.appUrl}/sign-in`);
+    await page.getByLabel("Email address").fill(email);
+    await page.getByLabel("Password", { exact: true }).fill(GOOD_PASSWORD);
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
+    await page.getByRole("heading", { name: "Two-step verification" }).waitFor({ timeout: WAIT_MS });
+    const usePasskey = page.getByRole("button", { name: "Use a passkey" });
+    await usePasskey.waitFor({ timeout: WAIT_MS });
+    expect(await page.getByLabel("Authentication code").count()).toBe(0); // the account has no TOTP
+    expect(await scanAndShoot(page, "passkeys-second-step")).toEqual([]);
+    expect(await sessionOf(page)).toBeNull();
+
+    for (const credential of held) await cdp.send("WebAuthn.addCredential", { authenticatorId, credential });
+    await usePasskey.focus();
+    await page.keyboard.press("Enter");
+    await page.waitForURL(`${server.appUrl}/`, { timeout: WAIT_MS, waitUntil: "commit" });
+    expect(await sessionOf(page)).toMatchObject({ aal: 2, amr: ["pwd", "hwk"] });
+    await expectClean(second, [401]); // the session check before the second step: no session yet
   }, 240_000);
 });

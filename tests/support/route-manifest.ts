@@ -62,6 +62,8 @@ export const ROUTES: readonly RouteEntry[] = [
   { method: "POST", path: "/api/auth/register", mutates: true, expect: all(400) },
   { method: "POST", path: "/api/auth/login", mutates: true, expect: all(400) },
   { method: "POST", path: "/api/auth/login/mfa", mutates: true, expect: all(400) },
+  { method: "POST", path: "/api/auth/login/mfa/passkey/options", mutates: true, expect: all(400) },
+  { method: "POST", path: "/api/auth/login/mfa/passkey", mutates: true, expect: all(400) },
   { method: "POST", path: "/api/auth/logout", mutates: true, expect: all(204) },
   { method: "POST", path: "/api/auth/logout-all", mutates: true, expect: signedIn(200), reauth: true },
   { method: "POST", path: "/api/auth/reauth", mutates: true, expect: all(400) },

@@ -44,7 +44,7 @@ export const POST = route(async (request, ctx) => {
         status: "mfa_required",
         challenge: outcome.challenge.token,
         expiresAt: outcome.challenge.expiresAt.toISOString(),
-        methods: ["totp", "backup_code"],
+        methods: outcome.methods,
       });
     }
     return json(publicTokenPair(outcome.pair));

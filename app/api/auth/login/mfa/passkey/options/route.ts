@@ -1,0 +1,21 @@
+import { z } from "zod";
+import { text } from "@/lib/http/text";
+import { route } from "@/app/_lib/route";
+import { readBody } from "@/app/_lib/parse";
+import { json, resultError } from "@/lib/http/response";
+import { startPasskeySecondStep } from "@/lib/accounts/second-step";
+
+const body = z.object({ challenge: text().min(1).max(128) });
+
+/**
+ * Options for answering the second sign-in step with a passkey: allowCredentials = the account's
+ * passkeys, user verification required, a WebAuthn challenge bound to this MFA challenge (single
+ * use, short-lived). 409 no_passkeys when the account has none.
+ */
+export const POST = route(async (request, ctx) => {
+  const input = await readBody(request, body);
+  if (!input.ok) return input.response;
+  const result = await startPasskeySecondStep(ctx.db, { ...input.value, now: ctx.now, actor: ctx.actor }, ctx.config);
+  if (!result.ok) return resultError(result);
+  return json({ options: result.value });
+});
