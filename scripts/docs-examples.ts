@@ -13,7 +13,9 @@ import { extname, join, relative } from "node:path";
 
 const ROOT = join(import.meta.dirname, "..");
 export const EXAMPLES_DIR = "docs/examples";
-const REGION = /<!-- example:([^\s>]+) -->\n[\s\S]*?<!-- \/example -->/g;
+/** A region: the markers each on a line of its own (a marker quoted inside a line of prose is not one). */
+const REGION = /^<!-- example:([^\s>]+) -->\n[\s\S]*?^<!-- \/example -->$/gm;
+const OPENING = /^<!-- example:/gm;
 
 function files(dir: string, keep: (name: string) => boolean): string[] {
   if (!existsSync(dir)) return [];
@@ -43,13 +45,16 @@ export function exampleBlock(file: string): string {
 
 /** A document with every example region rewritten from its file. */
 export function withExamples(text: string): string {
+  const opened = [...text.matchAll(OPENING)].length;
+  const closed = [...text.matchAll(REGION)].length;
+  if (opened !== closed) throw new Error("an <!-- example:… --> marker without its <!-- /example --> (or nested)");
   return text.replace(REGION, (_region, file: string) => exampleBlock(file));
 }
 
 /** The Markdown files (README.md and docs/**) that show examples, relative to the repository. */
 export function docsWithExamples(): string[] {
   const docs = [join(ROOT, "README.md"), ...files(join(ROOT, "docs"), (name) => name.endsWith(".md"))];
-  return docs.filter((path) => readFileSync(path, "utf8").includes("<!-- example:")).map((path) => relative(ROOT, path));
+  return docs.filter((path) => /^<!-- example:/m.test(readFileSync(path, "utf8"))).map((path) => relative(ROOT, path));
 }
 
 /** The examples each document shows. */

@@ -10,7 +10,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlin
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { docsWithExamples, EXAMPLES_DIR, exampleFiles, examplesShown } from "../../scripts/docs-examples";
+import { docsWithExamples, EXAMPLES_DIR, exampleBlock, exampleFiles, examplesShown, withExamples } from "../../scripts/docs-examples";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 
@@ -140,5 +140,17 @@ describe("docs/examples", () => {
     const shown = new Set(docsWithExamples().flatMap((doc) => examplesShown(doc)));
     expect(exampleFiles().filter((f) => !shown.has(f))).toEqual([]);
     expect([...shown].filter((f) => !existsSync(join(ROOT, f)))).toEqual([]);
+  });
+
+  it("npm run docs rewrites a region that differs from its file, and refuses an open or unknown region", () => {
+    const file = "docs/examples/authjs/lib/portcullis-logout.ts";
+    const stale = `Before.\n\n<!-- example:${file} -->\n\`\`\`ts\nconst url = new URL(issuer);\n\`\`\`\n<!-- /example -->\n\nAfter.\n`;
+    const fresh = withExamples(stale);
+    expect(fresh).toBe(`Before.\n\n${exampleBlock(file)}\n\nAfter.\n`);
+    expect(fresh).toContain("```ts\n// lib/portcullis-logout.ts\n");
+    expect(fresh).toContain("export function portcullisLogoutUrl(");
+    expect(withExamples(fresh)).toBe(fresh);
+    expect(() => withExamples(`<!-- example:${file} -->\nno end\n`)).toThrow(/without its/);
+    expect(() => withExamples("<!-- example:docs/examples/missing.ts -->\n<!-- /example -->\n")).toThrow(/not found/);
   });
 });
