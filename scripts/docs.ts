@@ -10,6 +10,7 @@
  */
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
+import { exampleDocs } from "./docs-examples";
 import { z } from "zod";
 import { errorCatalogue } from "../lib/errors";
 import { configSchema } from "../lib/config";
@@ -174,6 +175,7 @@ export function configurationDoc(): string {
 }
 
 export const generatedDocs: Readonly<Record<string, () => string>> = {
+  ...exampleDocs(), // the <!-- example:… --> regions of README.md and docs/ (scripts/docs-examples.ts)
   "docs/errors.md": errorsDoc,
   "docs/security-properties.md": securityPropertiesDoc,
   "docs/configuration.md": configurationDoc,

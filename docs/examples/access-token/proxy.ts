@@ -1,18 +1,6 @@
-/**
- * Example (type-checked with the project): another Next.js 16 site protecting its /api/private
- * routes with Portcullis access tokens. Save as `proxy.ts` at that site's root, and copy
- * lib/tokens/verify-access-token.ts to the same path in that site (its only dependency is jose).
- */
-import { NextResponse, type NextRequest } from "next/server";
-import { createAccessTokenVerifier } from "@/lib/tokens/verify-access-token";
-
-// Once per process: the key set is fetched on first use and cached (10 minutes; refetched
-// early, at most every 30 s, when a token names a kid it has not seen: a key rotation).
-const verifier = createAccessTokenVerifier({
-  jwksUrl: "https://auth.example.com/.well-known/jwks.json",
-  issuer: "https://auth.example.com", // Portcullis's JWT_ISSUER (default: its APP_URL origin)
-  audience: "portcullis", // Portcullis's JWT_AUDIENCE
-});
+/** `proxy.ts` at the site's root: only requests with a valid Portcullis access token reach /api/private. */
+import { type NextRequest, NextResponse } from "next/server";
+import { verifier } from "@/lib/access-token-verifier";
 
 export async function proxy(request: NextRequest): Promise<NextResponse> {
   const verdict = await verifier.verifyRequest(request);
