@@ -32,17 +32,6 @@ export function isDocumented(entry: Pick<RouteEntry, "path">): boolean {
   return !entry.path.startsWith("/api/test/");
 }
 
-/**
- * Routes whose input schemas still sit in route.ts while other work on them is merged; they are
- * documented without their inputs until they move. Empty once every route has its schema.ts.
- */
-const LOCAL_SCHEMAS_PENDING: ReadonlySet<string> = new Set([
-  "app/api/auth/login",
-  "app/api/auth/login/mfa",
-  "app/api/auth/register",
-  "app/api/auth/password/forgot",
-]);
-
 const SUMMARY_MAX = 100;
 const BODY_READERS = /\b(readBody|readBodyWithSession|readOptionalBody|adminCommand|parseJson)\(/;
 const OPTIONAL_BODY = /\b(readOptionalBody|adminCommand)\(|\bhasBody\b/;
@@ -83,12 +72,10 @@ export function schemaProblems(of: Iterable<RouteSource> = routes.values()): str
   const problems: string[] = [];
   for (const { dir, source, schemas } of of) {
     if (source === "") problems.push(`${dir}/route.ts is in the route manifest but not on disk`);
-    const pending = LOCAL_SCHEMAS_PENDING.has(dir);
     const has = (name: string) => name in schemas;
     for (const name of Object.keys(schemas))
       if (!(SCHEMA_EXPORTS as readonly string[]).includes(name))
         problems.push(`${dir}/schema.ts exports ${name} (only body, query, pathParams)`);
-    if (pending) continue;
     if (/from "zod"/.test(source)) problems.push(`${dir}/route.ts imports zod: move its schemas to ${dir}/schema.ts`);
     if (BODY_READERS.test(source) && !has("body")) problems.push(`${dir}/route.ts reads a JSON body but ${dir}/schema.ts exports no body`);
     if (QUERY_READERS.test(source) && !has("query"))

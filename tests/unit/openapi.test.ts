@@ -14,6 +14,8 @@ import { isDocumented, openapiDoc, openapiDocument, schemaProblems } from "../..
 import * as passwordReset from "../../app/api/auth/password/reset/schema";
 import * as tokenRefresh from "../../app/api/auth/token/refresh/schema";
 import * as logoutAll from "../../app/api/auth/logout-all/schema";
+import * as login from "../../app/api/auth/login/schema";
+import * as register from "../../app/api/auth/register/schema";
 
 const committed = JSON.parse(readFileSync("docs/openapi.json", "utf8"));
 const METHODS = ["get", "post", "put", "patch", "delete"];
@@ -96,6 +98,9 @@ describe("docs/openapi.json", () => {
 
   it("lists a body's required fields, and leaves out the optional and defaulted ones", () => {
     expect(bodySchema("/api/auth/password/reset").required).toEqual(["token", "password"]);
+    expect(bodySchema("/api/auth/login").required).toEqual(["email", "password"]);
+    expect(bodySchema("/api/auth/register").required).toEqual(["email", "password"]);
+    expect(bodySchema("/api/auth/login/mfa").required).toEqual(["challenge", "code"]);
     expect((bodySchema("/api/auth/password/change").required as string[]).includes("code")).toBe(false);
     expect(bodySchema("/api/auth/logout-all").required ?? []).toEqual([]);
     expect(committed.paths["/api/auth/logout-all"].post.requestBody.required).toBe(false);
@@ -126,6 +131,12 @@ describe("docs/openapi.json", () => {
 
   it("round trip: a body the route's zod schema accepts validates against the document, one it refuses does not", () => {
     const cases = [
+      {
+        path: "/api/auth/register",
+        schema: register.body,
+        good: { email: "someone@example.com", password: "plenty long passphrase", name: null },
+      },
+      { path: "/api/auth/login", schema: login.body, good: { email: "someone@example.com", password: "x" } },
       { path: "/api/auth/password/reset", schema: passwordReset.body, good: { token: "t".repeat(43), password: "plenty long passphrase" } },
       { path: "/api/auth/token/refresh", schema: tokenRefresh.body, good: { refreshToken: "A".repeat(43) } },
       { path: "/api/auth/logout-all", schema: logoutAll.body, good: { keepCurrent: true } },

@@ -1,17 +1,9 @@
-import { z } from "zod";
-import { text } from "@/lib/http/text";
 import { route } from "@/app/_lib/route";
 import { readBody } from "@/app/_lib/parse";
 import { json, resultError } from "@/lib/http/response";
-import { emailSchema } from "@/lib/users/email";
 import { register } from "@/lib/accounts/register";
 import { shapeOf } from "@/lib/passwords/check";
-
-const body = z.object({
-  email: emailSchema,
-  password: z.string().min(1).max(4096),
-  name: text().trim().min(1).max(200).nullish(),
-});
+import { body } from "./schema";
 
 /** 201 whether or not the email already had an account (the owner is told by email). */
 export const POST = route(async (request, ctx) => {

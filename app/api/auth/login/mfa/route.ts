@@ -1,5 +1,3 @@
-import { z } from "zod";
-import { text } from "@/lib/http/text";
 import { route } from "@/app/_lib/route";
 import { readBody } from "@/app/_lib/parse";
 import { sessionCookie } from "@/app/_lib/auth";
@@ -10,12 +8,7 @@ import { completeSecondStep } from "@/lib/accounts/second-step";
 import { TRUSTED_DEVICE_COOKIE } from "@/lib/mfa/trusted-devices";
 import { publicSession, publicUser } from "@/lib/sessions/views";
 import { publicTokenPair } from "@/lib/tokens/refresh";
-
-const body = z.object({
-  challenge: text().min(1).max(128),
-  code: text().trim().min(1).max(64),
-  trustDevice: z.boolean().default(false),
-});
+import { body } from "./schema";
 
 /**
  * The second sign-in step: the challenge from POST /api/auth/login plus a TOTP or backup code.

@@ -1,11 +1,8 @@
-import { z } from "zod";
 import { afterResponse, route } from "@/app/_lib/route";
 import { readBody } from "@/app/_lib/parse";
 import { json, resultError } from "@/lib/http/response";
-import { emailSchema } from "@/lib/users/email";
 import { requestPasswordReset, sendRequestedPasswordReset } from "@/lib/accounts/password-reset";
-
-const body = z.object({ email: emailSchema });
+import { body } from "./schema";
 
 /**
  * Starts a password reset. 202 with the same body whether or not the address has an account
