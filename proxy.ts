@@ -9,12 +9,16 @@
  *
  * Pages: Content-Security-Policy with a fresh nonce per request: Next.js puts the nonce on its
  * own inline bootstrap scripts (it reads the policy from the request headers), so no
- * 'unsafe-inline' script is ever allowed.
+ * 'unsafe-inline' script is ever allowed (lib/http/csp.ts; the CAPTCHA widget's origins only
+ * while the CAPTCHA is on).
  */
 import { NextResponse, type NextRequest } from "next/server";
 import { allowHeader, hasValidPercentEncoding, methodsFor, type RouteTableEntry } from "@/lib/http/route-table";
 import { jsonError } from "@/lib/http/response";
 import { randomToken } from "@/lib/crypto/random";
+import { pageContentSecurityPolicy } from "@/lib/http/csp";
+import { captchaCspSources } from "@/lib/captcha/widget";
+import { config as appConfig } from "@/lib/config";
 
 // inlined at build time by next.config.ts
 const ROUTE_TABLE: readonly RouteTableEntry[] = JSON.parse(process.env.PORTCULLIS_ROUTE_TABLE ?? "[]");
@@ -43,16 +47,7 @@ function apiRefusal(request: NextRequest): Response | null {
 export function proxy(request: NextRequest): Response {
   if (isApiPath(request.nextUrl.pathname)) return apiRefusal(request) ?? NextResponse.next();
   const value = nonce();
-  const policy = [
-    "default-src 'self'",
-    `script-src 'self' 'nonce-${value}' 'strict-dynamic'`,
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-  ].join("; ");
+  const policy = pageContentSecurityPolicy(value, captchaCspSources(appConfig()));
   const headers = new Headers(request.headers);
   headers.set("x-nonce", value);
   headers.set("Content-Security-Policy", policy);

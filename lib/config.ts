@@ -89,6 +89,16 @@ export const configSchema = z.object({
   HASH_BUDGET_PER_IP: int(10, 100000).default(60),
   HASH_BUDGET_WINDOW_SECONDS: int(60, 86400).default(600),
 
+  // CAPTCHA (docs/security/captcha.md): off unless CAPTCHA_SITEVERIFY_URL is set
+  CAPTCHA_SITEVERIFY_URL: z.string().url().optional(),
+  CAPTCHA_SECRET: z.string().min(1).max(512).optional(),
+  CAPTCHA_SITE_KEY: z.string().min(1).max(512).optional(),
+  CAPTCHA_SCRIPT_URL: z.string().url().optional(),
+  CAPTCHA_CSP_SOURCES: list.default([]),
+  CAPTCHA_FAIL_OPEN: bool.default(false),
+  CAPTCHA_TIMEOUT_MS: int(100, 30000).default(3000),
+  CAPTCHA_SIGN_IN_AFTER_FAILURES: int(0, 1000).default(3),
+
   // Tokens
   ACCESS_TOKEN_TTL_SECONDS: int(30, 3600).default(300),
   REFRESH_REUSE_GRACE_SECONDS: int(0, 10).default(10),
@@ -143,6 +153,8 @@ export const configSchema = z.object({
   // Passkeys (WebAuthn): the name authenticators show; the RP ID is APP_URL's host, the origin APP_URL's origin
   PASSKEY_RP_NAME: z.string().min(1).max(100).default("Portcullis"),
   PASSKEY_CHALLENGE_TTL_SECONDS: int(30, 600).default(300),
+  // Email sign-in codes (lib/accounts/email-code.ts): "Email me a sign-in code" on /sign-in; off unless set
+  EMAIL_SIGN_IN_CODES: bool.default(false),
 
   // Mail
   MAIL_TRANSPORT: z.enum(["outbox", "smtp"]).optional(),
@@ -272,6 +284,41 @@ function chooseSocialProviders(env: Env, production: boolean): SocialProviderCon
   return providers;
 }
 
+const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/**
+ * CAPTCHA (lib/captcha/): on when CAPTCHA_SITEVERIFY_URL is set, which then needs the secret (the
+ * server's check), the site key and the widget script (the pages'); http(s) URLs, https in
+ * production unless on this machine; CSP sources as plain origins (they go into the page policy).
+ */
+function checkCaptchaConfig(env: Env, production: boolean): void {
+  const parts = { CAPTCHA_SECRET: env.CAPTCHA_SECRET, CAPTCHA_SITE_KEY: env.CAPTCHA_SITE_KEY, CAPTCHA_SCRIPT_URL: env.CAPTCHA_SCRIPT_URL };
+  if (!env.CAPTCHA_SITEVERIFY_URL) {
+    const stray =
+      Object.entries(parts).find(([, v]) => v !== undefined)?.[0] ?? (env.CAPTCHA_CSP_SOURCES.length ? "CAPTCHA_CSP_SOURCES" : null);
+    if (stray) throw new ConfigError(`${stray} is set but CAPTCHA_SITEVERIFY_URL is not: set it to turn the CAPTCHA on, or unset ${stray}`);
+    return;
+  }
+  for (const [name, value] of Object.entries(parts)) {
+    if (value === undefined) throw new ConfigError(`${name} is required when CAPTCHA_SITEVERIFY_URL is set (docs/security/captcha.md)`);
+  }
+  for (const name of ["CAPTCHA_SITEVERIFY_URL", "CAPTCHA_SCRIPT_URL"] as const) {
+    const url = new URL(env[name]!);
+    if (!/^https?:$/.test(url.protocol)) throw new ConfigError(`${name} must be an http(s) URL`);
+    if (production && url.protocol !== "https:" && !LOCAL_HOSTS.has(url.hostname)) {
+      throw new ConfigError(`${name} must be https in production (http only on localhost)`);
+    }
+  }
+  for (const source of env.CAPTCHA_CSP_SOURCES) {
+    const match = /^(https?):\/\/(\*\.)?([a-z0-9.-]+|\[::1\])(:\d{1,5})?$/i.exec(source);
+    if (!match || (production && match[1] !== "https" && !LOCAL_HOSTS.has(match[3]!))) {
+      throw new ConfigError(
+        `CAPTCHA_CSP_SOURCES: "${source}" is not an origin like https://challenges.cloudflare.com or https://*.hcaptcha.com`,
+      );
+    }
+  }
+}
+
 function chooseDriver(env: Env, url: string | null): Config["driver"] {
   if (env.PORTCULLIS_DB_DRIVER !== "auto") return env.PORTCULLIS_DB_DRIVER;
   if (!url) return "pglite";
@@ -366,6 +413,7 @@ export function parseConfig(raw: Record<string, string | undefined>): Config {
   if (env.ALERT_WEBHOOK_URL && !/^https?:$/.test(new URL(env.ALERT_WEBHOOK_URL).protocol)) {
     throw new ConfigError("ALERT_WEBHOOK_URL must be an http(s) URL");
   }
+  checkCaptchaConfig(env, production);
   if (config.mailTransport === "smtp" && !env.SMTP_URL) throw new ConfigError("SMTP_URL is required when MAIL_TRANSPORT=smtp");
   // A password change (lib/rate-limit/hash-budget.ts) must fit in one window's budget (the
   // schema's minimum of 10 covers a set of backup codes).

@@ -30,6 +30,10 @@ export const errorCatalogue = {
   password_contains_context: [400, "The password must not contain your email or the product name."],
   password_reused: [400, "Choose a password you have not used recently."],
   breach_check_unavailable: [503, "The password could not be checked right now. Try again shortly."],
+  // CAPTCHA (lib/captcha/)
+  captcha_required: [400, "Complete the security check to continue."],
+  captcha_failed: [403, "The security check did not pass. Complete it again."],
+  captcha_unavailable: [503, "The security check is not available right now. Try again shortly."],
   // one-time tokens
   invalid_token: [400, "This link or code is invalid or has expired."],
   // email change
@@ -52,6 +56,9 @@ export const errorCatalogue = {
   invalid_passkey: [401, "This passkey could not be verified. Try again, or sign in another way."],
   passkey_already_registered: [409, "This passkey is already registered."],
   no_passkeys: [409, "This account has no passkey."],
+  // email sign-in codes
+  email_codes_disabled: [404, "Signing in with an emailed code is not available here."],
+  invalid_sign_in_code: [401, "The code is incorrect or has expired. Ask for a new code."],
   // authorization and admin
   forbidden: [403, "You do not have permission to do this."],
   mfa_enrolment_required: [403, "Your role needs two-factor authentication. Set it up on your account's security page to continue."],

@@ -1,31 +1,29 @@
 "use client";
-import { useCallback, useEffect, useState, type FormEvent } from "react";
-import { admin, type UserPage, type UserSearch as Search } from "@/lib/client/client";
+import type { FormEvent } from "react";
+import { admin, mapResult, type UserSearch as Search } from "@/lib/client/client";
 import { formatTime } from "@/lib/client/user-agent";
-import { Field, LiveMessage, type Message } from "@/app/_components/field";
-import { describeError } from "@/app/_components/api-error";
+import { Field, LiveMessage } from "@/app/_components/field";
+import { usePaged } from "@/app/_components/use-paged";
 import { TableWrap } from "@/app/_components/table-wrap";
 
 const PAGE_SIZE = 20;
 
 /** Search by email or name, filter by status and role, newest first, page by page. */
 export function UserSearch() {
-  const [search, setSearch] = useState<Search>({});
-  const [users, setUsers] = useState<UserPage["users"] | null>(null);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [message, setMessage] = useState<Message | null>(null);
-
-  const load = useCallback(async (filter: Search, after: string | null) => {
-    const result = await admin.users({ ...filter, limit: PAGE_SIZE, ...(after ? { cursor: after } : {}) });
-    if (!result.ok) return setMessage({ text: describeError(result.error), tone: "error" });
-    setMessage(null);
-    setUsers((prev) => [...(after && prev ? prev : []), ...result.value.users]);
-    setCursor(result.value.nextCursor);
-  }, []);
-
-  useEffect(() => {
-    void load({}, null);
-  }, [load]);
+  const {
+    rows: users,
+    hasMore,
+    message,
+    search,
+    more,
+  } = usePaged(
+    async (filter: Search, cursor) =>
+      mapResult(await admin.users({ ...filter, limit: PAGE_SIZE, ...(cursor ? { cursor } : {}) }), (v) => ({
+        rows: v.users,
+        nextCursor: v.nextCursor,
+      })),
+    {},
+  );
 
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -38,8 +36,7 @@ export function UserSearch() {
       ...(status === "active" || status === "disabled" ? { status } : {}),
       ...(role ? { role } : {}),
     };
-    setSearch(next);
-    void load(next, null);
+    search(next);
   }
 
   return (
@@ -93,9 +90,9 @@ export function UserSearch() {
           </table>
         </TableWrap>
       )}
-      {cursor && (
+      {hasMore && (
         <p>
-          <button type="button" className="secondary" onClick={() => load(search, cursor)}>
+          <button type="button" className="secondary" onClick={more}>
             Next {PAGE_SIZE} users
           </button>
         </p>

@@ -3,9 +3,11 @@ import { useState, type FormEvent } from "react";
 import { password } from "@/lib/client/client";
 import { Field, LiveMessage, type Message } from "@/app/_components/field";
 import { describeError, fieldOf } from "@/app/_components/api-error";
+import { useCaptcha } from "@/app/_components/captcha";
 
 /** Asks for the email and POSTs it to /api/auth/password/forgot; the answer never says whether an account exists. */
-export function ForgotPasswordForm() {
+export function ForgotPasswordForm({ captchaSiteKey = null }: { captchaSiteKey?: string | null }) {
+  const captcha = useCaptcha(captchaSiteKey);
   const [message, setMessage] = useState<Message | null>(null);
   const [fieldError, setFieldError] = useState<string | null>(null);
   const [done, setDone] = useState(false);
@@ -15,7 +17,9 @@ export function ForgotPasswordForm() {
     event.preventDefault();
     setBusy(true);
     setMessage(null);
-    const result = await password.forgot({ email: String(new FormData(event.currentTarget).get("email") ?? "") });
+    const captchaToken = captcha.token ?? undefined;
+    const result = await password.forgot({ email: String(new FormData(event.currentTarget).get("email") ?? ""), captchaToken });
+    if (captchaToken) captcha.used();
     setBusy(false);
     if (!result.ok) {
       const text = describeError(result.error);
@@ -48,6 +52,7 @@ export function ForgotPasswordForm() {
             required
             error={fieldError}
           />
+          {captcha.widget}
           <div className="actions">
             <button type="submit" disabled={busy}>
               {busy ? "Sending…" : "Send reset link"}

@@ -5,6 +5,8 @@ import { safeReturnTo } from "@/app/_lib/return-to";
 import { config } from "@/lib/config";
 import { errorCatalogue, messageOf, type ErrorCode } from "@/lib/errors";
 import { publicProviders } from "@/lib/social/providers";
+import { captchaWidget } from "@/lib/captcha/widget";
+import { CaptchaScript } from "@/app/_components/captcha-script";
 import { SignInForm } from "./sign-in-form";
 
 export const metadata: Metadata = { title: "Sign in · Portcullis" };
@@ -18,10 +20,18 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
   const params = await searchParams;
   const returnTo = safeReturnTo(params.returnTo);
   if (await getSession()) redirect(returnTo);
+  const captcha = captchaWidget(config());
   return (
     <main id="main" className="narrow">
       <h1>Sign in</h1>
-      <SignInForm returnTo={returnTo} providers={publicProviders(config().socialProviders)} socialError={errorMessage(params.error)} />
+      {captcha && <CaptchaScript src={captcha.scriptUrl} />}
+      <SignInForm
+        returnTo={returnTo}
+        providers={publicProviders(config().socialProviders)}
+        socialError={errorMessage(params.error)}
+        captchaSiteKey={captcha?.siteKey ?? null}
+        emailCodes={config().EMAIL_SIGN_IN_CODES}
+      />
     </main>
   );
 }

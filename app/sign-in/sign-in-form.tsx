@@ -5,14 +5,17 @@
  * a lock with its time left (429 + Retry-After), 503. On success a full navigation to
  * returnTo (already reduced to a same-origin path by the server page). A passkey signs in
  * without either step (app/sign-in/passkey-sign-in.ts): the button, or the email field's autofill.
+ * An emailed code (app/sign-in/email-code-sign-in.tsx, when on) replaces the password step only.
  */
 import { useCallback, useEffect, useState, type FormEvent } from "react";
 import { auth, socialStartPath, type ApiError, type PublicProvider } from "@/lib/client/client";
 import { Field, LiveMessage, type Message } from "@/app/_components/field";
 import { describeError, fieldOf } from "@/app/_components/api-error";
+import { useCaptcha } from "@/app/_components/captcha";
 import { passkeysSupported, signInWithPasskey, usePasskeyAutofill, type PasskeyOutcome } from "./passkey-sign-in";
+import { EmailCodeSignIn } from "./email-code-sign-in";
 
-type Step = { kind: "password" } | { kind: "second"; challenge: string; backup: boolean };
+type Step = { kind: "password" } | { kind: "second"; challenge: string; backup: boolean } | { kind: "email-code" };
 
 /**
  * A social sign-in whose account has a second factor comes back as /sign-in#challenge=...: the
@@ -28,11 +31,19 @@ export function SignInForm({
   returnTo,
   providers = [],
   socialError = null,
+  captchaSiteKey = null,
+  emailCodes = false,
 }: {
   returnTo: string;
   providers?: readonly PublicProvider[];
   socialError?: string | null;
+  captchaSiteKey?: string | null;
+  /** EMAIL_SIGN_IN_CODES: offer "Email me a sign-in code" (app/sign-in/email-code-sign-in.tsx). */
+  emailCodes?: boolean;
 }) {
+  // The API asks for the challenge only after failures (captcha_required): the widget appears then.
+  const [captchaAsked, setCaptchaAsked] = useState(false);
+  const captcha = useCaptcha(captchaSiteKey, captchaAsked);
   const [step, setStep] = useState<Step>({ kind: "password" });
   const [message, setMessage] = useState<Message | null>(socialError ? { text: socialError, tone: "error" } : null);
 
@@ -80,8 +91,15 @@ export function SignInForm({
     const form = new FormData(event.currentTarget);
     setBusy(true);
     setMessage(null);
-    const result = await auth.signIn({ email: String(form.get("email") ?? ""), password: String(form.get("password") ?? "") });
+    const captchaToken = captcha.token ?? undefined;
+    const result = await auth.signIn({
+      email: String(form.get("email") ?? ""),
+      password: String(form.get("password") ?? ""),
+      captchaToken,
+    });
+    if (captchaToken) captcha.used();
     setBusy(false);
+    if (!result.ok && result.error.code.startsWith("captcha_")) setCaptchaAsked(true);
     if (!result.ok) return fail(result.error, { email: "email", password: "password" });
     setFieldError(null);
     if (result.value.status === "mfa_required") {
@@ -113,6 +131,16 @@ export function SignInForm({
   }
 
   const error = (field: string) => (fieldError?.field === field ? fieldError.text : null);
+
+  if (step.kind === "email-code") {
+    return (
+      <EmailCodeSignIn
+        returnTo={returnTo}
+        onSecondStep={(challenge) => setStep({ kind: "second", challenge, backup: false })}
+        onCancel={() => setStep({ kind: "password" })}
+      />
+    );
+  }
 
   if (step.kind === "second") {
     return (
@@ -188,6 +216,7 @@ export function SignInForm({
           error={error("email")}
         />
         <Field id="password" label="Password" type="password" autoComplete="current-password" required error={error("password")} />
+        {captcha.widget}
         <div className="actions">
           <button type="submit" disabled={busy}>
             {busy ? "Signing in…" : "Sign in"}
@@ -195,6 +224,22 @@ export function SignInForm({
           <a href="/forgot-password">Forgot your password?</a>
         </div>
       </form>
+      {emailCodes ? (
+        <div className="actions">
+          <button
+            type="button"
+            className="secondary"
+            onClick={() => {
+              setMessage(null);
+              setFieldError(null);
+              setStep({ kind: "email-code" });
+            }}
+            disabled={busy}
+          >
+            Email me a sign-in code
+          </button>
+        </div>
+      ) : null}
       {withPasskeys ? (
         <div className="actions">
           <button type="button" className="secondary" onClick={passkeyButton} disabled={busy}>

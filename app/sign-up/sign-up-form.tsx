@@ -9,8 +9,18 @@ import { useState, type FormEvent } from "react";
 import { auth } from "@/lib/client/client";
 import { Field, LiveMessage, type Message } from "@/app/_components/field";
 import { describeError, fieldOf } from "@/app/_components/api-error";
+import { useCaptcha } from "@/app/_components/captcha";
 
-export function SignUpForm({ minLength, maxLength }: { minLength: number; maxLength: number }) {
+export function SignUpForm({
+  minLength,
+  maxLength,
+  captchaSiteKey = null,
+}: {
+  minLength: number;
+  maxLength: number;
+  captchaSiteKey?: string | null;
+}) {
+  const captcha = useCaptcha(captchaSiteKey);
   const [message, setMessage] = useState<Message | null>(null);
   const [fieldError, setFieldError] = useState<{ field: string; text: string } | null>(null);
   const [sentTo, setSentTo] = useState<string | null>(null);
@@ -23,7 +33,9 @@ export function SignUpForm({ minLength, maxLength }: { minLength: number; maxLen
     const name = String(form.get("name") ?? "").trim();
     setBusy(true);
     setMessage(null);
-    const result = await auth.signUp({ email, password: String(form.get("password") ?? ""), name: name || null });
+    const captchaToken = captcha.token ?? undefined;
+    const result = await auth.signUp({ email, password: String(form.get("password") ?? ""), name: name || null, captchaToken });
+    if (captchaToken) captcha.used();
     setBusy(false);
     if (!result.ok) {
       const text = describeError(result.error);
@@ -77,6 +89,7 @@ export function SignUpForm({ minLength, maxLength }: { minLength: number; maxLen
           required
           error={error("password")}
         />
+        {captcha.widget}
         <div className="actions">
           <button type="submit" disabled={busy}>
             {busy ? "Creating account…" : "Create account"}

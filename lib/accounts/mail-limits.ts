@@ -1,6 +1,6 @@
 /**
  * Rate limits on the routes that send mail (checklist #21): forgot password, verification
- * resend, email change.
+ * resend, email change, email sign-in codes.
  *
  * Two kinds of limit. Per address (keyed by the subject hash of the address, whether or not an
  * account has it): at most one message every MAIL_PER_ADDRESS_INTERVAL_SECONDS and
@@ -15,7 +15,7 @@ import type { Queryable } from "../db";
 import { consumeRateLimit, ipKey, type RateLimitVerdict } from "../rate-limit/rate-limit";
 import { subjectHash } from "../users/email";
 
-export type MailPurpose = "password-reset" | "email-verification" | "email-change";
+export type MailPurpose = "password-reset" | "email-verification" | "email-change" | "email-sign-in-code";
 
 export type MailLimitConfig = Pick<
   Config,

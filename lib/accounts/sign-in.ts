@@ -212,8 +212,8 @@ export interface CompleteSignInInput {
   readonly user: UserRecord;
   /** subjectHash of the account's email: the throttle and audit key. */
   readonly subject: string;
-  /** The first factor, as the session's first amr entry: "pwd", or "fed" for a federated (social) sign-in. */
-  readonly method: "pwd" | "fed";
+  /** The first factor, as the session's first amr entry: "pwd", "fed" for a federated (social) sign-in, "email" for an emailed code. */
+  readonly method: "pwd" | "fed" | "email";
   readonly loginDeviceId: string | null;
   readonly now: Date;
   readonly actor: Actor;

@@ -85,3 +85,10 @@ export async function clearThrottle(q: Queryable, subject: string): Promise<bool
   const result = await q.query(sql`DELETE FROM login_throttles WHERE subject_hash = ${subject}`);
   return result.rowCount > 0;
 }
+
+/** Failed sign-ins of an identifier since its last success (0 when it has none): the same row for unknown addresses. */
+export async function identifierFailures(q: Queryable, subject: string): Promise<number> {
+  const { rows } = await q.query<{ total_failures: number }>(sql`
+    SELECT total_failures FROM login_throttles WHERE subject_hash = ${subject}`);
+  return rows[0]?.total_failures ?? 0;
+}

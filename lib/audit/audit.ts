@@ -92,6 +92,10 @@ export const AUDIT_EVENT_TYPES = [
   "oauth.linked",
   "oauth.unlinked",
   "oauth.failed",
+  // email sign-in codes (0025)
+  "email_code.requested",
+  "email_code.failure",
+  "email_code.signed_in",
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

@@ -61,6 +61,11 @@ export interface ApiError {
 
 export type ApiResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: ApiError };
 
+/** The same result with its value changed by `f` (an error passes through). */
+export function mapResult<T, U>(result: ApiResult<T>, f: (value: T) => U): ApiResult<U> {
+  return result.ok ? { ok: true, value: f(result.value) } : result;
+}
+
 const NETWORK_ERROR: ApiError = {
   code: "network_error",
   message: "The server could not be reached. Check your connection and try again.",
@@ -177,9 +182,12 @@ export interface AuditSearch {
 // ---- the API ------------------------------------------------------------------------------
 
 export const auth = {
-  signUp: (input: { email: string; password: string; name?: string | null }) =>
+  /** captchaToken: the CAPTCHA widget's token, when the CAPTCHA is on (docs/security/captcha.md). */
+  signUp: (input: { email: string; password: string; name?: string | null; captchaToken?: string }) =>
     call<Notice<"pending_verification">>("POST", "/api/auth/register", input),
-  signIn: (input: { email: string; password: string }) => call<SignedIn | MfaRequired>("POST", "/api/auth/login", input),
+  /** captchaToken: needed once the address or IP has failed CAPTCHA_SIGN_IN_AFTER_FAILURES times (captcha_required). */
+  signIn: (input: { email: string; password: string; captchaToken?: string }) =>
+    call<SignedIn | MfaRequired>("POST", "/api/auth/login", input),
   completeSecondStep: (input: { challenge: string; code: string; trustDevice: boolean }) =>
     call<SignedIn>("POST", "/api/auth/login/mfa", input),
   signOut: () => call<null>("POST", "/api/auth/logout"),
@@ -206,8 +214,16 @@ export const auth = {
 export const password = {
   change: (input: { currentPassword: string; newPassword: string }) =>
     call<{ status: "password_changed"; session: PublicSession }>("POST", "/api/auth/password/change", input),
-  forgot: (input: { email: string }) => call<Notice<"requested">>("POST", "/api/auth/password/forgot", input),
+  forgot: (input: { email: string; captchaToken?: string }) => call<Notice<"requested">>("POST", "/api/auth/password/forgot", input),
   reset: (input: { token: string; password: string }) => call<Notice<"password_reset">>("POST", "/api/auth/password/reset", input),
+};
+
+/** Email sign-in codes (when the site turns them on; else 404 email_codes_disabled). */
+export const emailCode = {
+  /** Always the same 202 answer, whether or not a code is mailed. */
+  request: (input: { email: string }) => call<Notice<"requested">>("POST", "/api/auth/email-code/request", input),
+  /** The same outcomes as auth.signIn: signed in, or mfa_required (then auth.completeSecondStep). */
+  verify: (input: { email: string; code: string }) => call<SignedIn | MfaRequired>("POST", "/api/auth/email-code/verify", input),
 };
 
 export const email = {

@@ -120,6 +120,15 @@ export const templates = {
     subject: "A passkey was removed from your account",
     text: `The passkey named "${name}" was removed from your account, and your other sessions were signed out. If this was not you, reset your password now:\n\n${securityUrl}`,
   }),
+  emailSignInCode: (to: string, code: string, validMinutes: number, signInUrl: string): MailMessage => ({
+    to,
+    template: "email_sign_in_code",
+    subject: "Your sign-in code",
+    text:
+      `Your code to sign in is:\n\n${code}\n\nEnter it on the sign-in page (${signInUrl}). ` +
+      `It is valid for ${validMinutes} minutes, once. If you did not ask for it, ignore this message: ` +
+      "nobody can sign in without the code, and a second factor is still asked for if you set one up.",
+  }),
   accountDeleted: (to: string): MailMessage => ({
     to,
     template: "account_deleted",

@@ -125,6 +125,9 @@ export const ROUTES: readonly RouteEntry[] = [
 
   // passwords and email
   { method: "POST", path: "/api/auth/password/forgot", success: 202, mutates: true, expect: all(400) },
+  // email sign-in codes (EMAIL_SIGN_IN_CODES is on in the test server)
+  { method: "POST", path: "/api/auth/email-code/request", success: 202, mutates: true, expect: all(400) },
+  { method: "POST", path: "/api/auth/email-code/verify", mutates: true, expect: all(400) },
   { method: "POST", path: "/api/auth/password/reset", mutates: true, expect: all(400) },
   { method: "POST", path: "/api/auth/password/change", mutates: true, expect: all(400) },
   { method: "POST", path: "/api/auth/email/verify", mutates: true, expect: all(400) },

@@ -6,8 +6,8 @@
  * the next run continues. After a large delete the table is ANALYZEd, so the planner sees its
  * new size. The job then records a cron audit row with the counts and returns them.
  *   frequent (every 5 minutes): expired, idle and long-revoked sessions
- *   daily: spent and expired one-time tokens, challenges, devices, rate-limit rows and
- *          throttles; old outbox rows; audit partitions for the coming months; audit
+ *   daily: spent and expired one-time tokens, email sign-in codes, challenges, devices,
+ *          rate-limit rows and throttles; old outbox rows; audit partitions for the coming months; audit
  *          retention past AUDIT_RETENTION_DAYS (whole monthly partitions dropped)
  *          (and a security.alerts audit row summarising lib/admin/alerts.ts)
  */
@@ -101,6 +101,14 @@ export async function runDailyMaintenance(
   const batchSize = options.batchSize ?? CLEANUP_BATCH_SIZE;
   const deadline = Date.now() + (options.timeBudgetMs ?? CLEANUP_TIME_BUDGET_MS);
   const deleted = await deleteExpiredTokens(db, now, batchSize, deadline);
+  deleted.email_sign_in_codes = await drain(
+    async () => {
+      const { rows } = await db.query<{ n: number }>(sql`SELECT cleanup_email_sign_in_codes(${now}, ${batchSize}, 1) AS n`);
+      return rows[0]?.n ?? 0;
+    },
+    batchSize,
+    deadline,
+  );
   const outboxBefore = addSeconds(now, -cfg.OUTBOX_RETENTION_DAYS * DAY_SECONDS);
   deleted.mail_outbox = await drain(
     async () => {

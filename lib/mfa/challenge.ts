@@ -15,8 +15,8 @@ export interface ChallengeInput {
   readonly ttlSeconds: number;
   readonly ip: string | null;
   readonly userAgent: string | null;
-  /** The first factor already verified: a password, or a federated (social) sign-in. Default "pwd". */
-  readonly firstFactor?: "pwd" | "fed";
+  /** The first factor already verified: a password, a federated (social) sign-in, or an emailed code. Default "pwd". */
+  readonly firstFactor?: "pwd" | "fed" | "email";
 }
 
 export async function createMfaChallenge(q: Queryable, input: ChallengeInput): Promise<{ token: string; expiresAt: Date }> {
@@ -33,7 +33,7 @@ export interface LiveChallenge {
   readonly id: string;
   readonly userId: string;
   readonly purpose: "login" | "token";
-  readonly firstFactor: "pwd" | "fed";
+  readonly firstFactor: "pwd" | "fed" | "email";
 }
 
 /** Finds an unspent, unexpired challenge by token (does not spend it). */
@@ -45,7 +45,7 @@ export async function findMfaChallenge(q: Queryable, token: string, now: Date): 
     secret_hash: string;
     user_id: string;
     purpose: "login" | "token";
-    first_factor: "pwd" | "fed";
+    first_factor: "pwd" | "fed" | "email";
   }>(sql`
     SELECT id, secret_hash, user_id, purpose, first_factor FROM mfa_challenges
     WHERE id = ${parsed.id} AND used_at IS NULL AND expires_at > ${now}`);

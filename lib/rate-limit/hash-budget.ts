@@ -10,10 +10,9 @@
  * the queue, and sign-in keeps its slots. Docs: docs/security/hash-limits.md.
  */
 import type { Config } from "../config";
-import { sql, type Queryable } from "../db";
+import type { Queryable } from "../db";
 import { err, ok, type Result } from "../errors";
-import { secondsBetween } from "../clock";
-import { ipKey } from "./rate-limit";
+import { consumeRateLimit, ipKey } from "./rate-limit";
 
 export type HashBudgetConfig = Pick<Config, "HASH_BUDGET_PER_USER" | "HASH_BUDGET_PER_IP" | "HASH_BUDGET_WINDOW_SECONDS">;
 
@@ -25,27 +24,6 @@ export interface HashSpend {
   readonly now: Date;
 }
 
-/** Adds `cost` to the fixed-window counter `key` in one upsert; the new total and window end. */
-async function addToCounter(
-  q: Queryable,
-  key: string,
-  cost: number,
-  windowSeconds: number,
-  now: Date,
-): Promise<{ total: number; expiresAt: Date }> {
-  const window = `${windowSeconds} seconds`;
-  const { rows } = await q.query<{ count: number; expires_at: Date }>(sql`
-    INSERT INTO rate_limits AS r (key, count, window_start, expires_at)
-    VALUES (${key}, ${cost}, ${now}, ${now}::timestamptz + ${window}::interval)
-    ON CONFLICT (key) DO UPDATE SET
-      count        = CASE WHEN r.expires_at <= ${now} THEN ${cost} ELSE r.count + ${cost} END,
-      window_start = CASE WHEN r.expires_at <= ${now} THEN ${now} ELSE r.window_start END,
-      expires_at   = CASE WHEN r.expires_at <= ${now} THEN ${now}::timestamptz + ${window}::interval ELSE r.expires_at END
-    RETURNING count, expires_at`);
-  const row = rows[0]!;
-  return { total: row.count, expiresAt: row.expires_at };
-}
-
 /** Takes `cost` hashes from the user's and the IP's budgets; 429 when either is spent. */
 export async function takeHashBudget(q: Queryable, spend: HashSpend, cfg: HashBudgetConfig): Promise<Result<void>> {
   const budgets = [
@@ -54,8 +32,9 @@ export async function takeHashBudget(q: Queryable, spend: HashSpend, cfg: HashBu
   ];
   for (const budget of budgets) {
     if (budget.key === null) continue; // no usable client IP: the per-user budget still applies
-    const counter = await addToCounter(q, budget.key, spend.cost, cfg.HASH_BUDGET_WINDOW_SECONDS, spend.now);
-    if (counter.total > budget.limit) return err("too_many_requests", Math.max(1, secondsBetween(spend.now, counter.expiresAt)));
+    const rule = { limit: budget.limit, windowSeconds: cfg.HASH_BUDGET_WINDOW_SECONDS };
+    const counter = await consumeRateLimit(q, budget.key, rule, spend.now, spend.cost);
+    if (!counter.allowed) return err("too_many_requests", counter.retryAfterSeconds);
   }
   return ok(undefined);
 }

@@ -20,15 +20,24 @@ export interface RateLimitVerdict {
 
 const UNLIMITED: RateLimitVerdict = Object.freeze({ allowed: true, count: 0, retryAfterSeconds: 0 });
 
-/** Counts one hit against `key` and says whether it is within the limit (a null key: no limit). */
-export async function consumeRateLimit(q: Queryable, key: string | null, rule: RateLimitRule, now: Date): Promise<RateLimitVerdict> {
+/**
+ * Counts `cost` hits (one by default) against `key` and says whether the total is within the
+ * limit (a null key: no limit). The hits count even when refused: for limits on attempts.
+ */
+export async function consumeRateLimit(
+  q: Queryable,
+  key: string | null,
+  rule: RateLimitRule,
+  now: Date,
+  cost = 1,
+): Promise<RateLimitVerdict> {
   if (key === null) return UNLIMITED;
   const window = `${rule.windowSeconds} seconds`;
   const { rows } = await q.query<{ count: number; expires_at: Date }>(sql`
     INSERT INTO rate_limits AS r (key, count, window_start, expires_at)
-    VALUES (${key}, 1, ${now}, ${now}::timestamptz + ${window}::interval)
+    VALUES (${key}, ${cost}, ${now}, ${now}::timestamptz + ${window}::interval)
     ON CONFLICT (key) DO UPDATE SET
-      count        = CASE WHEN r.expires_at <= ${now} THEN 1 ELSE r.count + 1 END,
+      count        = CASE WHEN r.expires_at <= ${now} THEN ${cost} ELSE r.count + ${cost} END,
       window_start = CASE WHEN r.expires_at <= ${now} THEN ${now} ELSE r.window_start END,
       expires_at   = CASE WHEN r.expires_at <= ${now} THEN ${now}::timestamptz + ${window}::interval ELSE r.expires_at END
     RETURNING count, expires_at`);

@@ -12,6 +12,7 @@ import { findSessionWithUser, listLiveSessions, revokeUserSessions } from "../..
 import { redeemOneTimeToken } from "../../lib/one-time-tokens/one-time-tokens";
 import { findUserByEmail } from "../../lib/users/queries";
 import { sha256Hex } from "../../lib/crypto/digest";
+import { supersedeEmailCodes, takeEmailCodeAttempt } from "../../lib/accounts/email-code-queries";
 
 const ROWS = 100_000;
 const USERS = 100_000;
@@ -92,6 +93,13 @@ async function seed(tx: Queryable): Promise<void> {
     INSERT INTO one_time_tokens (user_id, purpose, token_hash, email, created_at, expires_at, used_at)
     SELECT u.id, 'password_reset', encode(sha256(('ott' || g)::bytea), 'hex'), 'x@example.com',
            ${NOW}::timestamptz - g * interval '1 minute', ${NOW}::timestamptz + interval '1 hour' - g * interval '1 minute',
+           CASE WHEN g % 10 <> 0 THEN ${NOW}::timestamptz ELSE NULL END
+    FROM generate_series(1, ${ROWS}) AS g JOIN plan_users u ON u.n = g % ${ACTIVE_USERS} + 1`);
+  // email sign-in codes: 100k, nine in ten spent
+  await tx.query(sql`
+    INSERT INTO email_sign_in_codes (user_id, subject_hash, code_hash, key_id, created_at, expires_at, used_at)
+    SELECT u.id, encode(sha256(('subject' || u.n)::bytea), 'hex'), encode(sha256(('code' || g)::bytea), 'hex'), 'k1',
+           ${NOW}::timestamptz - g * interval '1 minute', ${NOW}::timestamptz + interval '10 minutes' - g * interval '1 minute',
            CASE WHEN g % 10 <> 0 THEN ${NOW}::timestamptz ELSE NULL END
     FROM generate_series(1, ${ROWS}) AS g JOIN plan_users u ON u.n = g % ${ACTIVE_USERS} + 1`);
   // audit log: 100k events over a year
@@ -198,6 +206,19 @@ describe(`query plans on ${ROWS.toLocaleString("en")} rows`, () => {
       WHERE (created_at, id) < (${new Date(NOW.getTime() - 86400_000)}::timestamptz, ${123456}::bigint)
       ORDER BY created_at DESC, id DESC LIMIT ${50}`;
       expectIndex(await explain(db, next, mode), "audit_logs_p\\d{6}_created_idx", "audit_logs");
+    },
+  );
+
+  it.each(MODES)(
+    "an email sign-in code guess (takeEmailCodeAttempt) finds the live code through the partial email_sign_in_codes_live_idx (%s)",
+    async (mode) => {
+      const db = await testDb();
+      const { rows } = await db.query<{ n: number }>(sql`SELECT count(*)::int AS n FROM email_sign_in_codes`);
+      expect(rows[0]!.n).toBeGreaterThanOrEqual(ROWS);
+      const [take] = await statementsOf((q) => takeEmailCodeAttempt(q, sha256Hex("subject1"), 5, NOW));
+      expectIndex(await explain(db, take!, mode), "email_sign_in_codes_live_idx", "email_sign_in_codes");
+      const [supersede] = await statementsOf((q) => supersedeEmailCodes(q, userId, NOW));
+      expectIndex(await explain(db, supersede!, mode), "email_sign_in_codes_user_idx", "email_sign_in_codes");
     },
   );
 

@@ -64,6 +64,7 @@ describe.each(ROUTES)("GET %s", (path) => {
       ? ["sessions"]
       : [
           "audit_logs",
+          "email_sign_in_codes",
           "login_devices",
           "login_throttles",
           "mail_outbox",

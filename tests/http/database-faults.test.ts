@@ -11,10 +11,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { freePort, startNextServer } from "../support/portcullis-server";
 import { createServer, connect, type Server, type Socket } from "node:net";
-import { openSync } from "node:fs";
-import { join } from "node:path";
 import pg from "pg";
 import { buildEnv } from "../support/build";
 import { exportJWK, generateKeyPair } from "jose";
@@ -23,7 +22,6 @@ import { createPgDb } from "../../lib/db/pg";
 import { migrate } from "../../lib/db/migrate";
 import { newSecret } from "../../lib/config";
 
-const ROOT = process.cwd();
 const QUERY_TIMEOUT_MS = 2000;
 const CONNECT_TIMEOUT_MS = 2000;
 /** The most a request may take when the database is gone: one connect and one statement, plus scheduling slack. */
@@ -79,15 +77,6 @@ class FaultProxy {
 async function signingKeys(): Promise<string> {
   const { privateKey } = await generateKeyPair("EdDSA", { crv: "Ed25519", extractable: true });
   return JSON.stringify([{ ...(await exportJWK(privateKey)), kid: `k${Date.now()}`, alg: "EdDSA", use: "sig" }]);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 describe.skipIf(usingPglite)("database faults: a server behind a TCP proxy to Postgres", () => {
@@ -183,28 +172,8 @@ describe.skipIf(usingPglite)("database faults: a server behind a TCP proxy to Po
       DB_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS),
     };
     const port = await freePort();
-    const log = openSync(join(ROOT, ".data", `test-server-faults-${inject("runId")}.log`), "w");
-    const server = spawn(
-      process.execPath,
-      [join(ROOT, "node_modules", "next", "dist", "bin", "next"), "start", "-p", String(port), "-H", "127.0.0.1"],
-      {
-        env: { ...env, NODE_ENV: "production" },
-        stdio: ["ignore", log, log],
-      },
-    );
-    child = server;
+    child = (await startNextServer("faults", port, env, 90_000)).child;
     base = `http://127.0.0.1:${port}`;
-    const deadline = Date.now() + 90_000;
-    for (;;) {
-      if (server.exitCode !== null) throw new Error(`server exited with ${server.exitCode}`);
-      const status = await fetch(`${base}/api/health`).then(
-        (r) => r.status,
-        () => 0,
-      );
-      if (status === 200) break;
-      if (Date.now() > deadline) throw new Error(`server not healthy (last status ${status})`);
-      await new Promise((r) => setTimeout(r, 300));
-    }
   }, 120_000);
 
   afterAll(async () => {

@@ -10,10 +10,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
-import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
-import { openSync } from "node:fs";
-import { join } from "node:path";
+import type { ChildProcess } from "node:child_process";
+import { freePort, startNextServer } from "../support/portcullis-server";
 import pg from "pg";
 import { buildEnv } from "../support/build";
 import { SMTPServer } from "smtp-server";
@@ -22,21 +20,11 @@ import { GOOD_PASSWORD, randomIp, uniqueEmail } from "../support/http";
 import { createPgDb } from "../../lib/db/pg";
 import { migrate } from "../../lib/db/migrate";
 
-const ROOT = process.cwd();
 const TOKEN_IN_TEXT = /token=([A-Za-z0-9_-]{20,})/;
 
 interface Delivered {
   readonly to: string[];
   readonly raw: string;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function decodeQuotedPrintable(text: string): string {
@@ -110,27 +98,7 @@ describe("mail over SMTP: retried until accepted, no usable token at rest", () =
         env.POSTGRES_WS_PROXY = inject("wsProxy")!;
       }
     }
-    const log = openSync(join(ROOT, ".data", `test-server-smtp-${inject("runId")}.log`), "w");
-    const server = spawn(
-      process.execPath,
-      [join(ROOT, "node_modules", "next", "dist", "bin", "next"), "start", "-p", String(port), "-H", "127.0.0.1"],
-      {
-        env: { ...env, NODE_ENV: "production" },
-        stdio: ["ignore", log, log],
-      },
-    );
-    child = server;
-    const deadline = Date.now() + 90_000;
-    for (;;) {
-      if (server.exitCode !== null) throw new Error(`smtp server under test exited with ${server.exitCode}`);
-      const status = await fetch(`${base}/api/health`).then(
-        (r) => r.status,
-        () => 0,
-      );
-      if (status === 200) break;
-      if (Date.now() > deadline) throw new Error(`server not healthy (last status ${status})`);
-      await new Promise((r) => setTimeout(r, 300));
-    }
+    child = (await startNextServer("smtp", port, env, 90_000)).child;
   }, 120_000);
 
   afterAll(async () => {

@@ -164,7 +164,8 @@ describe("sign-out and session management (#31, #34, #35)", () => {
     const res = await client.post("/api/auth/logout");
     expect(res.status).toBe(204);
     expect(setCookieLine(res)).toMatch(/Max-Age=0/);
-    expect(res.headers.get("clear-site-data")).toContain("cookies");
+    // not "cookies": the trusted-device and login-device cookies outlive a sign-out
+    expect(res.headers.get("clear-site-data")).toBe('"cache", "storage"');
     const replay = new Client();
     replay.jar.set(COOKIE, token);
     expect((await replay.get("/api/auth/session")).status).toBe(401);

@@ -109,6 +109,8 @@ export default async function setup(project: TestProject) {
     // row from one client; tests/http/hash-budget.test.ts reads the per-user value from here.
     HASH_BUDGET_PER_USER: String(TEST_HASH_BUDGET_PER_USER),
     HASH_BUDGET_PER_IP: "1000",
+    // optional features the suite covers (tests/http/email-codes.test.ts starts a server with it off)
+    EMAIL_SIGN_IN_CODES: "true",
   };
   if (usingPglite) {
     serverEnv.PGLITE_DATA_DIR = "memory://";

@@ -11,7 +11,7 @@ import { openSync } from "node:fs";
 import { join } from "node:path";
 import { inject } from "vitest";
 import { usingPglite } from "./env";
-import { buildEnv } from "./build";
+import { NEXT_BIN, buildEnv } from "./build";
 
 const ROOT = process.cwd();
 
@@ -59,6 +59,31 @@ export function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /**
+ * `next start` of the test build on 127.0.0.1:`port` with exactly `env` (NODE_ENV production),
+ * its output in .data/test-server-<name>-<run>.log; resolves once /api/health answers.
+ */
+export async function startNextServer(
+  name: string,
+  port: number,
+  env: Record<string, string | undefined>,
+  timeoutMs = 240_000,
+): Promise<{ url: string; child: ChildProcess; stop: () => Promise<void> }> {
+  const url = `http://127.0.0.1:${port}`;
+  const log = openSync(join(ROOT, ".data", `test-server-${name}-${inject("runId")}.log`), "w");
+  const child = spawn(process.execPath, [NEXT_BIN, "start", "-p", String(port), "-H", "127.0.0.1"], {
+    env: { ...env, NODE_ENV: "production" } as NodeJS.ProcessEnv,
+    stdio: ["ignore", log, log],
+  });
+  try {
+    await waitHealthy(url, child, "/api/health", timeoutMs);
+  } catch (error) {
+    await stopChild(child);
+    throw error;
+  }
+  return { url, child, stop: () => stopChild(child) };
+}
+
+/**
  * `appHost: "localhost"` serves APP_URL as http://localhost:<port> (the server still listens on
  * 127.0.0.1, which `url` names): WebAuthn refuses IP-address origins, and localhost is a secure
  * context, so a browser test of passkeys opens `appUrl`.
@@ -69,35 +94,24 @@ export async function startPortcullis(
   options: { appHost?: "127.0.0.1" | "localhost" } = {},
 ): Promise<StartedServer> {
   const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
   const appUrl = `http://${options.appHost ?? "127.0.0.1"}:${port}`;
-  const log = openSync(join(ROOT, ".data", `test-server-${name}-${inject("runId")}.log`), "w");
-  const child = spawn(
-    process.execPath,
-    [join(ROOT, "node_modules", "next", "dist", "bin", "next"), "start", "-p", String(port), "-H", "127.0.0.1"],
-    {
-      env: {
-        ...process.env,
-        ...buildEnv("test"),
-        NODE_ENV: "production",
-        PGLITE_DATA_DIR: "memory://",
-        POSTGRES_URL: "",
-        DATABASE_URL: "",
-        PORTCULLIS_DB_DRIVER: "pglite",
-        APP_URL: appUrl,
-        MAIL_TRANSPORT: "outbox",
-        BREACHED_PASSWORD_API_URL: inject("breachApiUrl"),
-        ...env,
-      },
-      stdio: ["ignore", log, log],
-    },
-  );
-  await waitHealthy(url, child);
+  const { url, child, stop } = await startNextServer(name, port, {
+    ...process.env,
+    ...buildEnv("test"),
+    PGLITE_DATA_DIR: "memory://",
+    POSTGRES_URL: "",
+    DATABASE_URL: "",
+    PORTCULLIS_DB_DRIVER: "pglite",
+    APP_URL: appUrl,
+    MAIL_TRANSPORT: "outbox",
+    BREACHED_PASSWORD_API_URL: inject("breachApiUrl"),
+    ...env,
+  });
   return {
     url,
     appUrl,
     child,
-    stop: () => stopChild(child),
+    stop,
     async sql<T>(text: string, values: unknown[] = []): Promise<T[]> {
       const res = await fetch(`${url}/api/test/sql`, {
         method: "POST",

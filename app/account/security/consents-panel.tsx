@@ -1,35 +1,23 @@
 "use client";
-import { useCallback, useEffect, useState } from "react";
 import { oauth, type PublicConsent } from "@/lib/client/client";
 import { formatTime } from "@/lib/client/user-agent";
-import { LiveMessage, type Message } from "@/app/_components/field";
-import { describeError } from "@/app/_components/api-error";
+import { LiveMessage } from "@/app/_components/field";
+import { useLoaded } from "@/app/_components/use-loaded";
 import { SCOPE_TEXT } from "@/app/oauth/scope-text";
 
 /** Sites allowed to sign the person in ("Sign in with Portcullis"); removing one ends its refresh tokens. */
 export function ConsentsPanel() {
-  const [consents, setConsents] = useState<PublicConsent[] | null>(null);
-  const [message, setMessage] = useState<Message | null>(null);
+  const {
+    data: consents,
+    message,
+    act,
+  } = useLoaded(
+    () => oauth.consents(),
+    (v) => v.consents,
+  );
 
-  const load = useCallback(async () => {
-    const result = await oauth.consents();
-    if (result.ok) setConsents(result.value.consents);
-    else setMessage({ text: describeError(result.error), tone: "error" });
-  }, []);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
-
-  async function revoke(consent: PublicConsent) {
-    const result = await oauth.revokeConsent(consent.clientId);
-    setMessage(
-      result.ok
-        ? { text: `${consent.clientName} can no longer sign you in without asking again.`, tone: "success" }
-        : { text: describeError(result.error), tone: "error" },
-    );
-    await load();
-  }
+  const revoke = (consent: PublicConsent) =>
+    act(() => oauth.revokeConsent(consent.clientId), `${consent.clientName} can no longer sign you in without asking again.`);
 
   return (
     <section className="card" aria-labelledby="consents-title">

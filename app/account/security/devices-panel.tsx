@@ -1,32 +1,21 @@
 "use client";
-import { useCallback, useEffect, useState } from "react";
 import { auth, type PublicDevice } from "@/lib/client/client";
 import { formatTime } from "@/lib/client/user-agent";
-import { LiveMessage, type Message } from "@/app/_components/field";
-import { describeError } from "@/app/_components/api-error";
+import { LiveMessage } from "@/app/_components/field";
+import { useLoaded } from "@/app/_components/use-loaded";
 
 /** Browsers that skip the second step; revoking one asks for the code there again. */
 export function DevicesPanel() {
-  const [devices, setDevices] = useState<PublicDevice[] | null>(null);
-  const [message, setMessage] = useState<Message | null>(null);
+  const {
+    data: devices,
+    message,
+    act,
+  } = useLoaded(
+    () => auth.devices(),
+    (v) => v.devices,
+  );
 
-  const load = useCallback(async () => {
-    const result = await auth.devices();
-    if (result.ok) setDevices(result.value.devices);
-    else setMessage({ text: describeError(result.error), tone: "error" });
-  }, []);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
-
-  async function revoke(device: PublicDevice) {
-    const result = await auth.revokeDevice(device.id);
-    setMessage(
-      result.ok ? { text: "The device is no longer trusted.", tone: "success" } : { text: describeError(result.error), tone: "error" },
-    );
-    await load();
-  }
+  const revoke = (device: PublicDevice) => act(() => auth.revokeDevice(device.id), "The device is no longer trusted.");
 
   return (
     <section className="card" aria-labelledby="devices-title">

@@ -7,10 +7,11 @@
  * provider's redirect back, ?linked= or ?error= says how linking went. The page shows the panel
  * only when the site offers at least one provider.
  */
-import { useCallback, useEffect, useState } from "react";
+import { useState } from "react";
 import { social, type PublicIdentity, type PublicProvider } from "@/lib/client/client";
 import { formatTime } from "@/lib/client/user-agent";
 import { LiveMessage, type Message } from "@/app/_components/field";
+import { useLoaded } from "@/app/_components/use-loaded";
 import { describeError } from "@/app/_components/api-error";
 import { useReauth } from "@/app/_components/reauth";
 
@@ -21,20 +22,18 @@ interface State {
 }
 
 export function LinkedAccountsPanel({ mfaEnabled, initialMessage }: { mfaEnabled: boolean; initialMessage: Message | null }) {
-  const [state, setState] = useState<State | null>(null);
-  const [message, setMessage] = useState<Message | null>(initialMessage);
+  const {
+    data: state,
+    message,
+    setMessage,
+    act,
+  } = useLoaded(
+    () => social.accounts(),
+    (v): State => v,
+    { initialMessage },
+  );
   const [busy, setBusy] = useState(false);
   const reauth = useReauth({ mfaEnabled });
-
-  const load = useCallback(async () => {
-    const result = await social.accounts();
-    if (result.ok) setState(result.value);
-    else setMessage({ text: describeError(result.error), tone: "error" });
-  }, []);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
 
   async function link(provider: { id: string; label: string }) {
     setBusy(true);
@@ -49,12 +48,8 @@ export function LinkedAccountsPanel({ mfaEnabled, initialMessage }: { mfaEnabled
 
   async function unlink(identity: PublicIdentity, label: string) {
     setBusy(true);
-    const result = await reauth.run(() => social.unlink(identity.id));
+    await act(() => reauth.run(() => social.unlink(identity.id)), `${label} is no longer linked.`);
     setBusy(false);
-    setMessage(
-      result.ok ? { text: `${label} is no longer linked.`, tone: "success" } : { text: describeError(result.error), tone: "error" },
-    );
-    await load();
   }
 
   if (state !== null && state.providers.length === 0 && state.accounts.length === 0) return null;

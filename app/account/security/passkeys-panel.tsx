@@ -4,32 +4,32 @@
  * re-authentication when the API asks for it), rename, remove. Removing needs an aal2 session
  * (signed in with a passkey or a second factor); the API says so when it is not.
  */
-import { useCallback, useEffect, useState, type FormEvent } from "react";
+import { useEffect, useState, type FormEvent } from "react";
 import { browserSupportsWebAuthn, startRegistration } from "@simplewebauthn/browser";
 import { passkeys, type PublicPasskey } from "@/lib/client/client";
 import { formatTime } from "@/lib/client/user-agent";
-import { Field, LiveMessage, type Message } from "@/app/_components/field";
+import { Field, LiveMessage } from "@/app/_components/field";
+import { useLoaded } from "@/app/_components/use-loaded";
 import { describeError } from "@/app/_components/api-error";
 import { useReauth } from "@/app/_components/reauth";
 
 export function PasskeysPanel({ mfaEnabled }: { mfaEnabled: boolean }) {
-  const [list, setList] = useState<PublicPasskey[] | null>(null);
-  const [message, setMessage] = useState<Message | null>(null);
+  const {
+    data: list,
+    message,
+    setMessage,
+    reload,
+    act,
+  } = useLoaded(
+    () => passkeys.list(),
+    (v) => v.passkeys,
+  );
   const [busy, setBusy] = useState(false);
   const [supported, setSupported] = useState(true);
   const [renaming, setRenaming] = useState<string | null>(null);
   const reauth = useReauth({ mfaEnabled, passkeys: (list?.length ?? 0) > 0 });
 
-  const load = useCallback(async () => {
-    const result = await passkeys.list();
-    if (result.ok) setList(result.value.passkeys);
-    else setMessage({ text: describeError(result.error), tone: "error" });
-  }, []);
-
-  useEffect(() => {
-    setSupported(browserSupportsWebAuthn());
-    void load();
-  }, [load]);
+  useEffect(() => setSupported(browserSupportsWebAuthn()), []);
 
   async function add(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -54,25 +54,22 @@ export function PasskeysPanel({ mfaEnabled }: { mfaEnabled: boolean }) {
     if (!result.ok) return setMessage({ text: describeError(result.error), tone: "error" });
     form.reset();
     setMessage({ text: `Passkey "${result.value.passkey.name}" added. Your other sessions were signed out.`, tone: "success" });
-    await load();
+    await reload();
   }
 
   async function rename(event: FormEvent<HTMLFormElement>, passkey: PublicPasskey) {
     event.preventDefault();
     const name = String(new FormData(event.currentTarget).get(`name-${passkey.id}`) ?? "");
-    const result = await passkeys.rename(passkey.id, { name });
-    if (!result.ok) return setMessage({ text: describeError(result.error), tone: "error" });
-    setRenaming(null);
-    setMessage({ text: "Passkey renamed.", tone: "success" });
-    await load();
+    const result = await act(() => passkeys.rename(passkey.id, { name }), "Passkey renamed.");
+    if (result.ok) setRenaming(null);
   }
 
   async function remove(passkey: PublicPasskey) {
     setMessage(null);
-    const result = await reauth.run(() => passkeys.remove(passkey.id));
-    if (!result.ok) return setMessage({ text: describeError(result.error), tone: "error" });
-    setMessage({ text: `Passkey "${passkey.name}" removed. Your other sessions were signed out.`, tone: "success" });
-    await load();
+    await act(
+      () => reauth.run(() => passkeys.remove(passkey.id)),
+      `Passkey "${passkey.name}" removed. Your other sessions were signed out.`,
+    );
   }
 
   return (

@@ -1,8 +1,8 @@
 "use client";
-import { useCallback, useEffect, useState } from "react";
 import { auth, type PublicSession } from "@/lib/client/client";
 import { describeUserAgent, formatTime } from "@/lib/client/user-agent";
-import { LiveMessage, type Message } from "@/app/_components/field";
+import { LiveMessage } from "@/app/_components/field";
+import { useLoaded } from "@/app/_components/use-loaded";
 import { describeError } from "@/app/_components/api-error";
 import { SessionActivity, type SessionEventLoader } from "@/app/_components/session-activity";
 
@@ -22,26 +22,29 @@ function ownActivity(sessionId: string): SessionEventLoader {
 
 /** Where the account is signed in: device, IP, created, last active; this one marked; its activity; revoke. */
 export function SessionsPanel() {
-  const [sessions, setSessions] = useState<PublicSession[] | null>(null);
-  const [message, setMessage] = useState<Message | null>(null);
-
-  const load = useCallback(async () => {
-    const result = await auth.sessions();
-    if (result.ok) setSessions(result.value.sessions);
-    else if (result.error.code === "unauthenticated") window.location.assign("/sign-in?returnTo=%2Faccount%2Fsecurity");
-    else setMessage({ text: describeError(result.error), tone: "error" });
-  }, []);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
+  const {
+    data: sessions,
+    message,
+    setMessage,
+    act,
+  } = useLoaded(
+    () => auth.sessions(),
+    (v) => v.sessions,
+    {
+      onLoadError: (error) => {
+        if (error.code !== "unauthenticated") return false;
+        window.location.assign("/sign-in?returnTo=%2Faccount%2Fsecurity");
+        return true;
+      },
+    },
+  );
 
   async function revoke(session: PublicSession) {
+    if (!session.current)
+      return void (await act(() => auth.revokeSession(session.id), `Signed out ${describeUserAgent(session.userAgent)}.`));
     const result = await auth.revokeSession(session.id);
     if (!result.ok) return setMessage({ text: describeError(result.error), tone: "error" });
-    if (session.current) return window.location.assign("/sign-in");
-    setMessage({ text: `Signed out ${describeUserAgent(session.userAgent)}.`, tone: "success" });
-    await load();
+    window.location.assign("/sign-in");
   }
 
   return (

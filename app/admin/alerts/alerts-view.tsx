@@ -1,5 +1,5 @@
 "use client";
-import { useEffect, useState } from "react";
+import { type ReactNode, useEffect, useState } from "react";
 import { admin, type SecurityAlerts } from "@/lib/client/client";
 import { formatTime } from "@/lib/client/user-agent";
 import { LiveMessage, type Message } from "@/app/_components/field";
@@ -14,6 +14,56 @@ const account = (targetId: string | null, subjectHash?: string) =>
   ) : (
     <span className="mono muted">{subjectHash ? `no account (${subjectHash.slice(0, 8)})` : "—"}</span>
   );
+
+interface Column<Row> {
+  readonly title: string;
+  readonly cell: (row: Row) => ReactNode;
+}
+
+/** One kind of finding: a titled card with its count, and a table of rows or what "none" means. */
+function AlertTable<Row>(props: {
+  id: string;
+  title: string;
+  count: number;
+  rows: readonly Row[];
+  rowKey: (row: Row) => string;
+  columns: readonly Column<Row>[];
+  none: string;
+}) {
+  return (
+    <section className="card" aria-labelledby={`${props.id}-title`}>
+      <h2 id={`${props.id}-title`}>
+        {props.title} ({props.count})
+      </h2>
+      {props.rows.length === 0 ? (
+        <p className="muted">{props.none}</p>
+      ) : (
+        <TableWrap label={props.title}>
+          <table>
+            <thead>
+              <tr>
+                {props.columns.map((column) => (
+                  <th key={column.title} scope="col">
+                    {column.title}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {props.rows.map((row) => (
+                <tr key={props.rowKey(row)}>
+                  {props.columns.map((column) => (
+                    <td key={column.title}>{column.cell(row)}</td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableWrap>
+      )}
+    </section>
+  );
+}
 
 /** What the detection functions found in the recent window: brute force, stuffing, many IPs, refresh-token reuse. */
 export function AlertsView() {
@@ -33,127 +83,68 @@ export function AlertsView() {
         <p className="muted">Loading alerts…</p>
       </>
     );
-  const { counts } = alerts;
+  const { counts, thresholds } = alerts;
   return (
     <>
       <LiveMessage message={message} />
       <p className="muted">
-        From {formatTime(alerts.window.from)} to {formatTime(alerts.window.to)} ({alerts.thresholds.windowMinutes} minutes).
+        From {formatTime(alerts.window.from)} to {formatTime(alerts.window.to)} ({thresholds.windowMinutes} minutes).
       </p>
-      <section className="card" aria-labelledby="bf-title">
-        <h2 id="bf-title">Brute force on one account ({counts.bruteForce})</h2>
-        {alerts.bruteForce.length === 0 ? (
-          <p className="muted">None: no account had {alerts.thresholds.bruteForceFailures} or more failed sign-ins.</p>
-        ) : (
-          <TableWrap label="Brute force on one account">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Account</th>
-                  <th scope="col">Failures</th>
-                  <th scope="col">IPs</th>
-                  <th scope="col">Last</th>
-                </tr>
-              </thead>
-              <tbody>
-                {alerts.bruteForce.map((a) => (
-                  <tr key={a.subjectHash}>
-                    <td>{account(a.targetId, a.subjectHash)}</td>
-                    <td>{a.failures}</td>
-                    <td>{a.distinctIps}</td>
-                    <td>{formatTime(a.lastAt)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </TableWrap>
-        )}
-      </section>
-      <section className="card" aria-labelledby="cs-title">
-        <h2 id="cs-title">Credential stuffing from one IP ({counts.credentialStuffing})</h2>
-        {alerts.credentialStuffing.length === 0 ? (
-          <p className="muted">None: no IP failed against {alerts.thresholds.stuffingAccounts} or more accounts.</p>
-        ) : (
-          <TableWrap label="Credential stuffing from one IP">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">IP</th>
-                  <th scope="col">Accounts</th>
-                  <th scope="col">Failures</th>
-                  <th scope="col">Last</th>
-                </tr>
-              </thead>
-              <tbody>
-                {alerts.credentialStuffing.map((a) => (
-                  <tr key={a.ip}>
-                    <td>{a.ip}</td>
-                    <td>{a.accounts}</td>
-                    <td>{a.failures}</td>
-                    <td>{formatTime(a.lastAt)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </TableWrap>
-        )}
-      </section>
-      <section className="card" aria-labelledby="mi-title">
-        <h2 id="mi-title">One account from many IPs ({counts.accountManyIps})</h2>
-        {alerts.accountManyIps.length === 0 ? (
-          <p className="muted">None.</p>
-        ) : (
-          <TableWrap label="One account from many IPs">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Account</th>
-                  <th scope="col">IPs</th>
-                  <th scope="col">Attempts</th>
-                  <th scope="col">Last</th>
-                </tr>
-              </thead>
-              <tbody>
-                {alerts.accountManyIps.map((a) => (
-                  <tr key={a.subjectHash}>
-                    <td>{account(a.targetId, a.subjectHash)}</td>
-                    <td>{a.distinctIps}</td>
-                    <td>{a.attempts}</td>
-                    <td>{formatTime(a.lastAt)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </TableWrap>
-        )}
-      </section>
-      <section className="card" aria-labelledby="rr-title">
-        <h2 id="rr-title">Refresh-token reuse ({counts.refreshReuse})</h2>
-        {alerts.refreshReuse.length === 0 ? (
-          <p className="muted">None.</p>
-        ) : (
-          <TableWrap label="Refresh-token reuse">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Account</th>
-                  <th scope="col">IP</th>
-                  <th scope="col">When</th>
-                </tr>
-              </thead>
-              <tbody>
-                {alerts.refreshReuse.map((a) => (
-                  <tr key={`${a.sessionId}-${a.at}`}>
-                    <td>{account(a.targetId)}</td>
-                    <td>{a.ip ?? "—"}</td>
-                    <td>{formatTime(a.at)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </TableWrap>
-        )}
-      </section>
+      <AlertTable
+        id="bf"
+        title="Brute force on one account"
+        count={counts.bruteForce}
+        rows={alerts.bruteForce}
+        rowKey={(a) => a.subjectHash}
+        none={`None: no account had ${thresholds.bruteForceFailures} or more failed sign-ins.`}
+        columns={[
+          { title: "Account", cell: (a) => account(a.targetId, a.subjectHash) },
+          { title: "Failures", cell: (a) => a.failures },
+          { title: "IPs", cell: (a) => a.distinctIps },
+          { title: "Last", cell: (a) => formatTime(a.lastAt) },
+        ]}
+      />
+      <AlertTable
+        id="cs"
+        title="Credential stuffing from one IP"
+        count={counts.credentialStuffing}
+        rows={alerts.credentialStuffing}
+        rowKey={(a) => a.ip}
+        none={`None: no IP failed against ${thresholds.stuffingAccounts} or more accounts.`}
+        columns={[
+          { title: "IP", cell: (a) => a.ip },
+          { title: "Accounts", cell: (a) => a.accounts },
+          { title: "Failures", cell: (a) => a.failures },
+          { title: "Last", cell: (a) => formatTime(a.lastAt) },
+        ]}
+      />
+      <AlertTable
+        id="mi"
+        title="One account from many IPs"
+        count={counts.accountManyIps}
+        rows={alerts.accountManyIps}
+        rowKey={(a) => a.subjectHash}
+        none="None."
+        columns={[
+          { title: "Account", cell: (a) => account(a.targetId, a.subjectHash) },
+          { title: "IPs", cell: (a) => a.distinctIps },
+          { title: "Attempts", cell: (a) => a.attempts },
+          { title: "Last", cell: (a) => formatTime(a.lastAt) },
+        ]}
+      />
+      <AlertTable
+        id="rr"
+        title="Refresh-token reuse"
+        count={counts.refreshReuse}
+        rows={alerts.refreshReuse}
+        rowKey={(a) => `${a.sessionId}-${a.at}`}
+        none="None."
+        columns={[
+          { title: "Account", cell: (a) => account(a.targetId) },
+          { title: "IP", cell: (a) => a.ip ?? "—" },
+          { title: "When", cell: (a) => formatTime(a.at) },
+        ]}
+      />
     </>
   );
 }

@@ -1,9 +1,9 @@
 "use client";
-import { useCallback, useEffect, useState, type FormEvent } from "react";
-import { admin, type AuditPage, type AuditSearch as Search } from "@/lib/client/client";
+import type { FormEvent } from "react";
+import { admin, mapResult, type AuditSearch as Search } from "@/lib/client/client";
 import { describeUserAgent, formatTime } from "@/lib/client/user-agent";
-import { Field, LiveMessage, type Message } from "@/app/_components/field";
-import { describeError } from "@/app/_components/api-error";
+import { Field, LiveMessage } from "@/app/_components/field";
+import { usePaged } from "@/app/_components/use-paged";
 import { eventLabel } from "@/app/account/activity/event-labels";
 import { TableWrap } from "@/app/_components/table-wrap";
 
@@ -18,22 +18,20 @@ function isoOf(local: string): string | undefined {
 
 /** Filters by user id, event type, IP and time range; newest first, page by page. */
 export function AuditSearch() {
-  const [search, setSearch] = useState<Search>({});
-  const [entries, setEntries] = useState<AuditPage["entries"] | null>(null);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [message, setMessage] = useState<Message | null>(null);
-
-  const load = useCallback(async (filter: Search, after: string | null) => {
-    const result = await admin.audit({ ...filter, limit: PAGE_SIZE, ...(after ? { cursor: after } : {}) });
-    if (!result.ok) return setMessage({ text: describeError(result.error), tone: "error" });
-    setMessage(null);
-    setEntries((prev) => [...(after && prev ? prev : []), ...result.value.entries]);
-    setCursor(result.value.nextCursor);
-  }, []);
-
-  useEffect(() => {
-    void load({}, null);
-  }, [load]);
+  const {
+    rows: entries,
+    hasMore,
+    message,
+    search,
+    more,
+  } = usePaged(
+    async (filter: Search, cursor) =>
+      mapResult(await admin.audit({ ...filter, limit: PAGE_SIZE, ...(cursor ? { cursor } : {}) }), (v) => ({
+        rows: v.entries,
+        nextCursor: v.nextCursor,
+      })),
+    {},
+  );
 
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -48,8 +46,7 @@ export function AuditSearch() {
         to: isoOf(String(form.get("to") ?? "")),
       }).filter(([, v]) => v !== undefined),
     );
-    setSearch(next);
-    void load(next, null);
+    search(next);
   }
 
   return (
@@ -108,9 +105,9 @@ export function AuditSearch() {
           </table>
         </TableWrap>
       )}
-      {cursor && (
+      {hasMore && (
         <p>
-          <button type="button" className="secondary" onClick={() => load(search, cursor)}>
+          <button type="button" className="secondary" onClick={more}>
             Older events
           </button>
         </p>

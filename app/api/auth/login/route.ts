@@ -8,6 +8,7 @@ import { shapeOf } from "@/lib/passwords/check";
 import { publicSession, publicUser } from "@/lib/sessions/views";
 import { TRUSTED_DEVICE_COOKIE } from "@/lib/mfa/trusted-devices";
 import { loginDeviceCookie, readLoginDeviceCookie } from "@/app/_lib/login-device";
+import { captchaRefusal } from "@/app/_lib/captcha";
 import { body } from "./schema";
 
 export const POST = route(async (request, ctx) => {
@@ -17,6 +18,8 @@ export const POST = route(async (request, ctx) => {
   // problem is just a wrong password here, answered like every other failure.
   const shape = shapeOf(input.value.password, "", ctx.config);
   if (!shape.ok && shape.error === "password_too_long") return jsonError("invalid_credentials");
+  const captcha = await captchaRefusal(ctx, "sign_in", input.value);
+  if (captcha) return captcha;
   const actor = ctx.actor;
   const trustedDeviceToken = readCookie(request, cookieName(TRUSTED_DEVICE_COOKIE, ctx.config.secureCookies));
   const loginDeviceToken = readLoginDeviceCookie(request, ctx);

@@ -3,6 +3,7 @@ import { readBody } from "@/app/_lib/parse";
 import { json, resultError } from "@/lib/http/response";
 import { register } from "@/lib/accounts/register";
 import { shapeOf } from "@/lib/passwords/check";
+import { captchaRefusal } from "@/app/_lib/captcha";
 import { body } from "./schema";
 
 /** 201 whether or not the email already had an account (the owner is told by email). */
@@ -11,6 +12,8 @@ export const POST = route(async (request, ctx) => {
   if (!input.ok) return input.response;
   const shape = shapeOf(input.value.password, input.value.email, ctx.config);
   if (!shape.ok) return resultError(shape);
+  const captcha = await captchaRefusal(ctx, "sign_up", input.value);
+  if (captcha) return captcha;
   const actor = ctx.actor;
   const result = await register(
     ctx.db,

@@ -8,6 +8,7 @@ import { TRUSTED_DEVICE_COOKIE } from "@/lib/mfa/trusted-devices";
 import { readLoginDeviceCookie } from "@/app/_lib/login-device";
 import { exchangeSession, publicTokenPair } from "@/lib/tokens/refresh";
 import { exchangeCredentials } from "@/lib/accounts/token-exchange";
+import { captchaRefusal } from "@/app/_lib/captcha";
 import { body } from "./schema";
 
 /**
@@ -19,9 +20,11 @@ export const POST = route(async (request, ctx) => {
   const input = hasBody ? await readBody(request, body) : { ok: true as const, value: {} };
   if (!input.ok) return input.response;
   if ("email" in input.value) {
-    const { email, password } = input.value;
+    const { email, password, captchaToken } = input.value;
     const shape = shapeOf(password, "", ctx.config);
     if (!shape.ok && shape.error === "password_too_long") return jsonError("invalid_credentials");
+    const captcha = await captchaRefusal(ctx, "sign_in", { email, captchaToken });
+    if (captcha) return captcha;
     const trustedDeviceToken = readCookie(request, cookieName(TRUSTED_DEVICE_COOKIE, ctx.config.secureCookies));
     const loginDeviceToken = readLoginDeviceCookie(request, ctx);
     const result = await exchangeCredentials(
