@@ -7,6 +7,7 @@
  *   docs/security-properties.md    from scripts/security-properties.ts and the files citing "#NN"
  *   docs/configuration.md (table)  from lib/config.ts (names, types, bounds, defaults) and the
  *                                  comments of .env.example (meanings, sections)
+ *   docs/openapi.json              from the route manifest and each route's schema.ts (scripts/openapi.ts)
  */
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -15,6 +16,7 @@ import { z } from "zod";
 import { errorCatalogue } from "../lib/errors";
 import { configSchema } from "../lib/config";
 import { SECURITY_PROPERTIES } from "./security-properties";
+import { openapiDoc } from "./openapi";
 
 const ROOT = join(import.meta.dirname, "..");
 
@@ -179,6 +181,7 @@ export const generatedDocs: Readonly<Record<string, () => string>> = {
   "docs/errors.md": errorsDoc,
   "docs/security-properties.md": securityPropertiesDoc,
   "docs/configuration.md": configurationDoc,
+  "docs/openapi.json": openapiDoc,
 };
 
 function main(): void {

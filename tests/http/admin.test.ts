@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { TEST_APP_URL, TEST_CRON_SECRET } from "../support/env";
 import { Client, GOOD_PASSWORD, latestMail, serverSql, signedInClient, tokenFromMail, uniqueEmail, type HttpResult } from "../support/http";
-import { ROUTES } from "../support/route-manifest";
+import { ROUTES } from "../../lib/http/route-manifest";
 import {
   SESSION_COOKIE,
   auditRows,

@@ -1,13 +1,13 @@
 /**
  * The authorisation matrix (checklist #62, H6) and the CSRF matrix (#61), generated from the
- * route manifest (tests/support/route-manifest.ts) and from the route files on disk.
+ * route manifest (lib/http/route-manifest.ts) and from the route files on disk.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { randomBytes } from "node:crypto";
 import { Client, serverSql, signedInClient } from "../support/http";
-import { PARAM, ROUTES, routeKey, type Method, type RouteEntry } from "../support/route-manifest";
+import { PARAM, ROUTES, routeKey, type Method, type RouteEntry } from "../../lib/http/route-manifest";
 import { clientFor, grantRole, insertUser, type Principal } from "../support/principals";
 
 const APP = join(process.cwd(), "app");
@@ -74,7 +74,7 @@ describe("route manifest (H6)", () => {
     expect(ON_DISK.length).toBeGreaterThan(20);
     expect(
       [...disk].filter((k) => !manifest.has(k)),
-      "routes missing from tests/support/route-manifest.ts",
+      "routes missing from lib/http/route-manifest.ts",
     ).toEqual([]);
     expect(
       [...manifest].filter((k) => !disk.has(k)),

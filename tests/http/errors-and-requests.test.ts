@@ -9,7 +9,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { randomBytes } from "node:crypto";
 import { Client, GOOD_PASSWORD, baseUrl, serverSql, signedInClient, uniqueEmail, type HttpResult } from "../support/http";
-import { ROUTES, type Method } from "../support/route-manifest";
+import { ROUTES, type Method } from "../../lib/http/route-manifest";
 import { insertUser, signedInAdmin, type Principal } from "../support/principals";
 
 const METHODS: readonly Method[] = ["GET", "POST", "PUT", "PATCH", "DELETE"];

@@ -1,38 +1,11 @@
-import { z } from "zod";
-import { text } from "@/lib/http/text";
 import { route } from "@/app/_lib/route";
 import { refusal, requirePermission } from "@/app/_lib/authorize";
 import { withAuthCookie } from "@/app/_lib/auth";
 import { json, jsonError } from "@/lib/http/response";
 import { decodeCursor } from "@/lib/http/cursor";
-import { UUID_PATTERN, parseSearchParams } from "@/lib/admin/search-params";
+import { parseSearchParams } from "@/lib/admin/search-params";
 import { isAuditId, searchAuditLog } from "@/lib/audit/audit-search";
-
-const query = z
-  .object({
-    user: z
-      .string()
-      .regex(UUID_PATTERN)
-      .transform((s) => s.toLowerCase())
-      .optional(),
-    event: z
-      .string()
-      .regex(/^[a-z_]+(\.[a-z_]+)*$/)
-      .max(64)
-      .optional(),
-    ip: z.union([z.ipv4(), z.ipv6()]).optional(),
-    from: z.iso
-      .datetime({ offset: true })
-      .transform((s) => new Date(s))
-      .optional(),
-    to: z.iso
-      .datetime({ offset: true })
-      .transform((s) => new Date(s))
-      .optional(),
-    limit: z.coerce.number().int().min(1).max(200).default(50),
-    cursor: text().min(1).max(200).optional(),
-  })
-  .strict();
+import { query } from "./schema";
 
 /**
  * Searches the audit log by user (actor or target), event type, IP and time range

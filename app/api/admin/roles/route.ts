@@ -5,7 +5,7 @@ import { withAuthCookie } from "@/app/_lib/auth";
 import { json, resultError } from "@/lib/http/response";
 import { listRoles } from "@/lib/rbac/queries";
 import { createRole, publicRole } from "@/lib/admin/roles";
-import { newRoleBody } from "@/lib/admin/role-input";
+import { body } from "./schema";
 
 /** The roles that can be assigned, with their permissions and whether they require MFA. Needs users:read. */
 export const GET = route(async (request, ctx) => {
@@ -22,7 +22,7 @@ export const GET = route(async (request, ctx) => {
 export const POST = route(async (request, ctx) => {
   const auth = await requirePermission(request, ctx, "roles:assign", { reauth: true });
   if (!auth.ok) return refusal(auth);
-  const input = await readBody(request, newRoleBody);
+  const input = await readBody(request, body);
   if (!input.ok) return input.response;
   const { name, ...fields } = input.value;
   const result = await createRole(ctx.db, name, fields, adminAction(auth.value, ctx.now));

@@ -1,5 +1,3 @@
-import { z } from "zod";
-import { text } from "@/lib/http/text";
 import { route } from "@/app/_lib/route";
 import { refusal, requirePermission } from "@/app/_lib/authorize";
 import { withAuthCookie } from "@/app/_lib/auth";
@@ -7,19 +5,7 @@ import { json, jsonError } from "@/lib/http/response";
 import { decodeCursor } from "@/lib/http/cursor";
 import { UUID_PATTERN, parseSearchParams } from "@/lib/admin/search-params";
 import { listUsers } from "@/lib/admin/users";
-
-const query = z
-  .object({
-    q: text().trim().min(1).max(254).optional(),
-    status: z.enum(["active", "disabled"]).optional(),
-    role: z
-      .string()
-      .regex(/^[a-z][a-z0-9_]{1,39}$/)
-      .optional(),
-    limit: z.coerce.number().int().min(1).max(100).default(50),
-    cursor: text().min(1).max(200).optional(),
-  })
-  .strict();
+import { query } from "./schema";
 
 /** Lists and searches accounts, newest first, with cursor pagination. Needs users:read. */
 export const GET = route(async (request, ctx) => {

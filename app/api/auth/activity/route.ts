@@ -1,17 +1,9 @@
-import { z } from "zod";
-import { text } from "@/lib/http/text";
 import { route } from "@/app/_lib/route";
 import { authenticate, withAuthCookie } from "@/app/_lib/auth";
 import { json, jsonError, resultError } from "@/lib/http/response";
 import { parseSearchParams } from "@/lib/admin/search-params";
 import { listOwnActivity } from "@/lib/accounts/activity";
-
-const query = z
-  .object({
-    limit: z.coerce.number().int().min(1).max(100).default(50),
-    cursor: text().min(1).max(200).optional(),
-  })
-  .strict();
+import { query } from "./schema";
 
 /** The signed-in user's own security events (audit rows about their account), newest first, with cursor pagination. */
 export const GET = route(async (request, ctx) => {

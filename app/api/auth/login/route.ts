@@ -1,19 +1,15 @@
-import { z } from "zod";
 import { route } from "@/app/_lib/route";
 import { readBody } from "@/app/_lib/parse";
 import { sessionCookie } from "@/app/_lib/auth";
 import { json, jsonError, resultError } from "@/lib/http/response";
 import { readCookie, cookieName } from "@/lib/http/cookies";
-import { emailSchema } from "@/lib/users/email";
 import { signIn } from "@/lib/accounts/sign-in";
 import { shapeOf } from "@/lib/passwords/check";
 import { publicSession, publicUser } from "@/lib/sessions/views";
 import { TRUSTED_DEVICE_COOKIE } from "@/lib/mfa/trusted-devices";
 import { loginDeviceCookie, readLoginDeviceCookie } from "@/app/_lib/login-device";
-import { captchaTokenField } from "@/lib/captcha/captcha";
 import { captchaRefusal } from "@/app/_lib/captcha";
-
-const body = z.object({ email: emailSchema, password: z.string().min(1).max(4096), captchaToken: captchaTokenField });
+import { body } from "./schema";
 
 export const POST = route(async (request, ctx) => {
   const input = await readBody(request, body);

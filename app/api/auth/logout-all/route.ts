@@ -1,11 +1,9 @@
-import { z } from "zod";
 import { route } from "@/app/_lib/route";
 import { readOptionalBody } from "@/app/_lib/parse";
 import { authenticate, clearSessionCookie, withAuthCookie } from "@/app/_lib/auth";
 import { json, resultError } from "@/lib/http/response";
 import { endAllSessions } from "@/lib/sessions/sign-out";
-
-const body = z.object({ keepCurrent: z.boolean().default(false) }).strict();
+import { body } from "./schema";
 
 /**
  * Ends every session of the user, the current one included unless keepCurrent is true.

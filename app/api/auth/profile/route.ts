@@ -1,21 +1,9 @@
-import { z } from "zod";
-import { text } from "@/lib/http/text";
 import { route } from "@/app/_lib/route";
 import { readBodyWithSession, withAuthCookie } from "@/app/_lib/auth";
 import { json } from "@/lib/http/response";
 import { updateProfile } from "@/lib/accounts/profile";
 import { publicUser } from "@/lib/sessions/views";
-
-// An empty or blank name clears it, as register leaves it unset.
-const body = z
-  .object({
-    name: text()
-      .trim()
-      .max(200)
-      .nullable()
-      .transform((n) => (n ? n : null)),
-  })
-  .strict();
+import { body } from "./schema";
 
 /** Updates the signed-in user's display name; answers with the updated public user. */
 export const POST = route(async (request, ctx) => {

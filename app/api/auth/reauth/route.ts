@@ -1,15 +1,9 @@
-import { z } from "zod";
-import { text } from "@/lib/http/text";
 import { route } from "@/app/_lib/route";
 import { readBodyWithSession, sessionCookie } from "@/app/_lib/auth";
 import { json, resultError } from "@/lib/http/response";
 import { reauthenticate } from "@/lib/accounts/reauth";
 import { addSeconds } from "@/lib/clock";
-
-const body = z.object({
-  password: z.string().min(1).max(4096),
-  code: text().trim().min(6).max(32).optional(),
-});
+import { body } from "./schema";
 
 /**
  * Opens the re-authentication ("sudo") window: the password again, and the second factor when

@@ -1,20 +1,10 @@
-import { z } from "zod";
-import { text } from "@/lib/http/text";
 import { route } from "@/app/_lib/route";
 import { readBody } from "@/app/_lib/parse";
 import { json, resultError } from "@/lib/http/response";
-import { emailSchema } from "@/lib/users/email";
 import { register } from "@/lib/accounts/register";
 import { shapeOf } from "@/lib/passwords/check";
-import { captchaTokenField } from "@/lib/captcha/captcha";
 import { captchaRefusal } from "@/app/_lib/captcha";
-
-const body = z.object({
-  email: emailSchema,
-  password: z.string().min(1).max(4096),
-  name: text().trim().min(1).max(200).nullish(),
-  captchaToken: captchaTokenField,
-});
+import { body } from "./schema";
 
 /** 201 whether or not the email already had an account (the owner is told by email). */
 export const POST = route(async (request, ctx) => {

@@ -1,20 +1,15 @@
-import { z } from "zod";
 import { route } from "@/app/_lib/route";
 import { readBody } from "@/app/_lib/parse";
 import { authenticate, withAuthCookie } from "@/app/_lib/auth";
 import { json, jsonError, resultError } from "@/lib/http/response";
 import { cookieName, readCookie } from "@/lib/http/cookies";
-import { emailSchema } from "@/lib/users/email";
 import { shapeOf } from "@/lib/passwords/check";
 import { TRUSTED_DEVICE_COOKIE } from "@/lib/mfa/trusted-devices";
 import { readLoginDeviceCookie } from "@/app/_lib/login-device";
 import { exchangeSession, publicTokenPair } from "@/lib/tokens/refresh";
 import { exchangeCredentials } from "@/lib/accounts/token-exchange";
-import { captchaTokenField } from "@/lib/captcha/captcha";
 import { captchaRefusal } from "@/app/_lib/captcha";
-
-const credentials = z.object({ email: emailSchema, password: z.string().min(1).max(4096), captchaToken: captchaTokenField }).strict();
-const body = z.union([credentials, z.object({}).strict()]);
+import { body } from "./schema";
 
 /**
  * A token pair for email + password, or (empty body or {}) for the current session cookie /

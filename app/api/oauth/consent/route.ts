@@ -1,11 +1,9 @@
-import { z } from "zod";
 import { route } from "@/app/_lib/route";
 import { readBodyWithSession, withAuthCookie } from "@/app/_lib/auth";
 import { oauthErrorPage } from "@/app/_lib/oauth";
 import { json } from "@/lib/http/response";
 import { SIGN_IN_PAGE_PATH, authorize } from "@/lib/oauth/authorize";
-
-const body = z.object({ query: z.string().min(1).max(8192), decision: z.enum(["allow", "deny"]) }).strict();
+import { body } from "./schema";
 
 /**
  * The consent page's answer: the authorization request (its query string) and the person's

@@ -3,7 +3,8 @@ import { readBody } from "@/app/_lib/parse";
 import { refusal, requirePermission } from "@/app/_lib/authorize";
 import { withAuthCookie } from "@/app/_lib/auth";
 import { json } from "@/lib/http/response";
-import { createClient, listAllClients, newClientSchema } from "@/lib/oauth/clients";
+import { createClient, listAllClients } from "@/lib/oauth/clients";
+import { body } from "./schema";
 
 /** The registered OpenID Connect clients (never a secret or its hash). Needs clients:manage. */
 export const GET = route(async (request, ctx) => {
@@ -19,7 +20,7 @@ export const GET = route(async (request, ctx) => {
 export const POST = route(async (request, ctx) => {
   const auth = await requirePermission(request, ctx, "clients:manage", { reauth: true });
   if (!auth.ok) return refusal(auth);
-  const input = await readBody(request, newClientSchema);
+  const input = await readBody(request, body);
   if (!input.ok) return input.response;
   const by = { actor: ctx.actor, actorId: auth.value.user.id, sessionId: auth.value.session.id, now: ctx.now };
   const created = await createClient(ctx.db, input.value, by);

@@ -4,7 +4,8 @@ import { adminAction, refusal, requirePermission } from "@/app/_lib/authorize";
 import { withAuthCookie } from "@/app/_lib/auth";
 import { json, jsonError, noContent, resultError } from "@/lib/http/response";
 import { editRole, removeRoleDefinition } from "@/lib/admin/roles";
-import { ROLE_NAME, roleEditBody } from "@/lib/admin/role-input";
+import { ROLE_NAME } from "@/lib/admin/role-input";
+import { body } from "./schema";
 
 /**
  * Edits a role's description, permissions or require_mfa: 200 with the role. Widening it ends
@@ -15,7 +16,7 @@ import { ROLE_NAME, roleEditBody } from "@/lib/admin/role-input";
 export const PATCH = route<{ name: string }>(async (request, ctx, params) => {
   const auth = await requirePermission(request, ctx, "roles:assign", { reauth: true });
   if (!auth.ok) return refusal(auth);
-  const input = await readBody(request, roleEditBody);
+  const input = await readBody(request, body);
   if (!input.ok) return input.response;
   if (!ROLE_NAME.test(params.name)) return jsonError("not_found");
   const result = await editRole(ctx.db, params.name, input.value, adminAction(auth.value, ctx.now));

@@ -1,13 +1,10 @@
-import { z } from "zod";
 import { route } from "@/app/_lib/route";
 import { clearSessionCookie, readBodyWithSession } from "@/app/_lib/auth";
 import { json, resultError } from "@/lib/http/response";
 import { clearCookie, cookieName } from "@/lib/http/cookies";
 import { deleteAccount } from "@/lib/accounts/delete-account";
 import { TRUSTED_DEVICE_COOKIE } from "@/lib/mfa/trusted-devices";
-
-// An explicit confirmation: an empty or stray request never deletes anything.
-const body = z.object({ confirm: z.literal(true) }).strict();
+import { body } from "./schema";
 
 /**
  * Deletes the signed-in user's account (policy in lib/accounts/delete-account.ts), inside the

@@ -1,18 +1,16 @@
-import { z } from "zod";
 import { route } from "@/app/_lib/route";
 import { authenticate, withAuthCookie } from "@/app/_lib/auth";
 import { jsonError, noContent, resultError } from "@/lib/http/response";
 import { clearCookie, cookieName, readCookie } from "@/lib/http/cookies";
 import { deviceIdOf, revokeDevice } from "@/lib/mfa/trusted-devices";
 import { TRUSTED_DEVICE_COOKIE } from "@/lib/mfa/trusted-devices";
-
-const deviceId = z.string().regex(/^[A-Za-z0-9_-]{22}$/);
+import { pathParams } from "./schema";
 
 /** Revokes one of the caller's trusted devices: 204; another user's (or unknown) id: 404. */
 export const DELETE = route<{ id: string }>(async (request, ctx, params) => {
   const auth = await authenticate(request, ctx);
   if (!auth.ok) return resultError(auth);
-  const id = deviceId.safeParse(params.id);
+  const id = pathParams.shape.id.safeParse(params.id);
   if (
     !id.success ||
     !(await revokeDevice(ctx.db, {

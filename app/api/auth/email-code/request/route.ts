@@ -1,11 +1,8 @@
-import { z } from "zod";
 import { afterResponse, route } from "@/app/_lib/route";
 import { readBody } from "@/app/_lib/parse";
 import { json, jsonError, resultError } from "@/lib/http/response";
-import { emailSchema } from "@/lib/users/email";
 import { requestEmailCode, sendRequestedEmailCode } from "@/lib/accounts/email-code";
-
-const body = z.object({ email: emailSchema });
+import { body } from "./schema";
 
 /**
  * Asks for an email sign-in code (when EMAIL_SIGN_IN_CODES is on; else 404 email_codes_disabled).

@@ -1,16 +1,13 @@
-import { z } from "zod";
 import { route } from "@/app/_lib/route";
 import { readBody } from "@/app/_lib/parse";
 import { sessionCookie } from "@/app/_lib/auth";
 import { loginDeviceCookie } from "@/app/_lib/login-device";
 import { json, jsonError, resultError } from "@/lib/http/response";
 import { cookieName, readCookie } from "@/lib/http/cookies";
-import { emailSchema } from "@/lib/users/email";
 import { signInWithEmailCode } from "@/lib/accounts/email-code";
 import { TRUSTED_DEVICE_COOKIE } from "@/lib/mfa/trusted-devices";
 import { publicSession, publicUser } from "@/lib/sessions/views";
-
-const body = z.object({ email: emailSchema, code: z.string().min(1).max(32) });
+import { body } from "./schema";
 
 /**
  * Signs in with an emailed code: the same answers as POST /api/auth/login (signed_in with the

@@ -1,11 +1,8 @@
-import { z } from "zod";
 import { route } from "@/app/_lib/route";
 import { readBodyWithSession, withAuthCookie } from "@/app/_lib/auth";
 import { json, resultError } from "@/lib/http/response";
-import { emailSchema } from "@/lib/users/email";
 import { requestEmailChange } from "@/lib/accounts/email-change";
-
-const body = z.object({ newEmail: emailSchema });
+import { body } from "./schema";
 
 /**
  * Asks to move the signed-in account to a new address (needs a recent re-authentication).

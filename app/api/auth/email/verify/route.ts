@@ -1,12 +1,9 @@
-import { z } from "zod";
-import { text } from "@/lib/http/text";
 import { route } from "@/app/_lib/route";
 import { readBody } from "@/app/_lib/parse";
 import { authenticate, sessionCookie } from "@/app/_lib/auth";
 import { json, resultError } from "@/lib/http/response";
 import { confirmEmailToken } from "@/lib/accounts/email-verification";
-
-const body = z.object({ token: text().min(1).max(256) });
+import { body } from "./schema";
 
 /**
  * Confirms an address with the token from an emailed link: a verification link (the address

@@ -1,16 +1,9 @@
-import { z } from "zod";
-import { text } from "@/lib/http/text";
 import { route } from "@/app/_lib/route";
 import { readBody } from "@/app/_lib/parse";
 import { resultError } from "@/lib/http/response";
 import { completeSecondStep } from "@/lib/accounts/second-step";
 import { secondStepResponse } from "./second-step-response";
-
-const body = z.object({
-  challenge: text().min(1).max(128),
-  code: text().trim().min(1).max(64),
-  trustDevice: z.boolean().default(false),
-});
+import { body } from "./schema";
 
 /**
  * The second sign-in step: the challenge from POST /api/auth/login plus a TOTP or backup code.

@@ -1,19 +1,15 @@
-import { z } from "zod";
 import { route } from "@/app/_lib/route";
 import { authenticate, readBodyWithSession, sessionCookie, withAuthCookie } from "@/app/_lib/auth";
 import { json, jsonError, noContent, resultError } from "@/lib/http/response";
 import { removeUserPasskey, renameUserPasskey } from "@/lib/mfa/passkeys";
-import { passkeyNameSchema } from "@/lib/mfa/passkey-schemas";
 import { publicSession } from "@/lib/sessions/views";
-
-const passkeyId = z.uuid();
-const body = z.object({ name: passkeyNameSchema });
+import { body, pathParams } from "./schema";
 
 /** Renames one of the caller's passkeys: 204; another user's (or unknown) id: 404. */
 export const PATCH = route<{ id: string }>(async (request, ctx, params) => {
   const parsed = await readBodyWithSession(request, ctx, body);
   if (!parsed.ok) return parsed.response;
-  const id = passkeyId.safeParse(params.id);
+  const id = pathParams.shape.id.safeParse(params.id);
   if (!id.success) return jsonError("not_found");
   const { auth } = parsed;
   const input = { session: auth.session, user: auth.user, now: ctx.now, actor: ctx.actor, id: id.data, name: parsed.input.name };
@@ -30,7 +26,7 @@ export const PATCH = route<{ id: string }>(async (request, ctx, params) => {
 export const DELETE = route<{ id: string }>(async (request, ctx, params) => {
   const auth = await authenticate(request, ctx, { reauth: true });
   if (!auth.ok) return resultError(auth);
-  const id = passkeyId.safeParse(params.id);
+  const id = pathParams.shape.id.safeParse(params.id);
   const input = { session: auth.value.session, user: auth.value.user, now: ctx.now, actor: ctx.actor, id: id.success ? id.data : null };
   const result = await removeUserPasskey(ctx.db, input, ctx.config);
   if (!result.ok) return resultError(result);

@@ -1,12 +1,9 @@
-import { z } from "zod";
 import { route } from "@/app/_lib/route";
 import { readBodyWithSession, sessionCookie } from "@/app/_lib/auth";
 import { json, resultError } from "@/lib/http/response";
 import { finishPasskeyRegistration, publicPasskey } from "@/lib/mfa/passkeys";
-import { passkeyNameSchema, registrationResponseSchema } from "@/lib/mfa/passkey-schemas";
 import { publicSession } from "@/lib/sessions/views";
-
-const body = z.object({ name: passkeyNameSchema, response: registrationResponseSchema });
+import { body } from "./schema";
 
 /**
  * The authenticator's answer to the creation options: stores the passkey (201), ends the other

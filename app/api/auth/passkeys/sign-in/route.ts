@@ -1,14 +1,11 @@
-import { z } from "zod";
 import { route } from "@/app/_lib/route";
 import { readBody } from "@/app/_lib/parse";
 import { sessionCookie } from "@/app/_lib/auth";
 import { clearPasskeyCookie, readPasskeyCookie } from "@/app/_lib/passkey-cookie";
 import { json, resultError } from "@/lib/http/response";
 import { finishPasskeySignIn } from "@/lib/accounts/passkey-sign-in";
-import { authenticationResponseSchema } from "@/lib/mfa/passkey-schemas";
 import { publicSession, publicUser } from "@/lib/sessions/views";
-
-const body = z.object({ response: authenticationResponseSchema });
+import { body } from "./schema";
 
 /** Signs in with a passkey's assertion: a new aal2 session (amr ["hwk","mfa"]). */
 export const POST = route(async (request, ctx) => {

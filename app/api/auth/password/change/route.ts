@@ -1,4 +1,3 @@
-import { z } from "zod";
 import { route } from "@/app/_lib/route";
 import { readBodyWithSession, sessionCookie } from "@/app/_lib/auth";
 import { json, resultError } from "@/lib/http/response";
@@ -6,12 +5,7 @@ import { changePassword } from "@/lib/accounts/password-change";
 import { publicSession } from "@/lib/sessions/views";
 import { passwordChangeHashCost } from "@/lib/config";
 import { takeHashBudget } from "@/lib/rate-limit/hash-budget";
-
-const body = z.object({
-  currentPassword: z.string().min(1).max(4096),
-  newPassword: z.string().min(1).max(4096),
-  code: z.string().trim().min(1).max(32).optional(),
-});
+import { body } from "./schema";
 
 /**
  * Changes the password of the signed-in user, given the current one. The current session is

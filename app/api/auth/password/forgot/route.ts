@@ -1,13 +1,9 @@
-import { z } from "zod";
 import { afterResponse, route } from "@/app/_lib/route";
 import { readBody } from "@/app/_lib/parse";
 import { json, resultError } from "@/lib/http/response";
-import { emailSchema } from "@/lib/users/email";
 import { requestPasswordReset, sendRequestedPasswordReset } from "@/lib/accounts/password-reset";
-import { captchaTokenField } from "@/lib/captcha/captcha";
 import { captchaRefusal } from "@/app/_lib/captcha";
-
-const body = z.object({ email: emailSchema, captchaToken: captchaTokenField });
+import { body } from "./schema";
 
 /**
  * Starts a password reset. 202 with the same body whether or not the address has an account

@@ -1,11 +1,8 @@
-import { z } from "zod";
-import { text } from "@/lib/http/text";
 import { route } from "@/app/_lib/route";
 import { readBody } from "@/app/_lib/parse";
 import { json, resultError } from "@/lib/http/response";
 import { completePasswordReset } from "@/lib/accounts/password-reset";
-
-const body = z.object({ token: text().min(1).max(256), password: z.string().min(1).max(4096) });
+import { body } from "./schema";
 
 /**
  * Completes a reset with the token from the emailed link and a new password. Ends every

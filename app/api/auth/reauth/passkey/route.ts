@@ -1,12 +1,9 @@
-import { z } from "zod";
 import { route } from "@/app/_lib/route";
 import { readBodyWithSession, sessionCookie } from "@/app/_lib/auth";
 import { json, resultError } from "@/lib/http/response";
 import { finishPasskeyReauth } from "@/lib/accounts/passkey-reauth";
-import { authenticationResponseSchema } from "@/lib/mfa/passkey-schemas";
 import { addSeconds } from "@/lib/clock";
-
-const body = z.object({ response: authenticationResponseSchema });
+import { body } from "./schema";
 
 /**
  * Opens the re-authentication window with a passkey instead of the password: a new session id,

@@ -1,16 +1,14 @@
-import { z } from "zod";
 import { route } from "@/app/_lib/route";
 import { authenticate, clearSessionCookie, withAuthCookie } from "@/app/_lib/auth";
 import { jsonError, noContent, resultError } from "@/lib/http/response";
 import { revokeOwnSessionById } from "@/lib/sessions/sign-out";
-
-const sessionId = z.string().regex(/^[A-Za-z0-9_-]{22}$/);
+import { pathParams } from "./schema";
 
 /** Revokes one of the caller's sessions: 204; another user's (audited authz.denied) or unknown id: 404. */
 export const DELETE = route<{ id: string }>(async (request, ctx, params) => {
   const auth = await authenticate(request, ctx);
   if (!auth.ok) return resultError(auth);
-  const id = sessionId.safeParse(params.id);
+  const id = pathParams.shape.id.safeParse(params.id);
   if (
     !id.success ||
     !(await revokeOwnSessionById(ctx.db, auth.value.user.id, id.data, {

@@ -1,11 +1,8 @@
-import { z } from "zod";
 import { route } from "@/app/_lib/route";
 import { readBody } from "@/app/_lib/parse";
 import { json, resultError } from "@/lib/http/response";
-import { REFRESH_TOKEN_PATTERN, publicTokenPair, refreshTokenPair } from "@/lib/tokens/refresh";
-
-// A session token ("id.secret") does not have a refresh token's shape: 400 invalid_request.
-const body = z.object({ refreshToken: z.string().regex(REFRESH_TOKEN_PATTERN) }).strict();
+import { publicTokenPair, refreshTokenPair } from "@/lib/tokens/refresh";
+import { body } from "./schema";
 
 /**
  * A refresh token in, a new pair out. Within the grace window the same token returns the same

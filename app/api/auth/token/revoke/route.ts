@@ -1,11 +1,8 @@
-import { z } from "zod";
-import { text } from "@/lib/http/text";
 import { route } from "@/app/_lib/route";
 import { readBody } from "@/app/_lib/parse";
 import { json, resultError } from "@/lib/http/response";
 import { revokeRefreshFamily } from "@/lib/tokens/refresh";
-
-const body = z.object({ refreshToken: text().min(1).max(512) }).strict();
+import { body } from "./schema";
 
 /**
  * Ends a refresh token's family and its session. 200 {} whether or not the token was valid

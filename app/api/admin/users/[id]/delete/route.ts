@@ -1,12 +1,9 @@
-import { z } from "zod";
 import { route } from "@/app/_lib/route";
 import { adminCommand } from "@/app/_lib/authorize";
 import { withAuthCookie } from "@/app/_lib/auth";
 import { json, jsonError, resultError } from "@/lib/http/response";
 import { deleteAccount } from "@/lib/accounts/delete-account";
-
-// An explicit confirmation: an empty or stray request never deletes anything.
-const body = z.object({ confirm: z.boolean() }).strict();
+import { body } from "./schema";
 
 /**
  * Deletes an account as its owner can (policy in lib/accounts/delete-account.ts), with an

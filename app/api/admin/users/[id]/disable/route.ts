@@ -1,12 +1,9 @@
-import { z } from "zod";
-import { text } from "@/lib/http/text";
 import { route } from "@/app/_lib/route";
 import { adminCommand } from "@/app/_lib/authorize";
 import { withAuthCookie } from "@/app/_lib/auth";
 import { json, resultError } from "@/lib/http/response";
 import { disableUser } from "@/lib/admin/users";
-
-const body = z.object({ reason: text().trim().min(1).max(500).optional() }).strict();
+import { body } from "./schema";
 
 /**
  * Disables an account and ends every one of its sessions and refresh families at once.

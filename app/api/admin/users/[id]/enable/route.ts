@@ -1,11 +1,9 @@
-import { z } from "zod";
 import { route } from "@/app/_lib/route";
 import { adminCommand } from "@/app/_lib/authorize";
 import { withAuthCookie } from "@/app/_lib/auth";
 import { json, resultError } from "@/lib/http/response";
 import { enableUser } from "@/lib/admin/users";
-
-const body = z.object({}).strict();
+import { body } from "./schema";
 
 /** Re-enables a disabled account (its old sessions stay ended). Needs users:write and a recent re-authentication. */
 export const POST = route<{ id: string }>(async (request, ctx, params) => {

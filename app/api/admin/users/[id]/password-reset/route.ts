@@ -1,12 +1,9 @@
-import { z } from "zod";
 import { route } from "@/app/_lib/route";
 import { adminCommand } from "@/app/_lib/authorize";
 import { withAuthCookie } from "@/app/_lib/auth";
 import { json, resultError } from "@/lib/http/response";
 import { sendPasswordResetEmail } from "@/lib/admin/password-reset";
-
-// No field is accepted: an administrator cannot set a password, only send the user a link.
-const body = z.object({}).strict();
+import { body } from "./schema";
 
 /**
  * Emails the user a password-reset link; the response never contains it. Needs

@@ -1,4 +1,3 @@
-import { z } from "zod";
 import { route } from "@/app/_lib/route";
 import { readBody } from "@/app/_lib/parse";
 import { refusal, requirePermission } from "@/app/_lib/authorize";
@@ -6,8 +5,7 @@ import { withAuthCookie } from "@/app/_lib/auth";
 import { json, resultError } from "@/lib/http/response";
 import { parseUuid } from "@/lib/admin/search-params";
 import { assignRole } from "@/lib/rbac/permissions";
-
-const body = z.object({ role: z.string().regex(/^[a-z][a-z0-9_]{1,39}$/) }).strict();
+import { body } from "./schema";
 
 /**
  * Grants a role: 201 when granted, 200 when already held. The user's sessions take a new id

@@ -1,11 +1,9 @@
-import { z } from "zod";
 import { route } from "@/app/_lib/route";
 import { adminCommand } from "@/app/_lib/authorize";
 import { withAuthCookie } from "@/app/_lib/auth";
 import { json, resultError } from "@/lib/http/response";
 import { unlockUser } from "@/lib/admin/users";
-
-const body = z.object({}).strict();
+import { body } from "./schema";
 
 /** Clears the sign-in lock and the second-factor lock. Needs users:write and a recent re-authentication. */
 export const POST = route<{ id: string }>(async (request, ctx, params) => {

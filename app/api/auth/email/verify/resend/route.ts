@@ -1,12 +1,9 @@
-import { z } from "zod";
 import { afterResponse, route } from "@/app/_lib/route";
 import { readBody } from "@/app/_lib/parse";
 import { authenticate, withAuthCookie } from "@/app/_lib/auth";
 import { json, jsonError, resultError } from "@/lib/http/response";
-import { emailSchema } from "@/lib/users/email";
 import { requestEmailVerification, sendRequestedVerification } from "@/lib/accounts/email-verification";
-
-const body = z.object({ email: emailSchema.optional() }).strict();
+import { body } from "./schema";
 
 /**
  * Sends a new verification link: to the signed-in user's address, or (signed out) to `email`.

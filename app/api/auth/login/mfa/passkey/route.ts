@@ -1,17 +1,9 @@
-import { z } from "zod";
-import { text } from "@/lib/http/text";
 import { route } from "@/app/_lib/route";
 import { readBody } from "@/app/_lib/parse";
+import { body } from "./schema";
 import { resultError } from "@/lib/http/response";
 import { completePasskeySecondStep } from "@/lib/accounts/second-step";
-import { authenticationResponseSchema } from "@/lib/mfa/passkey-schemas";
 import { secondStepResponse } from "../second-step-response";
-
-const body = z.object({
-  challenge: text().min(1).max(128),
-  response: authenticationResponseSchema,
-  trustDevice: z.boolean().default(false),
-});
 
 /**
  * The second sign-in step answered with a passkey: the MFA challenge plus the assertion made for

@@ -1,5 +1,3 @@
-import { z } from "zod";
-import { text } from "@/lib/http/text";
 import { route } from "@/app/_lib/route";
 import { readBodyWithSession, sessionCookie } from "@/app/_lib/auth";
 import { json, resultError } from "@/lib/http/response";
@@ -7,8 +5,7 @@ import { confirmTotp } from "@/lib/mfa/enrolment";
 import { publicSession } from "@/lib/sessions/views";
 import { BACKUP_CODE_COUNT } from "@/lib/mfa/backup-codes";
 import { takeHashBudget } from "@/lib/rate-limit/hash-budget";
-
-const body = z.object({ code: text().trim().min(1).max(16) });
+import { body } from "./schema";
 
 /**
  * A valid code for the pending secret turns TOTP on: returns the 10 backup codes (this is the

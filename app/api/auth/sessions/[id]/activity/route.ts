@@ -1,18 +1,9 @@
-import { z } from "zod";
-import { text } from "@/lib/http/text";
 import { route } from "@/app/_lib/route";
 import { authenticate, withAuthCookie } from "@/app/_lib/auth";
 import { json, jsonError, resultError } from "@/lib/http/response";
 import { parseSearchParams } from "@/lib/admin/search-params";
 import { listOwnSessionActivity } from "@/lib/accounts/activity";
-
-const sessionId = z.string().regex(/^[A-Za-z0-9_-]{22}$/);
-const query = z
-  .object({
-    limit: z.coerce.number().int().min(1).max(100).default(50),
-    cursor: text().min(1).max(200).optional(),
-  })
-  .strict();
+import { pathParams, query } from "./schema";
 
 /**
  * The security events of one of the caller's own sessions (live, ended or rotated away), newest
@@ -24,7 +15,7 @@ export const GET = route<{ id: string }>(async (request, ctx, params) => {
   if (!auth.ok) return resultError(auth);
   const input = parseSearchParams(request.url, query);
   if (!input.ok) return jsonError(input.error, { details: input.issues });
-  const id = sessionId.safeParse(params.id);
+  const id = pathParams.shape.id.safeParse(params.id);
   if (!id.success) return jsonError("not_found");
   const page = await listOwnSessionActivity(ctx.db, {
     userId: auth.value.user.id,

@@ -1,17 +1,15 @@
-import { z } from "zod";
 import { route } from "@/app/_lib/route";
 import { authenticate, withAuthCookie } from "@/app/_lib/auth";
 import { json, jsonError, resultError } from "@/lib/http/response";
 import { unlinkIdentity } from "@/lib/social/social";
 import { publicIdentity } from "@/lib/social/views";
-
-const identityId = z.string().uuid();
+import { pathParams } from "./schema";
 
 /** Unlinks one of the caller's identities (re-authentication required); never the last way to sign in (409). */
 export const DELETE = route<{ id: string }>(async (request, ctx, params) => {
   const auth = await authenticate(request, ctx, { reauth: true });
   if (!auth.ok) return resultError(auth);
-  const id = identityId.safeParse(params.id);
+  const id = pathParams.shape.id.safeParse(params.id);
   if (!id.success) return jsonError("not_found");
   const result = await unlinkIdentity(ctx.db, {
     userId: auth.value.user.id,

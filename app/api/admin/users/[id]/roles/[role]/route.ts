@@ -4,8 +4,7 @@ import { withAuthCookie } from "@/app/_lib/auth";
 import { jsonError, noContent, resultError } from "@/lib/http/response";
 import { parseUuid } from "@/lib/admin/search-params";
 import { removeRole } from "@/lib/rbac/permissions";
-
-const ROLE_NAME = /^[a-z][a-z0-9_]{1,39}$/;
+import { pathParams } from "./schema";
 
 /**
  * Takes a role away: 204; 404 when the user does not hold it; 409 last_admin for the last
@@ -16,7 +15,7 @@ export const DELETE = route<{ id: string; role: string }>(async (request, ctx, p
   const auth = await requirePermission(request, ctx, "roles:assign", { reauth: true });
   if (!auth.ok) return refusal(auth);
   const id = parseUuid(params.id);
-  if (!id.ok || !ROLE_NAME.test(params.role)) return jsonError("not_found");
+  if (!id.ok || !pathParams.shape.role.safeParse(params.role).success) return jsonError("not_found");
   const result = await removeRole(ctx.db, {
     targetUserId: id.value,
     role: params.role,

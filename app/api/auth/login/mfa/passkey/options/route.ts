@@ -1,11 +1,8 @@
-import { z } from "zod";
-import { text } from "@/lib/http/text";
 import { route } from "@/app/_lib/route";
 import { readBody } from "@/app/_lib/parse";
+import { body } from "./schema";
 import { json, resultError } from "@/lib/http/response";
 import { startPasskeySecondStep } from "@/lib/accounts/second-step";
-
-const body = z.object({ challenge: text().min(1).max(128) });
 
 /**
  * Options for answering the second sign-in step with a passkey: allowCredentials = the account's

@@ -1,5 +1,3 @@
-import { z } from "zod";
-import { text } from "@/lib/http/text";
 import { route } from "@/app/_lib/route";
 import { refusal, requirePermission } from "@/app/_lib/authorize";
 import { withAuthCookie } from "@/app/_lib/auth";
@@ -8,14 +6,7 @@ import { decodeCursor } from "@/lib/http/cursor";
 import { parseSearchParams, parseUuid } from "@/lib/admin/search-params";
 import { isAuditId } from "@/lib/audit/audit-search";
 import { listUserSessionActivity } from "@/lib/admin/user-sessions";
-
-const sessionId = z.string().regex(/^[A-Za-z0-9_-]{22}$/);
-const query = z
-  .object({
-    limit: z.coerce.number().int().min(1).max(200).default(50),
-    cursor: text().min(1).max(200).optional(),
-  })
-  .strict();
+import { pathParams, query } from "./schema";
 
 /**
  * The security events of one session of the account (created, refreshed, re-authenticated,
@@ -30,7 +21,7 @@ export const GET = route<{ id: string; sessionId: string }>(async (request, ctx,
   const after = input.value.cursor === undefined ? null : decodeCursor(input.value.cursor, isAuditId);
   if (after === null && input.value.cursor !== undefined) return jsonError("invalid_cursor");
   const id = parseUuid(params.id);
-  const session = sessionId.safeParse(params.sessionId);
+  const session = pathParams.shape.sessionId.safeParse(params.sessionId);
   if (!id.ok || !session.success) return jsonError("not_found");
   const page = await listUserSessionActivity(ctx.db, { userId: id.value, sessionId: session.data, after, limit: input.value.limit });
   if (!page.ok) return resultError(page);

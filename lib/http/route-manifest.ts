@@ -13,6 +13,9 @@
  * and route.bench-route.ts) and fails if a route on disk is
  * missing here (or listed here but gone), so no route can be added without deciding who may
  * call it. Admins have no "set password" route (#64): the manifest test checks that too.
+ *
+ * scripts/docs.ts writes docs/openapi.json from this list and each route's schema.ts (its zod
+ * body, query and path parameters); `success` is the status of a successful call there.
  */
 
 export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -29,6 +32,8 @@ export interface RouteEntry {
   readonly method: Method;
   /** As on disk, e.g. /api/admin/users/[id] */
   readonly path: string;
+  /** The status of a successful call (OpenAPI's success response). Default: 200. */
+  readonly success?: number;
   readonly mutates: boolean;
   /** Subject to the Origin / Sec-Fetch-Site and content-type checks of route(). Default: mutates. */
   readonly csrf?: boolean;
@@ -51,31 +56,46 @@ const target = { id: PARAM.targetUser };
 export const ROUTES: readonly RouteEntry[] = [
   // operations and test hooks
   { method: "GET", path: "/api/health", mutates: false, expect: all(200) },
-  { method: "POST", path: "/api/health", mutates: false, expect: all(405) },
+  { method: "POST", path: "/api/health", success: 405, mutates: false, expect: all(405) },
   { method: "GET", path: "/api/cron/sessions", mutates: true, csrf: false, expect: all(401) },
   { method: "GET", path: "/api/cron/daily", mutates: true, csrf: false, expect: all(401) },
   { method: "POST", path: "/api/test/sql", mutates: true, csrf: false, expect: all(400) },
   { method: "GET", path: "/api/test/floor", mutates: false, expect: all(404) },
   { method: "GET", path: "/.well-known/jwks.json", mutates: false, expect: all(200) },
+  { method: "GET", path: "/api/openapi.json", mutates: false, expect: all(200) },
 
   // registration, sign-in, sessions
-  { method: "POST", path: "/api/auth/register", mutates: true, expect: all(400) },
+  { method: "POST", path: "/api/auth/register", success: 201, mutates: true, expect: all(400) },
   { method: "POST", path: "/api/auth/login", mutates: true, expect: all(400) },
   { method: "POST", path: "/api/auth/login/mfa", mutates: true, expect: all(400) },
   { method: "POST", path: "/api/auth/login/mfa/passkey/options", mutates: true, expect: all(400) },
   { method: "POST", path: "/api/auth/login/mfa/passkey", mutates: true, expect: all(400) },
-  { method: "POST", path: "/api/auth/logout", mutates: true, expect: all(204) },
+  { method: "POST", path: "/api/auth/logout", success: 204, mutates: true, expect: all(204) },
   { method: "POST", path: "/api/auth/logout-all", mutates: true, expect: signedIn(200), reauth: true },
   { method: "POST", path: "/api/auth/reauth", mutates: true, expect: all(400) },
   { method: "GET", path: "/api/auth/session", mutates: false, expect: signedIn(200) },
   { method: "GET", path: "/api/auth/sessions", mutates: false, expect: signedIn(200) },
-  { method: "DELETE", path: "/api/auth/sessions/[id]", mutates: true, expect: signedIn(404), params: { id: PARAM.randomId } },
+  { method: "DELETE", path: "/api/auth/sessions/[id]", success: 204, mutates: true, expect: signedIn(404), params: { id: PARAM.randomId } },
 
   // social sign-in (docs/social-sign-in.md); the matrix's provider name is not a configured provider.
   // The callback is the provider's top-level GET redirect: cross-site by nature, it is guarded
   // by the state in the sealed flow cookie, not by Origin, and always answers with a 303 to a page.
-  { method: "GET", path: "/api/auth/social/[provider]/start", mutates: false, expect: all(404), params: { provider: PARAM.randomId } },
-  { method: "GET", path: "/api/auth/social/[provider]/callback", mutates: false, expect: all(303), params: { provider: PARAM.randomId } },
+  {
+    method: "GET",
+    path: "/api/auth/social/[provider]/start",
+    success: 303,
+    mutates: false,
+    expect: all(404),
+    params: { provider: PARAM.randomId },
+  },
+  {
+    method: "GET",
+    path: "/api/auth/social/[provider]/callback",
+    success: 303,
+    mutates: false,
+    expect: all(303),
+    params: { provider: PARAM.randomId },
+  },
   {
     method: "POST",
     path: "/api/auth/social/[provider]/link",
@@ -106,15 +126,15 @@ export const ROUTES: readonly RouteEntry[] = [
   { method: "POST", path: "/api/auth/token/revoke", mutates: true, expect: all(400) },
 
   // passwords and email
-  { method: "POST", path: "/api/auth/password/forgot", mutates: true, expect: all(400) },
+  { method: "POST", path: "/api/auth/password/forgot", success: 202, mutates: true, expect: all(400) },
   // email sign-in codes (EMAIL_SIGN_IN_CODES is on in the test server)
-  { method: "POST", path: "/api/auth/email-code/request", mutates: true, expect: all(400) },
+  { method: "POST", path: "/api/auth/email-code/request", success: 202, mutates: true, expect: all(400) },
   { method: "POST", path: "/api/auth/email-code/verify", mutates: true, expect: all(400) },
   { method: "POST", path: "/api/auth/password/reset", mutates: true, expect: all(400) },
   { method: "POST", path: "/api/auth/password/change", mutates: true, expect: all(400) },
   { method: "POST", path: "/api/auth/email/verify", mutates: true, expect: all(400) },
-  { method: "POST", path: "/api/auth/email/verify/resend", mutates: true, expect: { anonymous: 400, user: 202, admin: 202 } },
-  { method: "POST", path: "/api/auth/email/change", mutates: true, expect: all(400), reauth: true },
+  { method: "POST", path: "/api/auth/email/verify/resend", success: 202, mutates: true, expect: { anonymous: 400, user: 202, admin: 202 } },
+  { method: "POST", path: "/api/auth/email/change", success: 202, mutates: true, expect: all(400), reauth: true },
 
   // second factor and trusted devices
   // the matrix's accounts never verified their address: enrolment needs it (email_not_verified)
@@ -124,7 +144,7 @@ export const ROUTES: readonly RouteEntry[] = [
   { method: "POST", path: "/api/auth/mfa/totp/disable", mutates: true, expect: signedIn(409), reauth: true },
   { method: "POST", path: "/api/auth/mfa/backup-codes", mutates: true, expect: signedIn(409), reauth: true },
   { method: "GET", path: "/api/auth/devices", mutates: false, expect: signedIn(200) },
-  { method: "DELETE", path: "/api/auth/devices/[id]", mutates: true, expect: signedIn(404), params: { id: PARAM.randomId } },
+  { method: "DELETE", path: "/api/auth/devices/[id]", success: 204, mutates: true, expect: signedIn(404), params: { id: PARAM.randomId } },
 
   // passkeys
   { method: "POST", path: "/api/auth/passkeys/sign-in/options", mutates: true, expect: all(200) },
@@ -140,8 +160,8 @@ export const ROUTES: readonly RouteEntry[] = [
     reauth: true,
     stateRefusal: true,
   },
-  { method: "POST", path: "/api/auth/passkeys/registration", mutates: true, expect: all(400), reauth: true },
-  { method: "PATCH", path: "/api/auth/passkeys/[id]", mutates: true, expect: all(415), params: { id: PARAM.randomId } },
+  { method: "POST", path: "/api/auth/passkeys/registration", success: 201, mutates: true, expect: all(400), reauth: true },
+  { method: "PATCH", path: "/api/auth/passkeys/[id]", success: 204, mutates: true, expect: all(415), params: { id: PARAM.randomId } },
   {
     method: "DELETE",
     path: "/api/auth/passkeys/[id]",
@@ -195,6 +215,7 @@ export const ROUTES: readonly RouteEntry[] = [
   {
     method: "POST",
     path: "/api/admin/users/[id]/password-reset",
+    success: 202,
     mutates: true,
     expect: admin(202),
     permission: "sessions:revoke",
@@ -214,6 +235,7 @@ export const ROUTES: readonly RouteEntry[] = [
   {
     method: "DELETE",
     path: "/api/admin/users/[id]/sessions/[sessionId]",
+    success: 204,
     mutates: true,
     expect: admin(404),
     permission: "sessions:revoke",
@@ -223,6 +245,7 @@ export const ROUTES: readonly RouteEntry[] = [
   {
     method: "POST",
     path: "/api/admin/users/[id]/roles",
+    success: 201,
     mutates: true,
     expect: admin(400),
     permission: "roles:assign",
@@ -232,6 +255,7 @@ export const ROUTES: readonly RouteEntry[] = [
   {
     method: "DELETE",
     path: "/api/admin/users/[id]/roles/[role]",
+    success: 204,
     mutates: true,
     expect: admin(404),
     permission: "roles:assign",
@@ -247,7 +271,7 @@ export const ROUTES: readonly RouteEntry[] = [
     params: { id: PARAM.targetUser, sessionId: PARAM.randomId },
   },
   { method: "GET", path: "/api/admin/roles", mutates: false, expect: admin(200), permission: "users:read" },
-  { method: "POST", path: "/api/admin/roles", mutates: true, expect: admin(400), permission: "roles:assign", reauth: true },
+  { method: "POST", path: "/api/admin/roles", success: 201, mutates: true, expect: admin(400), permission: "roles:assign", reauth: true },
   {
     method: "PATCH",
     path: "/api/admin/roles/[name]",
@@ -261,6 +285,7 @@ export const ROUTES: readonly RouteEntry[] = [
   {
     method: "DELETE",
     path: "/api/admin/roles/[name]",
+    success: 204,
     mutates: true,
     expect: admin(404),
     permission: "roles:assign",
@@ -273,17 +298,25 @@ export const ROUTES: readonly RouteEntry[] = [
   // OpenID Connect provider (docs/oidc.md): the OAuth endpoints are called by other sites'
   // servers (form bodies, client authentication, no cookie), so the cookie CSRF check is not theirs
   { method: "GET", path: "/.well-known/openid-configuration", mutates: false, expect: all(200) },
-  { method: "GET", path: "/api/oauth/authorize", mutates: false, expect: all(302) },
+  { method: "GET", path: "/api/oauth/authorize", success: 302, mutates: false, expect: all(302) },
   { method: "POST", path: "/api/oauth/consent", mutates: true, expect: all(400) },
   { method: "POST", path: "/api/oauth/token", mutates: true, csrf: false, expect: all(400) },
   { method: "GET", path: "/api/oauth/userinfo", mutates: false, csrf: false, expect: all(401) },
   { method: "POST", path: "/api/oauth/userinfo", mutates: false, csrf: false, expect: all(401) },
   { method: "POST", path: "/api/oauth/revoke", mutates: true, csrf: false, expect: all(400) },
-  { method: "GET", path: "/api/oauth/end-session", mutates: false, expect: all(302) },
+  { method: "GET", path: "/api/oauth/end-session", success: 302, mutates: false, expect: all(302) },
   { method: "GET", path: "/api/oauth/consents", mutates: false, expect: signedIn(200) },
   { method: "DELETE", path: "/api/oauth/consents/[clientId]", mutates: true, expect: signedIn(404), params: { clientId: PARAM.randomId } },
   { method: "GET", path: "/api/admin/oauth/clients", mutates: false, expect: admin(200), permission: "clients:manage" },
-  { method: "POST", path: "/api/admin/oauth/clients", mutates: true, expect: admin(400), permission: "clients:manage", reauth: true },
+  {
+    method: "POST",
+    path: "/api/admin/oauth/clients",
+    success: 201,
+    mutates: true,
+    expect: admin(400),
+    permission: "clients:manage",
+    reauth: true,
+  },
   {
     method: "POST",
     path: "/api/admin/oauth/clients/[id]/rotate-secret",

@@ -1,0 +1,1 @@
+export { newClientSchema as body } from "@/lib/oauth/clients";

@@ -1,0 +1,1 @@
+export { newRoleBody as body } from "@/lib/admin/role-input";

@@ -1,0 +1,4 @@
+import { z } from "zod";
+import { authenticationResponseSchema } from "@/lib/mfa/passkey-schemas";
+
+export const body = z.object({ response: authenticationResponseSchema });
