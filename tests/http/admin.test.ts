@@ -612,8 +612,12 @@ describe("security alerts", () => {
     expect(details.counts.credentialStuffing).toBeGreaterThanOrEqual(1);
     expect(details.counts.accountManyIps).toBeGreaterThanOrEqual(1);
     expect(details.counts.refreshReuse).toBeGreaterThanOrEqual(1);
-    // the lists are capped at 10 ids; other files' attacks on this shared server can fill them
-    const listed = (ids: string[], id: string, count: number) => (count > 10 ? expect(ids).toHaveLength(10) : expect(ids).toContain(id));
+    // Each list names at most 10 accounts (deduplicated, no-account rows left out), taken from the
+    // first 100 findings by count. This victim has the minimum count, so on this shared server
+    // other files' attacks (ghost addresses with 10+ failures) can push it out of either cut;
+    // it must be listed whenever neither cut applied.
+    const listed = (ids: string[], id: string, count: number) =>
+      count <= 100 && ids.length < 10 ? expect(ids).toContain(id) : expect(ids.length).toBeLessThanOrEqual(10);
     listed(details.bruteForceUserIds, victim, details.counts.bruteForce);
     listed(details.stuffingIps, stuffingIp, details.counts.credentialStuffing);
     listed(details.refreshReuseUserIds, reuseUser, details.counts.refreshReuse);
