@@ -14,7 +14,7 @@
  */
 import { NextResponse, type NextRequest } from "next/server";
 import { allowHeader, hasValidPercentEncoding, methodsFor, type RouteTableEntry } from "@/lib/http/route-table";
-import { jsonError } from "@/lib/http/response";
+import { fail } from "@/lib/http/response";
 import { randomToken } from "@/lib/crypto/random";
 import { pageContentSecurityPolicy } from "@/lib/http/csp";
 import { captchaCspSources } from "@/lib/captcha/widget";
@@ -36,12 +36,12 @@ function isApiPath(pathname: string): boolean {
 function apiRefusal(request: NextRequest): Response | null {
   const { pathname } = request.nextUrl;
   const headers = { "X-Request-Id": randomToken(12) };
-  if (!hasValidPercentEncoding(pathname)) return jsonError("invalid_path", { headers });
+  if (!hasValidPercentEncoding(pathname)) return fail("invalid_path", { headers });
   const methods = methodsFor(ROUTE_TABLE, pathname);
-  if (methods === null) return jsonError("not_found", { headers });
+  if (methods === null) return fail("not_found", { headers });
   // HEAD and OPTIONS are answered by Next.js itself (HEAD from GET, OPTIONS with Allow)
   if (request.method === "HEAD" || request.method === "OPTIONS" || methods.includes(request.method)) return null;
-  return jsonError("method_not_allowed", { headers: { ...headers, Allow: allowHeader(methods) } });
+  return fail("method_not_allowed", { headers: { ...headers, Allow: allowHeader(methods) } });
 }
 
 export function proxy(request: NextRequest): Response {

@@ -6,7 +6,7 @@
  */
 import type { z } from "zod";
 import type { RequestContext } from "@/lib/http/context";
-import { resultError } from "@/lib/http/response";
+import type { Failure } from "@/lib/http/response";
 import { readBody } from "./parse";
 import { clearCookie, cookieName, readCookie, serializeCookie } from "@/lib/http/cookies";
 import { err, ok, type Result } from "@/lib/errors";
@@ -88,10 +88,10 @@ export async function readBodyWithSession<S extends z.ZodType>(
   ctx: RequestContext,
   schema: S,
   options: AuthOptions = {},
-): Promise<{ ok: true; input: z.infer<S>; auth: Authenticated } | { ok: false; response: Response }> {
+): Promise<{ ok: true; input: z.infer<S>; auth: Authenticated } | ({ ok: false } & Exclude<Failure, string>)> {
   const input = await readBody(request, schema);
   if (!input.ok) return input;
   const auth = await authenticate(request, ctx, options);
-  if (!auth.ok) return { ok: false, response: resultError(auth) };
+  if (!auth.ok) return auth;
   return { ok: true, input: input.value, auth: auth.value };
 }

@@ -2,7 +2,7 @@
  * Function-level authorisation for route handlers and server components (checklist #62).
  *
  *   const auth = await requirePermission(request, ctx, "users:write", { reauth: true });
- *   if (!auth.ok) return refusal(auth);
+ *   if (!auth.ok) return fail(auth);
  *   ...
  *   return withAuthCookie(json(...), auth.value);
  *
@@ -15,7 +15,7 @@
  * from the database on every call (lib/rbac/permissions.ts), so a demotion applies at once.
  * Object-level checks (this session belongs to that user) stay in the SQL of each action.
  * A session waiting for rotation (a role change) is rotated before the permission check, so
- * a refusal carries the new cookie too (refusal()): a demoted user is refused, not signed out.
+ * a refusal carries the new cookie too (fail()): a demoted user is refused, not signed out.
  */
 import { headers } from "next/headers";
 import { config } from "@/lib/config";
@@ -23,7 +23,7 @@ import { getDb, type Queryable } from "@/lib/db";
 import { err, ok, type ErrorCode, type Result } from "@/lib/errors";
 import type { Actor, RequestContext } from "@/lib/http/context";
 import { clientIpFromHeaders } from "@/lib/http/client-ip";
-import { jsonError } from "@/lib/http/response";
+import type { Failure } from "@/lib/http/response";
 import { randomToken } from "@/lib/crypto/random";
 import { recordAuditEvent } from "@/lib/audit/audit";
 import { gatePermission, type Permission } from "@/lib/rbac/permissions";
@@ -33,7 +33,6 @@ import { isRecentlyAuthenticated, type ValidSession } from "@/lib/sessions/sessi
 import type { z } from "zod";
 import type { AdminAction } from "@/lib/admin/action";
 import { parseUuid } from "@/lib/admin/search-params";
-import { resultError } from "@/lib/http/response";
 import { readOptionalBody } from "./parse";
 import { authenticate, type Authenticated } from "./auth";
 import { getSession } from "./session";
@@ -105,13 +104,6 @@ export async function requirePermission(
   return { ok: true, value: { ...auth.value, permissions: permissions.value, actor: ctx.actor } };
 }
 
-/** The error response for a refusal, with the rotated-session cookie when there is one. */
-export function refusal(refused: Refused): Response {
-  const response = jsonError(refused.error);
-  if (refused.setCookie) response.headers.append("Set-Cookie", refused.setCookie);
-  return response;
-}
-
 /**
  * The server-component variant: the signed-in user if they hold `permission`.
  * unauthenticated / forbidden (audited) otherwise. Server components cannot set cookies, so
@@ -156,12 +148,13 @@ export async function adminCommand<S extends z.ZodType>(
   permission: Permission,
   schema: S,
   fallback: z.infer<S>,
-): Promise<AdminCommand<z.infer<S>> | { ok: false; response: Response }> {
+): Promise<AdminCommand<z.infer<S>> | ({ ok: false } & Exclude<Failure, string>)> {
   const auth = await requirePermission(request, ctx, permission, { reauth: true });
-  if (!auth.ok) return { ok: false, response: refusal(auth) };
+  if (!auth.ok) return auth;
+  const setCookie = auth.value.setCookie;
   const input = await readOptionalBody(request, schema, fallback);
-  if (!input.ok) return input;
+  if (!input.ok) return { ...input, setCookie };
   const id = parseUuid(rawId);
-  if (!id.ok) return { ok: false, response: resultError(id) };
+  if (!id.ok) return { ...id, setCookie };
   return { ok: true, auth: auth.value, targetId: id.value, input: input.value, action: adminAction(auth.value, ctx.now) };
 }

@@ -4,14 +4,14 @@
  */
 import type { RequestContext } from "@/lib/http/context";
 import { hasBearerSecret } from "@/lib/http/bearer";
-import { json, jsonError } from "@/lib/http/response";
+import { json, fail } from "@/lib/http/response";
 import { route } from "./route";
 
 export function cronRoute(job: (ctx: RequestContext) => Promise<Record<string, unknown>>) {
   return route(
     async (request, ctx) => {
-      if (!ctx.config.cronSecret) return jsonError("cron_not_configured");
-      if (!hasBearerSecret(request, ctx.config.cronSecret)) return jsonError("cron_unauthorized");
+      if (!ctx.config.cronSecret) return fail("cron_not_configured");
+      if (!hasBearerSecret(request, ctx.config.cronSecret)) return fail("cron_unauthorized");
       return json({ ok: true, ranAt: ctx.now.toISOString(), ...(await job(ctx)) });
     },
     { crossOrigin: true },

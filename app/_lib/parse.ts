@@ -1,15 +1,11 @@
-/** Body parsing for route handlers: a failed parse is a ready 4xx response. */
+/** Body parsing for route handlers: a failed parse is a failure to `fail()` with (4xx, field issues). */
 import type { z } from "zod";
-import { parseJson } from "@/lib/http/parse";
-import { jsonError } from "@/lib/http/response";
+import { parseJson, type ParseFailure } from "@/lib/http/parse";
 
-export async function readBody<S extends z.ZodType>(
-  request: Request,
-  schema: S,
-): Promise<{ ok: true; value: z.infer<S> } | { ok: false; response: Response }> {
-  const parsed = await parseJson(request, schema);
-  if (parsed.ok) return parsed;
-  return { ok: false, response: jsonError(parsed.error, parsed.issues ? { details: parsed.issues } : {}) };
+export type Parsed<T> = { ok: true; value: T } | ParseFailure;
+
+export function readBody<S extends z.ZodType>(request: Request, schema: S): Promise<Parsed<z.infer<S>>> {
+  return parseJson(request, schema);
 }
 
 /** A body that may be left out entirely (no Content-Type): then `fallback` stands in for it. */
@@ -17,7 +13,7 @@ export async function readOptionalBody<S extends z.ZodType>(
   request: Request,
   schema: S,
   fallback: z.infer<S>,
-): Promise<{ ok: true; value: z.infer<S> } | { ok: false; response: Response }> {
+): Promise<Parsed<z.infer<S>>> {
   if (request.headers.get("content-type") === null) return { ok: true, value: fallback };
   return readBody(request, schema);
 }

@@ -13,7 +13,7 @@ import { config } from "@/lib/config";
 import { contextFor, type RequestContext } from "@/lib/http/context";
 import { isAllowedOrigin } from "@/lib/http/origin";
 import { isJsonContentType } from "@/lib/http/parse";
-import { json, jsonError } from "@/lib/http/response";
+import { json, fail } from "@/lib/http/response";
 import { DatabaseUnavailableError } from "@/lib/db";
 import { AsyncLocalStorage } from "node:async_hooks";
 import { HasherBusyError, observeHashes } from "@/lib/passwords/hasher";
@@ -81,9 +81,9 @@ export function route<P extends Params = Params>(handler: Handler<P>, options: R
     // generated here, never taken from the client: it is written into audit rows
     const requestId = randomToken(12);
     if (MUTATING.has(request.method) && !options.crossOrigin) {
-      if (!isAllowedOrigin(request, config().origins)) return jsonError("cross_site_request", { headers: { "X-Request-Id": requestId } });
+      if (!isAllowedOrigin(request, config().origins)) return fail("cross_site_request", { headers: { "X-Request-Id": requestId } });
       const type = request.headers.get("content-type");
-      if (type !== null && !isJsonContentType(type)) return jsonError("unsupported_media_type", { headers: { "X-Request-Id": requestId } });
+      if (type !== null && !isJsonContentType(type)) return fail("unsupported_media_type", { headers: { "X-Request-Id": requestId } });
     }
     try {
       const ctx = await contextFor(request, requestId);
@@ -104,15 +104,15 @@ export function route<P extends Params = Params>(handler: Handler<P>, options: R
       return response;
     } catch (error) {
       // a session ended while this request rotated it: the request acted for nobody (rolled back)
-      if (error instanceof SessionEndedError) return jsonError("unauthenticated", { headers: { "X-Request-Id": requestId } });
+      if (error instanceof SessionEndedError) return fail("unauthenticated", { headers: { "X-Request-Id": requestId } });
       logError(requestId, error);
       if (error instanceof DatabaseUnavailableError)
-        return jsonError("database_unavailable", {
-          retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS,
-          headers: { "X-Request-Id": requestId },
-        });
+        return fail(
+          { error: "database_unavailable", retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS },
+          { headers: { "X-Request-Id": requestId } },
+        );
       if (error instanceof HasherBusyError)
-        return jsonError("service_busy", { retryAfterSeconds: 5, headers: { "X-Request-Id": requestId } });
+        return fail({ error: "service_busy", retryAfterSeconds: 5 }, { headers: { "X-Request-Id": requestId } });
       return json(
         { error: { code: "internal_error", message: "Something went wrong.", requestId } },
         { status: 500, headers: { "X-Request-Id": requestId } },

@@ -4,6 +4,7 @@
  * { "error": { "code", "message" } }: the status comes from lib/errors.ts.
  */
 import { messageOf, statusOf, type ErrorCode } from "../errors";
+import type { FieldIssue } from "./parse";
 
 const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   "Cache-Control": "no-store",
@@ -29,10 +30,7 @@ export function noContent(init: { headers?: HeadersInit } = {}): Response {
   return new Response(null, { status: 204, headers: withSecurityHeaders(new Headers(init.headers)) });
 }
 
-export function jsonError(
-  code: ErrorCode,
-  options: { retryAfterSeconds?: number; headers?: HeadersInit; details?: unknown } = {},
-): Response {
+function jsonError(code: ErrorCode, options: { retryAfterSeconds?: number; headers?: HeadersInit; details?: unknown } = {}): Response {
   const headers = new Headers(options.headers);
   if (options.retryAfterSeconds !== undefined) headers.set("Retry-After", String(Math.max(1, Math.ceil(options.retryAfterSeconds))));
   const error: Record<string, unknown> = { code, message: messageOf(code) };
@@ -40,7 +38,33 @@ export function jsonError(
   return json({ error }, { status: statusOf(code), headers });
 }
 
-/** Maps a failed Result to its response. */
-export function resultError(result: { error: ErrorCode; retryAfterSeconds?: number }): Response {
-  return jsonError(result.error, result.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: result.retryAfterSeconds });
+/**
+ * Everything a route handler can fail with: a catalogue code, or any failed outcome that carries
+ * one — a failed `Result` (with its Retry-After), a rejected body (with its field issues), a
+ * refused permission check (with the rotated-session cookie, so a refusal never signs anyone out).
+ */
+export type Failure =
+  | ErrorCode
+  | {
+      readonly error: ErrorCode;
+      readonly retryAfterSeconds?: number;
+      readonly issues?: readonly FieldIssue[];
+      readonly setCookie?: string | null;
+    };
+
+/**
+ * The one way a route handler fails (tests/unit/route-failures.test.ts keeps it that way):
+ *
+ *   const user = await getUserDetail(ctx.db, id, ctx.now);
+ *   if (!user.ok) return fail(user);
+ */
+export function fail(failure: Failure, options: { headers?: HeadersInit } = {}): Response {
+  if (typeof failure === "string") return jsonError(failure, options);
+  const response = jsonError(failure.error, {
+    ...options,
+    ...(failure.retryAfterSeconds !== undefined && { retryAfterSeconds: failure.retryAfterSeconds }),
+    ...(failure.issues !== undefined && { details: failure.issues }),
+  });
+  if (failure.setCookie) response.headers.append("Set-Cookie", failure.setCookie);
+  return response;
 }

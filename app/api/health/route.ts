@@ -1,5 +1,5 @@
 import { route } from "@/app/_lib/route";
-import { json, jsonError } from "@/lib/http/response";
+import { json, fail } from "@/lib/http/response";
 import { migrationStatus } from "@/lib/db/migrate";
 
 /** 200 with the driver and migration state when the database answers and nothing is pending; 503 otherwise. */
@@ -22,4 +22,4 @@ export const GET = route(async (_request, ctx) => {
   return json({ ...body, status: "ok" });
 });
 
-export const POST = route(async () => jsonError("method_not_allowed", { headers: { Allow: "GET, HEAD, OPTIONS" } }));
+export const POST = route(async () => fail("method_not_allowed", { headers: { Allow: "GET, HEAD, OPTIONS" } }));

@@ -1,7 +1,7 @@
 import { route } from "@/app/_lib/route";
-import { refusal, requirePermission } from "@/app/_lib/authorize";
+import { requirePermission } from "@/app/_lib/authorize";
 import { withAuthCookie } from "@/app/_lib/auth";
-import { json, jsonError } from "@/lib/http/response";
+import { json, fail } from "@/lib/http/response";
 import { decodeCursor } from "@/lib/http/cursor";
 import { parseSearchParams } from "@/lib/admin/search-params";
 import { isAuditId, searchAuditLog } from "@/lib/audit/audit-search";
@@ -13,12 +13,12 @@ import { query } from "./schema";
  */
 export const GET = route(async (request, ctx) => {
   const auth = await requirePermission(request, ctx, "audit:read");
-  if (!auth.ok) return refusal(auth);
+  if (!auth.ok) return fail(auth);
   const input = parseSearchParams(request.url, query);
-  if (!input.ok) return jsonError(input.error, { details: input.issues });
+  if (!input.ok) return fail(input);
   const { user, event, ip, from, to, limit, cursor } = input.value;
   const after = cursor === undefined ? null : decodeCursor(cursor, isAuditId);
-  if (after === null && cursor !== undefined) return jsonError("invalid_cursor");
+  if (after === null && cursor !== undefined) return fail("invalid_cursor");
   const page = await searchAuditLog(ctx.db, {
     userId: user ?? null,
     eventType: event ?? null,

@@ -1,7 +1,7 @@
 import { route } from "@/app/_lib/route";
 import { readOptionalBody } from "@/app/_lib/parse";
 import { authenticate, clearSessionCookie, withAuthCookie } from "@/app/_lib/auth";
-import { json, resultError } from "@/lib/http/response";
+import { json, fail } from "@/lib/http/response";
 import { endAllSessions } from "@/lib/sessions/sign-out";
 import { body } from "./schema";
 
@@ -11,9 +11,9 @@ import { body } from "./schema";
  */
 export const POST = route(async (request, ctx) => {
   const input = await readOptionalBody(request, body, { keepCurrent: false });
-  if (!input.ok) return input.response;
+  if (!input.ok) return fail(input);
   const auth = await authenticate(request, ctx, { reauth: true });
-  if (!auth.ok) return resultError(auth);
+  if (!auth.ok) return fail(auth);
   const revoked = await endAllSessions(ctx.db, auth.value.user.id, {
     now: ctx.now,
     actor: ctx.actor,

@@ -1,14 +1,15 @@
 import { route } from "@/app/_lib/route";
 import { readBody } from "@/app/_lib/parse";
+import { mfaRequiredBody } from "@/app/_lib/sign-in";
 import { authenticate, withAuthCookie } from "@/app/_lib/auth";
-import { json, jsonError, resultError } from "@/lib/http/response";
+import { json, fail } from "@/lib/http/response";
 import { cookieName, readCookie } from "@/lib/http/cookies";
 import { shapeOf } from "@/lib/passwords/check";
 import { TRUSTED_DEVICE_COOKIE } from "@/lib/mfa/trusted-devices";
 import { readLoginDeviceCookie } from "@/app/_lib/login-device";
 import { exchangeSession, publicTokenPair } from "@/lib/tokens/refresh";
 import { exchangeCredentials } from "@/lib/accounts/token-exchange";
-import { captchaRefusal } from "@/app/_lib/captcha";
+import { captchaCheck } from "@/app/_lib/captcha";
 import { body } from "./schema";
 
 /**
@@ -18,13 +19,13 @@ import { body } from "./schema";
 export const POST = route(async (request, ctx) => {
   const hasBody = request.headers.get("content-type") !== null;
   const input = hasBody ? await readBody(request, body) : { ok: true as const, value: {} };
-  if (!input.ok) return input.response;
+  if (!input.ok) return fail(input);
   if ("email" in input.value) {
     const { email, password, captchaToken } = input.value;
     const shape = shapeOf(password, "", ctx.config);
-    if (!shape.ok && shape.error === "password_too_long") return jsonError("invalid_credentials");
-    const captcha = await captchaRefusal(ctx, "sign_in", { email, captchaToken });
-    if (captcha) return captcha;
+    if (!shape.ok && shape.error === "password_too_long") return fail("invalid_credentials");
+    const captcha = await captchaCheck(ctx, "sign_in", { email, captchaToken });
+    if (!captcha.ok) return fail(captcha);
     const trustedDeviceToken = readCookie(request, cookieName(TRUSTED_DEVICE_COOKIE, ctx.config.secureCookies));
     const loginDeviceToken = readLoginDeviceCookie(request, ctx);
     const result = await exchangeCredentials(
@@ -32,20 +33,12 @@ export const POST = route(async (request, ctx) => {
       { email, password, now: ctx.now, actor: ctx.actor, trustedDeviceToken, loginDeviceToken },
       ctx.config,
     );
-    if (!result.ok) return resultError(result);
+    if (!result.ok) return fail(result);
     const outcome = result.value;
-    if (outcome.kind === "mfa_required") {
-      return json({
-        status: "mfa_required",
-        challenge: outcome.challenge.token,
-        expiresAt: outcome.challenge.expiresAt.toISOString(),
-        methods: outcome.methods,
-      });
-    }
-    return json(publicTokenPair(outcome.pair));
+    return json(outcome.kind === "mfa_required" ? mfaRequiredBody(outcome) : publicTokenPair(outcome.pair));
   }
   const auth = await authenticate(request, ctx);
-  if (!auth.ok) return resultError(auth);
+  if (!auth.ok) return fail(auth);
   const pair = await exchangeSession(ctx.db, { session: auth.value.session, now: ctx.now, actor: ctx.actor }, ctx.config);
   return withAuthCookie(json(publicTokenPair(pair)), auth.value);
 });

@@ -1,7 +1,7 @@
 import { route } from "@/app/_lib/route";
 import { readBodyWithSession, withAuthCookie } from "@/app/_lib/auth";
 import { oauthErrorPage } from "@/app/_lib/oauth";
-import { json } from "@/lib/http/response";
+import { json, fail } from "@/lib/http/response";
 import { SIGN_IN_PAGE_PATH, authorize } from "@/lib/oauth/authorize";
 import { body } from "./schema";
 
@@ -12,7 +12,7 @@ import { body } from "./schema";
  */
 export const POST = route(async (request, ctx) => {
   const read = await readBodyWithSession(request, ctx, body);
-  if (!read.ok) return read.response;
+  if (!read.ok) return fail(read);
   const params = new URLSearchParams(read.input.query);
   const outcome = await authorize(
     ctx.db,

@@ -12,12 +12,12 @@
 import { config } from "@/lib/config";
 import { getDb, sql } from "@/lib/db";
 import { cookieName, readCookie } from "@/lib/http/cookies";
-import { json, jsonError } from "@/lib/http/response";
+import { fail, json } from "@/lib/http/response";
 import { SESSION_COOKIE } from "@/lib/sessions/sessions";
 
 export async function GET(request: Request): Promise<Response> {
   const cfg = config();
-  if (!cfg.PORTCULLIS_BENCH_FLOOR) return jsonError("not_found");
+  if (!cfg.PORTCULLIS_BENCH_FLOOR) return fail("not_found");
   const id = readCookie(request, cookieName(SESSION_COOKIE, cfg.secureCookies))?.split(".")[0] ?? "";
   const db = await getDb();
   const { rows } = await db.query<{ id: string }>(sql`SELECT id, user_id, last_activity_at FROM sessions WHERE id = ${id}`);

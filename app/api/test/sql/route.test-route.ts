@@ -7,15 +7,15 @@
 import { z } from "zod";
 import { route } from "@/app/_lib/route";
 import { readBody } from "@/app/_lib/parse";
-import { json, jsonError } from "@/lib/http/response";
+import { fail, json } from "@/lib/http/response";
 
 const body = z.object({ text: z.string().min(1).max(20000), values: z.array(z.unknown()).max(100).default([]) });
 
 export const POST = route(
   async (request, ctx) => {
-    if (process.env.PORTCULLIS_TEST_BUILD !== "1") return jsonError("not_found");
+    if (process.env.PORTCULLIS_TEST_BUILD !== "1") return fail("not_found");
     const input = await readBody(request, body);
-    if (!input.ok) return input.response;
+    if (!input.ok) return fail(input);
     const result = await ctx.db.query({ text: input.value.text, values: input.value.values });
     return json({ rows: result.rows, rowCount: result.rowCount });
   },

@@ -1,7 +1,7 @@
 import { route } from "@/app/_lib/route";
-import { refusal, requirePermission } from "@/app/_lib/authorize";
+import { requirePermission } from "@/app/_lib/authorize";
 import { withAuthCookie } from "@/app/_lib/auth";
-import { json } from "@/lib/http/response";
+import { json, fail } from "@/lib/http/response";
 import { alertThresholds, findSecurityAlerts } from "@/lib/admin/alerts";
 
 /**
@@ -10,7 +10,7 @@ import { alertThresholds, findSecurityAlerts } from "@/lib/admin/alerts";
  */
 export const GET = route(async (request, ctx) => {
   const auth = await requirePermission(request, ctx, "security:read");
-  if (!auth.ok) return refusal(auth);
+  if (!auth.ok) return fail(auth);
   const alerts = await findSecurityAlerts(ctx.db, ctx.now, alertThresholds(ctx.config));
   return withAuthCookie(json(alerts), auth.value);
 });

@@ -1,17 +1,17 @@
 import { route } from "@/app/_lib/route";
-import { refusal, requirePermission } from "@/app/_lib/authorize";
+import { requirePermission } from "@/app/_lib/authorize";
 import { withAuthCookie } from "@/app/_lib/auth";
-import { json, resultError } from "@/lib/http/response";
+import { json, fail } from "@/lib/http/response";
 import { parseUuid } from "@/lib/admin/search-params";
 import { getUserDetail } from "@/lib/admin/users";
 
 /** One account's security state (user_security_status). Needs users:read. */
 export const GET = route<{ id: string }>(async (request, ctx, params) => {
   const auth = await requirePermission(request, ctx, "users:read");
-  if (!auth.ok) return refusal(auth);
+  if (!auth.ok) return fail(auth);
   const id = parseUuid(params.id);
-  if (!id.ok) return resultError(id);
+  if (!id.ok) return fail(id);
   const user = await getUserDetail(ctx.db, id.value, ctx.now);
-  if (!user.ok) return resultError(user);
+  if (!user.ok) return fail(user);
   return withAuthCookie(json({ user: user.value }), auth.value);
 });

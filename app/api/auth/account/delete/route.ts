@@ -1,6 +1,6 @@
 import { route } from "@/app/_lib/route";
 import { clearSessionCookie, readBodyWithSession } from "@/app/_lib/auth";
-import { json, resultError } from "@/lib/http/response";
+import { json, fail } from "@/lib/http/response";
 import { clearCookie, cookieName } from "@/lib/http/cookies";
 import { deleteAccount } from "@/lib/accounts/delete-account";
 import { TRUSTED_DEVICE_COOKIE } from "@/lib/mfa/trusted-devices";
@@ -12,7 +12,7 @@ import { body } from "./schema";
  */
 export const POST = route(async (request, ctx) => {
   const parsed = await readBodyWithSession(request, ctx, body, { reauth: true });
-  if (!parsed.ok) return parsed.response;
+  if (!parsed.ok) return fail(parsed);
   const { auth } = parsed;
   const result = await deleteAccount(
     ctx.db,
@@ -26,7 +26,7 @@ export const POST = route(async (request, ctx) => {
     },
     ctx.config,
   );
-  if (!result.ok) return resultError(result);
+  if (!result.ok) return fail(result);
   const response = json({ status: "deleted", message: "Your account was deleted." });
   response.headers.append("Set-Cookie", clearSessionCookie(ctx));
   response.headers.append("Set-Cookie", clearCookie(cookieName(TRUSTED_DEVICE_COOKIE, ctx.config.secureCookies), ctx.config.secureCookies));

@@ -1,6 +1,6 @@
 import { route } from "@/app/_lib/route";
 import { authenticate, withAuthCookie } from "@/app/_lib/auth";
-import { jsonError, noContent, resultError } from "@/lib/http/response";
+import { noContent, fail } from "@/lib/http/response";
 import { clearCookie, cookieName, readCookie } from "@/lib/http/cookies";
 import { deviceIdOf, revokeDevice } from "@/lib/mfa/trusted-devices";
 import { TRUSTED_DEVICE_COOKIE } from "@/lib/mfa/trusted-devices";
@@ -9,7 +9,7 @@ import { pathParams } from "./schema";
 /** Revokes one of the caller's trusted devices: 204; another user's (or unknown) id: 404. */
 export const DELETE = route<{ id: string }>(async (request, ctx, params) => {
   const auth = await authenticate(request, ctx);
-  if (!auth.ok) return resultError(auth);
+  if (!auth.ok) return fail(auth);
   const id = pathParams.shape.id.safeParse(params.id);
   if (
     !id.success ||
@@ -21,7 +21,7 @@ export const DELETE = route<{ id: string }>(async (request, ctx, params) => {
       actor: ctx.actor,
     }))
   ) {
-    return jsonError("not_found");
+    return fail("not_found");
   }
   const response = noContent();
   const name = cookieName(TRUSTED_DEVICE_COOKIE, ctx.config.secureCookies);

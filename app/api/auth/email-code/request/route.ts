@@ -1,6 +1,6 @@
 import { afterResponse, route } from "@/app/_lib/route";
 import { readBody } from "@/app/_lib/parse";
-import { json, jsonError, resultError } from "@/lib/http/response";
+import { json, fail } from "@/lib/http/response";
 import { requestEmailCode, sendRequestedEmailCode } from "@/lib/accounts/email-code";
 import { body } from "./schema";
 
@@ -11,11 +11,11 @@ import { body } from "./schema";
  * The lookup, the code and the mail happen after the response: the same time for every address.
  */
 export const POST = route(async (request, ctx) => {
-  if (!ctx.config.EMAIL_SIGN_IN_CODES) return jsonError("email_codes_disabled");
+  if (!ctx.config.EMAIL_SIGN_IN_CODES) return fail("email_codes_disabled");
   const input = await readBody(request, body);
-  if (!input.ok) return input.response;
+  if (!input.ok) return fail(input);
   const result = await requestEmailCode(ctx.db, { email: input.value.email, now: ctx.now, actor: ctx.actor }, ctx.config);
-  if (!result.ok) return resultError(result);
+  if (!result.ok) return fail(result);
   const requested = result.value;
   afterResponse(ctx, () => sendRequestedEmailCode(ctx.db, requested, ctx.config));
   return json(

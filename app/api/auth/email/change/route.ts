@@ -1,6 +1,6 @@
 import { route } from "@/app/_lib/route";
 import { readBodyWithSession, withAuthCookie } from "@/app/_lib/auth";
-import { json, resultError } from "@/lib/http/response";
+import { json, fail } from "@/lib/http/response";
 import { requestEmailChange } from "@/lib/accounts/email-change";
 import { body } from "./schema";
 
@@ -11,7 +11,7 @@ import { body } from "./schema";
  */
 export const POST = route(async (request, ctx) => {
   const parsed = await readBodyWithSession(request, ctx, body, { reauth: true });
-  if (!parsed.ok) return parsed.response;
+  if (!parsed.ok) return fail(parsed);
   const { input, auth } = parsed;
   const result = await requestEmailChange(
     ctx.db,
@@ -24,7 +24,7 @@ export const POST = route(async (request, ctx) => {
     },
     ctx.config,
   );
-  if (!result.ok) return resultError(result);
+  if (!result.ok) return fail(result);
   return withAuthCookie(
     json({ status: "pending_confirmation", message: "Confirm the change from the link sent to the new address." }, { status: 202 }),
     auth,

@@ -1,7 +1,7 @@
 import { route } from "@/app/_lib/route";
 import { readBody } from "@/app/_lib/parse";
 import { authenticate, sessionCookie } from "@/app/_lib/auth";
-import { json, resultError } from "@/lib/http/response";
+import { json, fail } from "@/lib/http/response";
 import { confirmEmailToken } from "@/lib/accounts/email-verification";
 import { body } from "./schema";
 
@@ -12,11 +12,11 @@ import { body } from "./schema";
  */
 export const POST = route(async (request, ctx) => {
   const input = await readBody(request, body);
-  if (!input.ok) return input.response;
+  if (!input.ok) return fail(input);
   const auth = await authenticate(request, ctx);
   const current = auth.ok ? { session: auth.value.session, user: auth.value.user } : null;
   const result = await confirmEmailToken(ctx.db, { token: input.value.token, current, now: ctx.now, actor: ctx.actor }, ctx.config);
-  if (!result.ok) return resultError(result);
+  if (!result.ok) return fail(result);
   const { kind, issued } = result.value;
   return json({ status: kind }, issued ? { headers: { "Set-Cookie": sessionCookie(ctx, issued) } } : {});
 });

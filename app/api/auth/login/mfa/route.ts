@@ -1,6 +1,6 @@
 import { route } from "@/app/_lib/route";
 import { readBody } from "@/app/_lib/parse";
-import { resultError } from "@/lib/http/response";
+import { fail } from "@/lib/http/response";
 import { completeSecondStep } from "@/lib/accounts/second-step";
 import { secondStepResponse } from "./second-step-response";
 import { body } from "./schema";
@@ -14,8 +14,8 @@ import { body } from "./schema";
  */
 export const POST = route(async (request, ctx) => {
   const input = await readBody(request, body);
-  if (!input.ok) return input.response;
+  if (!input.ok) return fail(input);
   const result = await completeSecondStep(ctx.db, { ...input.value, now: ctx.now, actor: ctx.actor }, ctx.config);
-  if (!result.ok) return resultError(result);
+  if (!result.ok) return fail(result);
   return secondStepResponse(ctx, result.value);
 });

@@ -6,11 +6,11 @@
 import type { RequestContext } from "@/lib/http/context";
 import { sessionCookie } from "@/app/_lib/auth";
 import { loginDeviceCookie } from "@/app/_lib/login-device";
+import { signedInBody } from "@/app/_lib/sign-in";
 import { json } from "@/lib/http/response";
 import { cookieName, serializeCookie } from "@/lib/http/cookies";
 import type { SecondStepDone } from "@/lib/accounts/second-step";
 import { TRUSTED_DEVICE_COOKIE } from "@/lib/mfa/trusted-devices";
-import { publicSession, publicUser } from "@/lib/sessions/views";
 import { publicTokenPair } from "@/lib/tokens/refresh";
 
 export function secondStepResponse(ctx: RequestContext, done: SecondStepDone): Response {
@@ -28,13 +28,5 @@ export function secondStepResponse(ctx: RequestContext, done: SecondStepDone): R
     );
   }
   if (tokens) return json(publicTokenPair(tokens), { headers });
-  return json(
-    {
-      status: "signed_in",
-      user: publicUser(user),
-      session: publicSession(issued.session, issued.session.id),
-      deviceTrusted: device !== null,
-    },
-    { headers },
-  );
+  return json({ ...signedInBody(user, issued), deviceTrusted: device !== null }, { headers });
 }

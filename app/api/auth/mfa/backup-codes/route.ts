@@ -1,6 +1,6 @@
 import { route } from "@/app/_lib/route";
 import { authenticate, sessionCookie } from "@/app/_lib/auth";
-import { json, resultError } from "@/lib/http/response";
+import { json, fail } from "@/lib/http/response";
 import { regenerateBackupCodes } from "@/lib/mfa/enrolment";
 import { publicSession } from "@/lib/sessions/views";
 import { BACKUP_CODE_COUNT } from "@/lib/mfa/backup-codes";
@@ -12,19 +12,19 @@ import { takeHashBudget } from "@/lib/rate-limit/hash-budget";
  */
 export const POST = route(async (request, ctx) => {
   const auth = await authenticate(request, ctx, { reauth: true });
-  if (!auth.ok) return resultError(auth);
+  if (!auth.ok) return fail(auth);
   const budget = await takeHashBudget(
     ctx.db,
     { userId: auth.value.user.id, ip: ctx.actor.ip, cost: BACKUP_CODE_COUNT, now: ctx.now },
     ctx.config,
   );
-  if (!budget.ok) return resultError(budget);
+  if (!budget.ok) return fail(budget);
   const result = await regenerateBackupCodes(
     ctx.db,
     { session: auth.value.session, user: auth.value.user, now: ctx.now, actor: ctx.actor },
     ctx.config,
   );
-  if (!result.ok) return resultError(result);
+  if (!result.ok) return fail(result);
   const { issued, backupCodes, revokedSessions } = result.value;
   return json(
     { backupCodes, revokedSessions, session: publicSession(issued.session, issued.session.id) },

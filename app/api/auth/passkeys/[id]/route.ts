@@ -1,6 +1,6 @@
 import { route } from "@/app/_lib/route";
 import { authenticate, readBodyWithSession, sessionCookie, withAuthCookie } from "@/app/_lib/auth";
-import { json, jsonError, noContent, resultError } from "@/lib/http/response";
+import { json, noContent, fail } from "@/lib/http/response";
 import { removeUserPasskey, renameUserPasskey } from "@/lib/mfa/passkeys";
 import { publicSession } from "@/lib/sessions/views";
 import { body, pathParams } from "./schema";
@@ -8,13 +8,13 @@ import { body, pathParams } from "./schema";
 /** Renames one of the caller's passkeys: 204; another user's (or unknown) id: 404. */
 export const PATCH = route<{ id: string }>(async (request, ctx, params) => {
   const parsed = await readBodyWithSession(request, ctx, body);
-  if (!parsed.ok) return parsed.response;
+  if (!parsed.ok) return fail(parsed);
   const id = pathParams.shape.id.safeParse(params.id);
-  if (!id.success) return jsonError("not_found");
+  if (!id.success) return fail("not_found");
   const { auth } = parsed;
   const input = { session: auth.session, user: auth.user, now: ctx.now, actor: ctx.actor, id: id.data, name: parsed.input.name };
   const result = await renameUserPasskey(ctx.db, input);
-  if (!result.ok) return resultError(result);
+  if (!result.ok) return fail(result);
   return withAuthCookie(noContent(), auth);
 });
 
@@ -25,11 +25,11 @@ export const PATCH = route<{ id: string }>(async (request, ctx, params) => {
  */
 export const DELETE = route<{ id: string }>(async (request, ctx, params) => {
   const auth = await authenticate(request, ctx, { reauth: true });
-  if (!auth.ok) return resultError(auth);
+  if (!auth.ok) return fail(auth);
   const id = pathParams.shape.id.safeParse(params.id);
   const input = { session: auth.value.session, user: auth.value.user, now: ctx.now, actor: ctx.actor, id: id.success ? id.data : null };
   const result = await removeUserPasskey(ctx.db, input, ctx.config);
-  if (!result.ok) return resultError(result);
+  if (!result.ok) return fail(result);
   const { issued, revokedSessions } = result.value;
   return json(
     { status: "removed", revokedSessions, session: publicSession(issued.session, issued.session.id) },

@@ -1,16 +1,16 @@
 import { route } from "@/app/_lib/route";
 import { readBody } from "@/app/_lib/parse";
 import { sessionCookie } from "@/app/_lib/auth";
+import { signedInBody } from "@/app/_lib/sign-in";
 import { clearPasskeyCookie, readPasskeyCookie } from "@/app/_lib/passkey-cookie";
-import { json, resultError } from "@/lib/http/response";
+import { json, fail } from "@/lib/http/response";
 import { finishPasskeySignIn } from "@/lib/accounts/passkey-sign-in";
-import { publicSession, publicUser } from "@/lib/sessions/views";
 import { body } from "./schema";
 
 /** Signs in with a passkey's assertion: a new aal2 session (amr ["hwk","mfa"]). */
 export const POST = route(async (request, ctx) => {
   const input = await readBody(request, body);
-  if (!input.ok) return input.response;
+  if (!input.ok) return fail(input);
   const bindingToken = readPasskeyCookie(request, ctx);
   const result = await finishPasskeySignIn(
     ctx.db,
@@ -18,14 +18,10 @@ export const POST = route(async (request, ctx) => {
     ctx.config,
   );
   // the challenge is spent either way: the pre-authentication cookie goes too
-  if (!result.ok) {
-    const refused = resultError(result);
-    refused.headers.append("Set-Cookie", clearPasskeyCookie(ctx));
-    return refused;
-  }
+  if (!result.ok) return fail(result, { headers: { "Set-Cookie": clearPasskeyCookie(ctx) } });
+  const { user, issued } = result.value;
   const headers = new Headers();
   headers.append("Set-Cookie", clearPasskeyCookie(ctx));
-  headers.append("Set-Cookie", sessionCookie(ctx, result.value.issued));
-  const { user, issued } = result.value;
-  return json({ status: "signed_in", user: publicUser(user), session: publicSession(issued.session, issued.session.id) }, { headers });
+  headers.append("Set-Cookie", sessionCookie(ctx, issued));
+  return json(signedInBody(user, issued), { headers });
 });

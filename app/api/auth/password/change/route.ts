@@ -1,6 +1,6 @@
 import { route } from "@/app/_lib/route";
 import { readBodyWithSession, sessionCookie } from "@/app/_lib/auth";
-import { json, resultError } from "@/lib/http/response";
+import { json, fail } from "@/lib/http/response";
 import { changePassword } from "@/lib/accounts/password-change";
 import { publicSession } from "@/lib/sessions/views";
 import { passwordChangeHashCost } from "@/lib/config";
@@ -15,16 +15,16 @@ import { body } from "./schema";
  */
 export const POST = route(async (request, ctx) => {
   const parsed = await readBodyWithSession(request, ctx, body);
-  if (!parsed.ok) return parsed.response;
+  if (!parsed.ok) return fail(parsed);
   const { input, auth } = parsed;
   const budget = await takeHashBudget(
     ctx.db,
     { userId: auth.user.id, ip: ctx.actor.ip, cost: passwordChangeHashCost(ctx.config), now: ctx.now },
     ctx.config,
   );
-  if (!budget.ok) return resultError(budget);
+  if (!budget.ok) return fail(budget);
   const result = await changePassword(ctx.db, { ...auth, ...input, now: ctx.now, actor: ctx.actor }, ctx.config);
-  if (!result.ok) return resultError(result);
+  if (!result.ok) return fail(result);
   return json(
     { status: "password_changed", session: publicSession(result.value.session, result.value.session.id) },
     { headers: { "Set-Cookie": sessionCookie(ctx, result.value) } },

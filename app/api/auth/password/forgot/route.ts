@@ -1,8 +1,8 @@
 import { afterResponse, route } from "@/app/_lib/route";
 import { readBody } from "@/app/_lib/parse";
-import { json, resultError } from "@/lib/http/response";
+import { json, fail } from "@/lib/http/response";
 import { requestPasswordReset, sendRequestedPasswordReset } from "@/lib/accounts/password-reset";
-import { captchaRefusal } from "@/app/_lib/captcha";
+import { captchaCheck } from "@/app/_lib/captcha";
 import { body } from "./schema";
 
 /**
@@ -13,12 +13,11 @@ import { body } from "./schema";
  */
 export const POST = route(async (request, ctx) => {
   const input = await readBody(request, body);
-  if (!input.ok) return input.response;
-  const captcha = await captchaRefusal(ctx, "password_forgot", input.value);
-  if (captcha) return captcha;
-  const actor = ctx.actor;
-  const result = await requestPasswordReset(ctx.db, { email: input.value.email, now: ctx.now, actor }, ctx.config);
-  if (!result.ok) return resultError(result);
+  if (!input.ok) return fail(input);
+  const captcha = await captchaCheck(ctx, "password_forgot", input.value);
+  if (!captcha.ok) return fail(captcha);
+  const result = await requestPasswordReset(ctx.db, { email: input.value.email, now: ctx.now, actor: ctx.actor }, ctx.config);
+  if (!result.ok) return fail(result);
   const requested = result.value;
   afterResponse(ctx, () => sendRequestedPasswordReset(ctx.db, requested, ctx.config));
   return json(

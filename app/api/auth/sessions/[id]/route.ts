@@ -1,13 +1,13 @@
 import { route } from "@/app/_lib/route";
 import { authenticate, clearSessionCookie, withAuthCookie } from "@/app/_lib/auth";
-import { jsonError, noContent, resultError } from "@/lib/http/response";
+import { noContent, fail } from "@/lib/http/response";
 import { revokeOwnSessionById } from "@/lib/sessions/sign-out";
 import { pathParams } from "./schema";
 
 /** Revokes one of the caller's sessions: 204; another user's (audited authz.denied) or unknown id: 404. */
 export const DELETE = route<{ id: string }>(async (request, ctx, params) => {
   const auth = await authenticate(request, ctx);
-  if (!auth.ok) return resultError(auth);
+  if (!auth.ok) return fail(auth);
   const id = pathParams.shape.id.safeParse(params.id);
   if (
     !id.success ||
@@ -17,7 +17,7 @@ export const DELETE = route<{ id: string }>(async (request, ctx, params) => {
       currentSessionId: auth.value.session.id,
     }))
   ) {
-    return jsonError("not_found");
+    return fail("not_found");
   }
   const response = noContent();
   if (id.data === auth.value.session.id) response.headers.append("Set-Cookie", clearSessionCookie(ctx));

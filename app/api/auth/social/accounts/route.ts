@@ -1,6 +1,6 @@
 import { route } from "@/app/_lib/route";
 import { authenticate, withAuthCookie } from "@/app/_lib/auth";
-import { json, resultError } from "@/lib/http/response";
+import { json, fail } from "@/lib/http/response";
 import { publicProviders } from "@/lib/social/providers";
 import { signInMethods } from "@/lib/social/social";
 import { publicIdentity } from "@/lib/social/views";
@@ -8,7 +8,7 @@ import { publicIdentity } from "@/lib/social/views";
 /** The caller's linked identities, whether it has a password, and the providers this site offers. */
 export const GET = route(async (request, ctx) => {
   const auth = await authenticate(request, ctx);
-  if (!auth.ok) return resultError(auth);
+  if (!auth.ok) return fail(auth);
   const methods = await signInMethods(ctx.db, auth.value.user.id);
   return withAuthCookie(
     json({

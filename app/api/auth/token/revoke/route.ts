@@ -1,6 +1,6 @@
 import { route } from "@/app/_lib/route";
 import { readBody } from "@/app/_lib/parse";
-import { json, resultError } from "@/lib/http/response";
+import { json, fail } from "@/lib/http/response";
 import { revokeRefreshFamily } from "@/lib/tokens/refresh";
 import { body } from "./schema";
 
@@ -10,8 +10,8 @@ import { body } from "./schema";
  */
 export const POST = route(async (request, ctx) => {
   const input = await readBody(request, body);
-  if (!input.ok) return input.response;
+  if (!input.ok) return fail(input);
   const result = await revokeRefreshFamily(ctx.db, { token: input.value.refreshToken, now: ctx.now, actor: ctx.actor }, ctx.config);
-  if (!result.ok) return resultError(result);
+  if (!result.ok) return fail(result);
   return json({});
 });

@@ -1,7 +1,7 @@
 import { route } from "@/app/_lib/route";
 import { adminCommand } from "@/app/_lib/authorize";
 import { withAuthCookie } from "@/app/_lib/auth";
-import { json, jsonError, resultError } from "@/lib/http/response";
+import { json, fail } from "@/lib/http/response";
 import { deleteAccount } from "@/lib/accounts/delete-account";
 import { body } from "./schema";
 
@@ -12,9 +12,9 @@ import { body } from "./schema";
  */
 export const POST = route<{ id: string }>(async (request, ctx, params) => {
   const command = await adminCommand(request, ctx, params.id, "users:write", body, { confirm: false });
-  if (!command.ok) return command.response;
-  if (!command.input.confirm) return jsonError("invalid_request");
-  if (command.targetId === command.auth.user.id) return jsonError("cannot_target_self");
+  if (!command.ok) return fail(command);
+  if (!command.input.confirm) return fail("invalid_request");
+  if (command.targetId === command.auth.user.id) return fail("cannot_target_self");
   const result = await deleteAccount(
     ctx.db,
     {
@@ -27,6 +27,6 @@ export const POST = route<{ id: string }>(async (request, ctx, params) => {
     },
     ctx.config,
   );
-  if (!result.ok) return resultError(result);
+  if (!result.ok) return fail(result);
   return withAuthCookie(json({ id: command.targetId, status: "deleted", sessionsEnded: result.value.sessionsEnded }), command.auth);
 });

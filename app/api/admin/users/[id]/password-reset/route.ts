@@ -1,7 +1,7 @@
 import { route } from "@/app/_lib/route";
 import { adminCommand } from "@/app/_lib/authorize";
 import { withAuthCookie } from "@/app/_lib/auth";
-import { json, resultError } from "@/lib/http/response";
+import { json, fail } from "@/lib/http/response";
 import { sendPasswordResetEmail } from "@/lib/admin/password-reset";
 import { body } from "./schema";
 
@@ -11,8 +11,8 @@ import { body } from "./schema";
  */
 export const POST = route<{ id: string }>(async (request, ctx, params) => {
   const command = await adminCommand(request, ctx, params.id, "sessions:revoke", body, {});
-  if (!command.ok) return command.response;
+  if (!command.ok) return fail(command);
   const result = await sendPasswordResetEmail(ctx.db, command.targetId, command.action, ctx.config);
-  if (!result.ok) return resultError(result);
+  if (!result.ok) return fail(result);
   return withAuthCookie(json({ id: command.targetId, sent: true }, { status: 202 }), command.auth);
 });

@@ -1,8 +1,8 @@
 import { route } from "@/app/_lib/route";
 import { readBody } from "@/app/_lib/parse";
-import { refusal, requirePermission } from "@/app/_lib/authorize";
+import { requirePermission } from "@/app/_lib/authorize";
 import { withAuthCookie } from "@/app/_lib/auth";
-import { json, resultError } from "@/lib/http/response";
+import { json, fail } from "@/lib/http/response";
 import { parseUuid } from "@/lib/admin/search-params";
 import { assignRole } from "@/lib/rbac/permissions";
 import { body } from "./schema";
@@ -13,11 +13,11 @@ import { body } from "./schema";
  */
 export const POST = route<{ id: string }>(async (request, ctx, params) => {
   const auth = await requirePermission(request, ctx, "roles:assign", { reauth: true });
-  if (!auth.ok) return refusal(auth);
+  if (!auth.ok) return fail(auth);
   const input = await readBody(request, body);
-  if (!input.ok) return input.response;
+  if (!input.ok) return fail(input);
   const id = parseUuid(params.id);
-  if (!id.ok) return resultError(id);
+  if (!id.ok) return fail(id);
   const result = await assignRole(ctx.db, {
     targetUserId: id.value,
     role: input.value.role,
@@ -26,7 +26,7 @@ export const POST = route<{ id: string }>(async (request, ctx, params) => {
     actor: auth.value.actor,
     now: ctx.now,
   });
-  if (!result.ok) return resultError(result);
+  if (!result.ok) return fail(result);
   return withAuthCookie(
     json({ id: id.value, roles: result.value.roles, changed: result.value.changed }, { status: result.value.changed ? 201 : 200 }),
     auth.value,

@@ -1,7 +1,7 @@
 import { afterResponse, route } from "@/app/_lib/route";
 import { readBody } from "@/app/_lib/parse";
 import { authenticate, withAuthCookie } from "@/app/_lib/auth";
-import { json, jsonError, resultError } from "@/lib/http/response";
+import { json, fail } from "@/lib/http/response";
 import { requestEmailVerification, sendRequestedVerification } from "@/lib/accounts/email-verification";
 import { body } from "./schema";
 
@@ -13,12 +13,12 @@ import { body } from "./schema";
 export const POST = route(async (request, ctx) => {
   const hasBody = request.headers.get("content-type") !== null;
   const input = hasBody ? await readBody(request, body) : { ok: true as const, value: {} as { email?: string } };
-  if (!input.ok) return input.response;
+  if (!input.ok) return fail(input);
   const auth = await authenticate(request, ctx);
   const email = auth.ok ? auth.value.user.email : input.value.email;
-  if (!email) return jsonError("invalid_request");
+  if (!email) return fail("invalid_request");
   const result = await requestEmailVerification(ctx.db, { email, now: ctx.now, actor: ctx.actor }, ctx.config);
-  if (!result.ok) return resultError(result);
+  if (!result.ok) return fail(result);
   const requested = result.value;
   afterResponse(ctx, () => sendRequestedVerification(ctx.db, requested, ctx.config));
   const response = json({ status: "requested", message: "If this address needs confirming, a new link is on its way." }, { status: 202 });

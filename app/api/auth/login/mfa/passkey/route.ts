@@ -1,7 +1,7 @@
 import { route } from "@/app/_lib/route";
 import { readBody } from "@/app/_lib/parse";
 import { body } from "./schema";
-import { resultError } from "@/lib/http/response";
+import { fail } from "@/lib/http/response";
 import { completePasskeySecondStep } from "@/lib/accounts/second-step";
 import { secondStepResponse } from "../second-step-response";
 
@@ -11,8 +11,8 @@ import { secondStepResponse } from "../second-step-response";
  */
 export const POST = route(async (request, ctx) => {
   const input = await readBody(request, body);
-  if (!input.ok) return input.response;
+  if (!input.ok) return fail(input);
   const result = await completePasskeySecondStep(ctx.db, { ...input.value, now: ctx.now, actor: ctx.actor }, ctx.config);
-  if (!result.ok) return resultError(result);
+  if (!result.ok) return fail(result);
   return secondStepResponse(ctx, result.value);
 });

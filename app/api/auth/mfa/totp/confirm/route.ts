@@ -1,6 +1,6 @@
 import { route } from "@/app/_lib/route";
 import { readBodyWithSession, sessionCookie } from "@/app/_lib/auth";
-import { json, resultError } from "@/lib/http/response";
+import { json, fail } from "@/lib/http/response";
 import { confirmTotp } from "@/lib/mfa/enrolment";
 import { publicSession } from "@/lib/sessions/views";
 import { BACKUP_CODE_COUNT } from "@/lib/mfa/backup-codes";
@@ -13,20 +13,20 @@ import { body } from "./schema";
  */
 export const POST = route(async (request, ctx) => {
   const parsed = await readBodyWithSession(request, ctx, body);
-  if (!parsed.ok) return parsed.response;
+  if (!parsed.ok) return fail(parsed);
   const { input, auth } = parsed;
   const budget = await takeHashBudget(
     ctx.db,
     { userId: auth.user.id, ip: ctx.actor.ip, cost: BACKUP_CODE_COUNT, now: ctx.now },
     ctx.config,
   );
-  if (!budget.ok) return resultError(budget);
+  if (!budget.ok) return fail(budget);
   const result = await confirmTotp(
     ctx.db,
     { session: auth.session, user: auth.user, code: input.code, now: ctx.now, actor: ctx.actor },
     ctx.config,
   );
-  if (!result.ok) return resultError(result);
+  if (!result.ok) return fail(result);
   const { issued, backupCodes, revokedSessions } = result.value;
   return json(
     { status: "enabled", backupCodes, revokedSessions, session: publicSession(issued.session, issued.session.id) },

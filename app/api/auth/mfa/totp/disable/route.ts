@@ -1,6 +1,6 @@
 import { route } from "@/app/_lib/route";
 import { authenticate, sessionCookie } from "@/app/_lib/auth";
-import { json, resultError } from "@/lib/http/response";
+import { json, fail } from "@/lib/http/response";
 import { disableTotp } from "@/lib/mfa/enrolment";
 import { publicSession } from "@/lib/sessions/views";
 
@@ -10,13 +10,13 @@ import { publicSession } from "@/lib/sessions/views";
  */
 export const POST = route(async (request, ctx) => {
   const auth = await authenticate(request, ctx, { reauth: true });
-  if (!auth.ok) return resultError(auth);
+  if (!auth.ok) return fail(auth);
   const result = await disableTotp(
     ctx.db,
     { session: auth.value.session, user: auth.value.user, now: ctx.now, actor: ctx.actor },
     ctx.config,
   );
-  if (!result.ok) return resultError(result);
+  if (!result.ok) return fail(result);
   const { issued, revokedSessions } = result.value;
   return json(
     { status: "disabled", revokedSessions, session: publicSession(issued.session, issued.session.id) },

@@ -1,6 +1,6 @@
 import { route } from "@/app/_lib/route";
 import { authenticate, withAuthCookie } from "@/app/_lib/auth";
-import { json, resultError } from "@/lib/http/response";
+import { json, fail } from "@/lib/http/response";
 import { startTotpSetup } from "@/lib/mfa/enrolment";
 
 /**
@@ -9,13 +9,13 @@ import { startTotpSetup } from "@/lib/mfa/enrolment";
  */
 export const POST = route(async (request, ctx) => {
   const auth = await authenticate(request, ctx, { reauth: true });
-  if (!auth.ok) return resultError(auth);
+  if (!auth.ok) return fail(auth);
   const result = await startTotpSetup(
     ctx.db,
     { session: auth.value.session, user: auth.value.user, now: ctx.now, actor: ctx.actor },
     ctx.config,
   );
-  if (!result.ok) return resultError(result);
+  if (!result.ok) return fail(result);
   const { secret, uri, qrCodeSvg } = result.value;
   return withAuthCookie(json({ status: "pending", secret, uri, qrCodeSvg }), auth.value);
 });

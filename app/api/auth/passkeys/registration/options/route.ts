@@ -1,6 +1,6 @@
 import { route } from "@/app/_lib/route";
 import { authenticate, withAuthCookie } from "@/app/_lib/auth";
-import { json, resultError } from "@/lib/http/response";
+import { json, fail } from "@/lib/http/response";
 import { startPasskeyRegistration } from "@/lib/mfa/passkeys";
 
 /**
@@ -9,9 +9,9 @@ import { startPasskeyRegistration } from "@/lib/mfa/passkeys";
  */
 export const POST = route(async (request, ctx) => {
   const auth = await authenticate(request, ctx, { reauth: true });
-  if (!auth.ok) return resultError(auth);
+  if (!auth.ok) return fail(auth);
   const input = { session: auth.value.session, user: auth.value.user, now: ctx.now, actor: ctx.actor };
   const result = await startPasskeyRegistration(ctx.db, input, ctx.config);
-  if (!result.ok) return resultError(result);
+  if (!result.ok) return fail(result);
   return withAuthCookie(json({ options: result.value }), auth.value);
 });

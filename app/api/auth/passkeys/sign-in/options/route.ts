@@ -1,6 +1,6 @@
 import { route } from "@/app/_lib/route";
 import { passkeyCookie } from "@/app/_lib/passkey-cookie";
-import { json, resultError } from "@/lib/http/response";
+import { json, fail } from "@/lib/http/response";
 import { startPasskeySignIn } from "@/lib/accounts/passkey-sign-in";
 
 /**
@@ -9,7 +9,7 @@ import { startPasskeySignIn } from "@/lib/accounts/passkey-sign-in";
  */
 export const POST = route(async (_request, ctx) => {
   const result = await startPasskeySignIn(ctx.db, { now: ctx.now, actor: ctx.actor }, ctx.config);
-  if (!result.ok) return resultError(result);
+  if (!result.ok) return fail(result);
   const { options, bindingToken, expiresAt } = result.value;
   return json({ options }, { headers: { "Set-Cookie": passkeyCookie(ctx, bindingToken, expiresAt) } });
 });

@@ -1,6 +1,6 @@
 import { route } from "@/app/_lib/route";
 import { authenticate, withAuthCookie } from "@/app/_lib/auth";
-import { json, jsonError, resultError } from "@/lib/http/response";
+import { json, fail } from "@/lib/http/response";
 import { parseSearchParams } from "@/lib/admin/search-params";
 import { listOwnSessionActivity } from "@/lib/accounts/activity";
 import { pathParams, query } from "./schema";
@@ -12,11 +12,11 @@ import { pathParams, query } from "./schema";
  */
 export const GET = route<{ id: string }>(async (request, ctx, params) => {
   const auth = await authenticate(request, ctx);
-  if (!auth.ok) return resultError(auth);
+  if (!auth.ok) return fail(auth);
   const input = parseSearchParams(request.url, query);
-  if (!input.ok) return jsonError(input.error, { details: input.issues });
+  if (!input.ok) return fail(input);
   const id = pathParams.shape.id.safeParse(params.id);
-  if (!id.success) return jsonError("not_found");
+  if (!id.success) return fail("not_found");
   const page = await listOwnSessionActivity(ctx.db, {
     userId: auth.value.user.id,
     sessionId: id.data,
@@ -26,6 +26,6 @@ export const GET = route<{ id: string }>(async (request, ctx, params) => {
     currentSessionId: auth.value.session.id,
     now: ctx.now,
   });
-  if (!page.ok) return resultError(page);
+  if (!page.ok) return fail(page);
   return withAuthCookie(json(page.value), auth.value);
 });

@@ -1,7 +1,7 @@
 import { route } from "@/app/_lib/route";
 import { authenticate, withAuthCookie } from "@/app/_lib/auth";
 import { beginFlow } from "@/app/_lib/social";
-import { json, jsonError, resultError } from "@/lib/http/response";
+import { json, fail } from "@/lib/http/response";
 import { findProvider } from "@/lib/social/providers";
 
 /**
@@ -10,9 +10,9 @@ import { findProvider } from "@/lib/social/providers";
  */
 export const POST = route<{ provider: string }>(async (request, ctx, params) => {
   const auth = await authenticate(request, ctx, { reauth: true });
-  if (!auth.ok) return resultError(auth);
+  if (!auth.ok) return fail(auth);
   const provider = findProvider(ctx.config.socialProviders, params.provider);
-  if (!provider) return jsonError("not_found");
+  if (!provider) return fail("not_found");
   const flow = await beginFlow(ctx, provider, "link", auth.value.session.id, "/account/security");
   const response = json({ url: flow.url });
   response.headers.append("Set-Cookie", flow.setCookie);

@@ -1,7 +1,7 @@
 import { route } from "@/app/_lib/route";
-import { refusal, requirePermission } from "@/app/_lib/authorize";
+import { requirePermission } from "@/app/_lib/authorize";
 import { withAuthCookie } from "@/app/_lib/auth";
-import { jsonError, noContent, resultError } from "@/lib/http/response";
+import { noContent, fail } from "@/lib/http/response";
 import { parseUuid } from "@/lib/admin/search-params";
 import { removeRole } from "@/lib/rbac/permissions";
 import { pathParams } from "./schema";
@@ -13,9 +13,9 @@ import { pathParams } from "./schema";
  */
 export const DELETE = route<{ id: string; role: string }>(async (request, ctx, params) => {
   const auth = await requirePermission(request, ctx, "roles:assign", { reauth: true });
-  if (!auth.ok) return refusal(auth);
+  if (!auth.ok) return fail(auth);
   const id = parseUuid(params.id);
-  if (!id.ok || !pathParams.shape.role.safeParse(params.role).success) return jsonError("not_found");
+  if (!id.ok || !pathParams.shape.role.safeParse(params.role).success) return fail("not_found");
   const result = await removeRole(ctx.db, {
     targetUserId: id.value,
     role: params.role,
@@ -24,6 +24,6 @@ export const DELETE = route<{ id: string; role: string }>(async (request, ctx, p
     actor: auth.value.actor,
     now: ctx.now,
   });
-  if (!result.ok) return resultError(result);
+  if (!result.ok) return fail(result);
   return withAuthCookie(noContent(), auth.value);
 });

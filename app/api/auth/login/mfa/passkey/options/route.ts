@@ -1,7 +1,7 @@
 import { route } from "@/app/_lib/route";
 import { readBody } from "@/app/_lib/parse";
 import { body } from "./schema";
-import { json, resultError } from "@/lib/http/response";
+import { json, fail } from "@/lib/http/response";
 import { startPasskeySecondStep } from "@/lib/accounts/second-step";
 
 /**
@@ -11,8 +11,8 @@ import { startPasskeySecondStep } from "@/lib/accounts/second-step";
  */
 export const POST = route(async (request, ctx) => {
   const input = await readBody(request, body);
-  if (!input.ok) return input.response;
+  if (!input.ok) return fail(input);
   const result = await startPasskeySecondStep(ctx.db, { ...input.value, now: ctx.now, actor: ctx.actor }, ctx.config);
-  if (!result.ok) return resultError(result);
+  if (!result.ok) return fail(result);
   return json({ options: result.value });
 });

@@ -1,7 +1,7 @@
 import { route } from "@/app/_lib/route";
-import { refusal, requirePermission } from "@/app/_lib/authorize";
+import { requirePermission } from "@/app/_lib/authorize";
 import { withAuthCookie } from "@/app/_lib/auth";
-import { json, jsonError, resultError } from "@/lib/http/response";
+import { json, fail } from "@/lib/http/response";
 import { decodeCursor } from "@/lib/http/cursor";
 import { parseSearchParams, parseUuid } from "@/lib/admin/search-params";
 import { isAuditId } from "@/lib/audit/audit-search";
@@ -15,15 +15,15 @@ import { pathParams, query } from "./schema";
  */
 export const GET = route<{ id: string; sessionId: string }>(async (request, ctx, params) => {
   const auth = await requirePermission(request, ctx, "audit:read");
-  if (!auth.ok) return refusal(auth);
+  if (!auth.ok) return fail(auth);
   const input = parseSearchParams(request.url, query);
-  if (!input.ok) return jsonError(input.error, { details: input.issues });
+  if (!input.ok) return fail(input);
   const after = input.value.cursor === undefined ? null : decodeCursor(input.value.cursor, isAuditId);
-  if (after === null && input.value.cursor !== undefined) return jsonError("invalid_cursor");
+  if (after === null && input.value.cursor !== undefined) return fail("invalid_cursor");
   const id = parseUuid(params.id);
   const session = pathParams.shape.sessionId.safeParse(params.sessionId);
-  if (!id.ok || !session.success) return jsonError("not_found");
+  if (!id.ok || !session.success) return fail("not_found");
   const page = await listUserSessionActivity(ctx.db, { userId: id.value, sessionId: session.data, after, limit: input.value.limit });
-  if (!page.ok) return resultError(page);
+  if (!page.ok) return fail(page);
   return withAuthCookie(json(page.value), auth.value);
 });
