@@ -1,12 +1,3 @@
-/**
- * Re-authentication ("sudo mode", checklist #35) with a passkey instead of the password: options
- * that allow only the caller's own passkeys, with a challenge bound to the SHA-256 of
- * "reauth:" + the session id (single use, PASSKEY_CHALLENGE_TTL_SECONDS), then the assertion
- * (lib/mfa/passkey-assertion.ts: the caller's credential, origin, RP ID, user verification, the
- * counter). Success rotates the session (a new id) with reauthenticated_at = now at aal2,
- * amr ["hwk", "mfa"] — the same proof as a passkey sign-in — and writes reauth.success.
- */
-import { generateAuthenticationOptions } from "@simplewebauthn/server";
 import type { AuthenticationResponseJSON, PublicKeyCredentialRequestOptionsJSON } from "@simplewebauthn/server";
 import type { Config } from "../config";
 import type { Db } from "../db";
@@ -15,9 +6,9 @@ import type { Actor } from "../http/context";
 import { recordAuditEvent } from "../audit/audit";
 import { sha256Hex } from "../crypto/digest";
 import { rotateSession, type IssuedSession, type SessionRecord, type SessionUser } from "../sessions/sessions";
-import { listPasskeys, spendWebauthnChallenge } from "../mfa/passkey-queries";
-import { challengeOf, newWebauthnChallenge } from "../mfa/passkeys";
-import { auditPasskeyFailure, recordPasskeyAssertion, verifyPasskeyAssertion } from "../mfa/passkey-assertion";
+import { spendWebauthnChallenge } from "../mfa/passkey-queries";
+import { challengeOf } from "../mfa/passkeys";
+import { assertionOptionsFor, auditPasskeyFailure, recordPasskeyAssertion, verifyPasskeyAssertion } from "../mfa/passkey-assertion";
 import { PASSKEY_AMR } from "./passkey-sign-in";
 
 export interface PasskeyReauthInput {
@@ -36,18 +27,7 @@ export async function startPasskeyReauth(
   input: PasskeyReauthInput,
   cfg: Config,
 ): Promise<Result<PublicKeyCredentialRequestOptionsJSON>> {
-  const passkeys = await listPasskeys(db, input.user.id);
-  if (passkeys.length === 0) return err("no_passkeys");
-  const { challenge } = await newWebauthnChallenge(db, bindingOf(input.session), input.now, cfg);
-  return ok(
-    await generateAuthenticationOptions({
-      rpID: cfg.passkeyRp.id,
-      challenge,
-      timeout: cfg.PASSKEY_CHALLENGE_TTL_SECONDS * 1000,
-      userVerification: "required",
-      allowCredentials: passkeys.map((p) => ({ id: p.credentialId, transports: [...p.transports] })),
-    }),
-  );
+  return assertionOptionsFor(db, input.user.id, bindingOf(input.session), input.now, cfg);
 }
 
 export async function finishPasskeyReauth(

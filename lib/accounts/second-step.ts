@@ -1,36 +1,3 @@
-/**
- * The second sign-in step: an MFA challenge (from the password step) plus a TOTP or backup
- * code, or an assertion of one of the account's passkeys, gives a NEW aal2 session — amr
- * ["pwd","otp"], ["pwd","backup_code"] or ["pwd","hwk"] ("fed" instead of "pwd" after a social
- * sign-in, as the challenge records) — and, on request, a trusted-device token for this browser.
- * A challenge from the token route (purpose "token") ends in a token pair instead of a cookie:
- * the new aal2 session becomes the refresh family (lib/tokens/refresh.ts issueTokenPair), in the
- * same transaction.
- *
- * Model: the challenge (lib/mfa/challenge.ts) is bound to one user and one password step,
- * lives MFA_CHALLENGE_TTL_SECONDS (5 minutes) and yields at most one session: it is spent by a
- * guarded UPDATE in the same transaction that creates the session. A wrong code does not spend
- * it (the user may correct a typo); guessing is bounded by the shared second-factor failure
- * counter (5 failures block the factor for 15 minutes), not by the challenge. The code is
- * always checked against the challenge's own user, so another user's code never works.
- *
- * A passkey as the second step: options (startPasskeySecondStep) carry a fresh WebAuthn
- * challenge stored in webauthn_challenges bound to SHA-256("mfa:" + the MFA challenge's id),
- * single use, PASSKEY_CHALLENGE_TTL_SECONDS, with allowCredentials = the account's passkeys and
- * user verification required. The answer (completePasskeySecondStep) first takes a slot of the
- * same failure counter as a code (so parallel answers cannot pass the limit), then spends the
- * WebAuthn challenge (bound to THIS MFA challenge), then verifies the assertion against the
- * challenge's own user (lib/mfa/passkey-assertion.ts: signature, origin, RP ID, user
- * verification), and in one transaction records the use (a sign counter that did not grow is
- * refused and audited as passkey.counter_regressed), spends the MFA challenge and creates the
- * session. Every refusal after the slot is counted as a second-factor failure.
- *
- * Threats: skipping the second step (only a spent challenge plus a verified factor reaches
- * aal2), replaying a challenge or an assertion (single use), an assertion made for another
- * sign-in's options (binding), another user's passkey (expected user), a cloned authenticator
- * (counter), session fixation (always a new session id). Checklist #26, #36, #46, #47.
- */
-import { generateAuthenticationOptions } from "@simplewebauthn/server";
 import type { AuthenticationResponseJSON, PublicKeyCredentialRequestOptionsJSON } from "@simplewebauthn/server";
 import type { Config } from "../config";
 import type { Db, Queryable } from "../db";
@@ -55,9 +22,9 @@ import {
 } from "../mfa/verification";
 import { resetSecondFactorFailures, takeAttemptSlot } from "../mfa/queries";
 import { trustDevice, type TrustedDevice } from "../mfa/trusted-devices";
-import { listPasskeys, spendWebauthnChallenge } from "../mfa/passkey-queries";
-import { challengeOf, newWebauthnChallenge } from "../mfa/passkeys";
-import { auditPasskeyFailure, recordPasskeyAssertion, verifyPasskeyAssertion } from "../mfa/passkey-assertion";
+import { spendWebauthnChallenge } from "../mfa/passkey-queries";
+import { challengeOf } from "../mfa/passkeys";
+import { assertionOptionsFor, auditPasskeyFailure, recordPasskeyAssertion, verifyPasskeyAssertion } from "../mfa/passkey-assertion";
 
 export interface SecondStepInput {
   readonly challenge: string;
@@ -176,18 +143,7 @@ export async function startPasskeySecondStep(
   if (!live) return err("invalid_challenge");
   const limit = await consumeRateLimit(db, `passkey-options:mfa:${live.challenge.id}`, PASSKEY_OPTIONS_RULE, input.now);
   if (!limit.allowed) return err("too_many_requests", limit.retryAfterSeconds);
-  const passkeys = await listPasskeys(db, live.user.id);
-  if (passkeys.length === 0) return err("no_passkeys");
-  const { challenge } = await newWebauthnChallenge(db, bindingOf(live.challenge), input.now, cfg);
-  return ok(
-    await generateAuthenticationOptions({
-      rpID: cfg.passkeyRp.id,
-      challenge,
-      timeout: cfg.PASSKEY_CHALLENGE_TTL_SECONDS * 1000,
-      userVerification: "required",
-      allowCredentials: passkeys.map((p) => ({ id: p.credentialId, transports: [...p.transports] })),
-    }),
-  );
+  return assertionOptionsFor(db, live.user.id, bindingOf(live.challenge), input.now, cfg);
 }
 
 export interface PasskeySecondStepInput extends PasskeySecondStepStart {

@@ -8,17 +8,43 @@
  * that records the use (WebAuthn §7.2 step 21). Every refusal is one invalid_passkey, audited as
  * passkey.failure with a reason.
  */
-import { verifyAuthenticationResponse } from "@simplewebauthn/server";
-import type { AuthenticationResponseJSON } from "@simplewebauthn/server";
+import { generateAuthenticationOptions, verifyAuthenticationResponse } from "@simplewebauthn/server";
+import type { AuthenticationResponseJSON, PublicKeyCredentialRequestOptionsJSON } from "@simplewebauthn/server";
 import type { Config } from "../config";
-import type { Queryable } from "../db";
+import type { Db, Queryable } from "../db";
 import { err, ok, type Result } from "../errors";
 import type { Actor } from "../http/context";
 import { recordAuditEvent } from "../audit/audit";
 import { base64url, fromBase64url } from "../crypto/random";
 import { findUserById, type UserRecord } from "../users/queries";
-import { findPasskeyByCredentialId, recordPasskeyUse, type PasskeyRecord } from "./passkey-queries";
-import { userHandleOf } from "./passkeys";
+import { findPasskeyByCredentialId, listPasskeys, recordPasskeyUse, type PasskeyRecord } from "./passkey-queries";
+import { newWebauthnChallenge, userHandleOf } from "./passkeys";
+
+/**
+ * Request options for an assertion by one known account's passkeys (re-authentication, the second
+ * step after a password): a fresh challenge stored with `binding`, user verification required,
+ * allowCredentials = the account's passkeys. no_passkeys when it has none.
+ */
+export async function assertionOptionsFor(
+  db: Db,
+  userId: string,
+  binding: Parameters<typeof newWebauthnChallenge>[1],
+  now: Date,
+  cfg: Config,
+): Promise<Result<PublicKeyCredentialRequestOptionsJSON>> {
+  const passkeys = await listPasskeys(db, userId);
+  if (passkeys.length === 0) return err("no_passkeys");
+  const { challenge } = await newWebauthnChallenge(db, binding, now, cfg);
+  return ok(
+    await generateAuthenticationOptions({
+      rpID: cfg.passkeyRp.id,
+      challenge,
+      timeout: cfg.PASSKEY_CHALLENGE_TTL_SECONDS * 1000,
+      userVerification: "required",
+      allowCredentials: passkeys.map((p) => ({ id: p.credentialId, transports: [...p.transports] })),
+    }),
+  );
+}
 
 export interface AssertionInput {
   readonly response: AuthenticationResponseJSON;
