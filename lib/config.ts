@@ -225,13 +225,16 @@ function chooseClientIpSource(env: Env, onVercel: boolean, production: boolean):
   const header = env.CLIENT_IP_HEADER ?? (onVercel ? "x-vercel-forwarded-for" : null);
   if (!header && production) {
     throw new ConfigError(
-      "CLIENT_IP_HEADER is required in production outside Vercel: the header your reverse proxy overwrites with the client address (e.g. x-real-ip), x-forwarded-for with CLIENT_IP_PROXY_HOPS, or none (see docs/security/client-ip.md)",
+      "CLIENT_IP_HEADER is required in production outside Vercel: the header your reverse proxy overwrites with the " +
+        "client address (e.g. x-real-ip), x-forwarded-for with CLIENT_IP_PROXY_HOPS, or none (see " +
+        "docs/security/client-ip.md)",
     );
   }
   const name = header ?? "x-real-ip";
   if (name === "x-forwarded-for" && env.CLIENT_IP_PROXY_HOPS === undefined) {
     throw new ConfigError(
-      "CLIENT_IP_PROXY_HOPS is required with CLIENT_IP_HEADER=x-forwarded-for: the number of trusted proxies that append to it (its leftmost entries are chosen by the client)",
+      "CLIENT_IP_PROXY_HOPS is required with CLIENT_IP_HEADER=x-forwarded-for: the number of trusted proxies that " +
+        "append to it (its leftmost entries are chosen by the client)",
     );
   }
   if (name !== "x-forwarded-for" && env.CLIENT_IP_PROXY_HOPS !== undefined) {

@@ -76,7 +76,8 @@ export const errorCatalogue = {
   social_flow_expired: [400, "This sign-in attempt expired or was started in another browser. Start again."],
   social_email_unverified: [
     403,
-    "The provider did not confirm your email address, so no account was created. Create an account with a password, then link this provider.",
+    "The provider did not confirm your email address, so no account was created. Create an account with a " +
+      "password, then link this provider.",
   ],
   social_account_exists: [
     409,

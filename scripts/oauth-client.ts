@@ -18,7 +18,8 @@ import { migrationStatus } from "../lib/db/migrate";
 import type { Db } from "../lib/db/types";
 import { createClient, disableClient, listAllClients, newClientSchema, rotateClientSecret, type PublicClient } from "../lib/oauth/clients";
 
-const USAGE = `usage: npm run oauth:client -- create --name <name> --redirect-uri <uri> [--redirect-uri <uri>...] [--post-logout-uri <uri>...] [--public] [--first-party]
+const USAGE = `usage: npm run oauth:client -- create --name <name> --redirect-uri <uri> [--redirect-uri <uri>...]
+                                     [--post-logout-uri <uri>...] [--public] [--first-party]
        npm run oauth:client -- list
        npm run oauth:client -- rotate-secret <client-id>
        npm run oauth:client -- disable <client-id>`;
@@ -27,7 +28,8 @@ function describe(c: PublicClient): string {
   return [
     `client_id:    ${c.id}`,
     `name:         ${c.name}`,
-    `type:         ${c.public ? "public (PKCE, no secret)" : "confidential (client_secret_basic or client_secret_post)"}${c.firstParty ? ", first-party (no consent page)" : ""}`,
+    `type:         ${c.public ? "public (PKCE, no secret)" : "confidential (client_secret_basic or client_secret_post)"}` +
+      (c.firstParty ? ", first-party (no consent page)" : ""),
     `redirect URIs: ${c.redirectUris.join(" ")}`,
     `post-logout:  ${c.postLogoutRedirectUris.join(" ") || "(none)"}`,
     `status:       ${c.disabledAt ? `disabled ${c.disabledAt}` : "enabled"}`,
@@ -80,9 +82,8 @@ async function run(db: Db, argv: string[]): Promise<number> {
   if ((command === "rotate-secret" || command === "disable") && rest.length === 1) {
     const result = command === "rotate-secret" ? await rotateClientSecret(db, rest[0]!, by) : await disableClient(db, rest[0]!, by);
     if (!result.ok) {
-      console.error(
-        `oauth:client ${command}: ${result.error} (${result.error === "conflict" ? "the client is public or disabled" : messageOf(result.error)})`,
-      );
+      const why = result.error === "conflict" ? "the client is public or disabled" : messageOf(result.error);
+      console.error(`oauth:client ${command}: ${result.error} (${why})`);
       return 1;
     }
     console.log(describe(result.value.client));

@@ -85,7 +85,10 @@ export function SignUpForm({
           label="Password"
           type="password"
           autoComplete="new-password"
-          hint={`At least ${minLength} characters (up to ${maxLength}). Any characters, spaces too: a few unrelated words make a good one. Common passwords, ones found in known data breaches and ones containing your email are refused.`}
+          hint={
+            `At least ${minLength} characters (up to ${maxLength}). Any characters, spaces too: a few unrelated words make a ` +
+            "good one. Common passwords, ones found in known data breaches and ones containing your email are refused."
+          }
           required
           error={error("password")}
         />

@@ -64,7 +64,9 @@ export async function takeSignInSlot(q: Queryable, subject: string, now: Date, c
       failures       = CASE WHEN t.failures + 1 >= ${max} THEN 0 ELSE t.failures + 1 END,
       lock_count     = CASE WHEN t.failures + 1 >= ${max} THEN t.lock_count + 1 ELSE t.lock_count END,
       locked_until   = CASE WHEN t.failures + 1 >= ${max}
-                         THEN ${now}::timestamptz + make_interval(secs => least(${cfg.LOGIN_LOCK_BASE_SECONDS}::float8 * power(2, least(t.lock_count, 20)), ${cfg.LOGIN_LOCK_MAX_SECONDS}::float8))
+                         THEN ${now}::timestamptz + make_interval(secs => least(
+                           ${cfg.LOGIN_LOCK_BASE_SECONDS}::float8 * power(2, least(t.lock_count, 20)),
+                           ${cfg.LOGIN_LOCK_MAX_SECONDS}::float8))
                          ELSE t.locked_until END,
       total_failures = t.total_failures + 1,
       hard_locked    = t.hard_locked OR t.total_failures + 1 >= ${cfg.LOGIN_HARD_LOCK_FAILURES},

@@ -138,7 +138,8 @@ export async function findUserSecurityStatus(q: Queryable, userId: string): Prom
   const { rows } = await q.query<UserSecurityRow>(sql`
     SELECT s.user_id, s.email, u.name, s.status, u.disabled_at, u.disabled_reason, s.email_verified, s.password_changed_at,
            s.failed_login_count, s.total_failed_logins, s.locked_until, s.hard_locked, s.mfa_failed_count, s.mfa_locked_until,
-           s.mfa_enabled, s.backup_codes_left, s.active_session_count, s.trusted_device_count, s.last_seen_at, s.last_login_at, s.roles, s.created_at
+           s.mfa_enabled, s.backup_codes_left, s.active_session_count, s.trusted_device_count, s.last_seen_at,
+             s.last_login_at, s.roles, s.created_at
     FROM user_security_status s JOIN users u ON u.id = s.user_id
     WHERE s.user_id = ${userId}`);
   const r = rows[0];

@@ -156,7 +156,9 @@ async function findFindings(q: Queryable, since: Date, now: Date, cfg: Config): 
         count: b.failures,
         firstAt: b.from.toISOString(),
         lastAt: to.toISOString(),
-        summary: `sign-in failure spike: ${b.failures} failed sign-ins from ${b.distinctIps} IP(s) in the five minutes from ${b.from.toISOString()}`,
+        summary:
+          `sign-in failure spike: ${b.failures} failed sign-ins from ${b.distinctIps} IP(s) ` +
+          `in the five minutes from ${b.from.toISOString()}`,
       },
     });
   }

@@ -150,7 +150,8 @@ export interface AuditEvent {
 
 export async function recordAuditEvent(q: Queryable, event: AuditEvent): Promise<void> {
   await q.query(sql`
-    INSERT INTO audit_logs (created_at, event_type, result, actor_id, target_id, session_id, subject_hash, ip, user_agent, request_id, details)
+    INSERT INTO audit_logs (created_at, event_type, result, actor_id, target_id, session_id, subject_hash, ip, user_agent,
+      request_id, details)
     VALUES (${event.now ?? new Date()}, ${event.type}, ${event.result}, ${event.actorId ?? null}, ${event.targetId ?? null},
             ${event.sessionId ?? null}, ${event.subjectHash ?? null}, ${event.actor.ip}, ${event.actor.userAgent},
             ${event.actor.requestId}, ${JSON.stringify(event.details ?? {})}::jsonb)`);

@@ -94,7 +94,8 @@ export async function migrationStatus(db: Db, migrations = loadMigrations()): Pr
 function assertSealed(m: Migration): void {
   if (m.embeddedChecksum !== m.checksum) {
     throw new MigrationError(
-      `${m.file} was edited but not sealed: its recorded checksum does not match its text (run \`npm run db:seal\` before it is applied anywhere)`,
+      `${m.file} was edited but not sealed: its recorded checksum does not match its text (run \`npm run db:seal\` ` +
+        `before it is applied anywhere)`,
     );
   }
 }

@@ -80,7 +80,8 @@ export interface NewPasskey {
 export async function insertPasskey(q: Queryable, p: NewPasskey): Promise<PasskeyRecord | null> {
   const { rows } = await q.query<PasskeyRow>(sql`
     INSERT INTO webauthn_credentials (user_id, credential_id, public_key, sign_count, transports, device_type, backed_up, name, created_at)
-    VALUES (${p.userId}, ${p.credentialId}, ${p.publicKey}, ${p.signCount}, ${[...p.transports]}, ${p.deviceType}, ${p.backedUp}, ${p.name}, ${p.now})
+    VALUES (${p.userId}, ${p.credentialId}, ${p.publicKey}, ${p.signCount}, ${[...p.transports]}, ${p.deviceType},
+      ${p.backedUp}, ${p.name}, ${p.now})
     ON CONFLICT (credential_id) DO NOTHING
     RETURNING id, user_id, credential_id, public_key, sign_count, transports, device_type, backed_up, name, created_at, last_used_at`);
   return rows[0] ? toPasskey(rows[0]) : null;

@@ -58,7 +58,8 @@ export async function upsertPendingFactor(q: Queryable, userId: string, encrypte
     INSERT INTO mfa_factors (user_id, type, status, encrypted_secret, created_at)
     VALUES (${userId}, 'totp', 'pending', ${encryptedSecret}, ${now})
     ON CONFLICT (user_id, type) WHERE status = 'pending'
-    DO UPDATE SET id = gen_random_uuid(), encrypted_secret = EXCLUDED.encrypted_secret, created_at = EXCLUDED.created_at, last_used_step = NULL
+    DO UPDATE SET id = gen_random_uuid(), encrypted_secret = EXCLUDED.encrypted_secret, created_at = EXCLUDED.created_at,
+      last_used_step = NULL
     RETURNING id`);
   return rows[0]!.id;
 }
@@ -179,7 +180,8 @@ export async function refundAttemptSlot(q: Queryable, userId: string, slot: Atte
   await q.query(sql`
     UPDATE users SET
       mfa_failed_count = greatest(mfa_failed_count - 1, 0),
-      mfa_lock_count   = CASE WHEN mfa_locked_until = ${slot.lockedUntil}::timestamptz THEN greatest(mfa_lock_count - 1, 0) ELSE mfa_lock_count END,
+      mfa_lock_count   = CASE WHEN mfa_locked_until = ${slot.lockedUntil}::timestamptz
+                         THEN greatest(mfa_lock_count - 1, 0) ELSE mfa_lock_count END,
       mfa_locked_until = CASE WHEN mfa_locked_until = ${slot.lockedUntil}::timestamptz THEN NULL ELSE mfa_locked_until END
     WHERE id = ${userId}`);
 }

@@ -52,24 +52,30 @@ export interface NewClient {
   readonly now: Date;
 }
 
+/** The columns every statement returns (a constant fragment: no parameters). */
+const CLIENT_COLUMNS = sql`
+  id, name, secret_hash, is_public, first_party, redirect_uris, post_logout_redirect_uris, created_at, secret_rotated_at, disabled_at`;
+
 export async function insertClient(q: Queryable, c: NewClient): Promise<OAuthClientRecord> {
   const { rows } = await q.query<ClientRow>(sql`
-    INSERT INTO oauth_clients (id, name, secret_hash, is_public, first_party, redirect_uris, post_logout_redirect_uris, created_at)
-    VALUES (${c.id}, ${c.name}, ${c.secretHash}, ${c.isPublic}, ${c.firstParty}, ${[...c.redirectUris]}, ${[...c.postLogoutRedirectUris]}, ${c.now})
-    RETURNING id, name, secret_hash, is_public, first_party, redirect_uris, post_logout_redirect_uris, created_at, secret_rotated_at, disabled_at`);
+    INSERT INTO oauth_clients
+      (id, name, secret_hash, is_public, first_party, redirect_uris, post_logout_redirect_uris, created_at)
+    VALUES (${c.id}, ${c.name}, ${c.secretHash}, ${c.isPublic}, ${c.firstParty},
+      ${[...c.redirectUris]}, ${[...c.postLogoutRedirectUris]}, ${c.now})
+    RETURNING ${CLIENT_COLUMNS}`);
   return toClient(rows[0]!);
 }
 
 export async function findClientById(q: Queryable, id: string): Promise<OAuthClientRecord | null> {
   const { rows } = await q.query<ClientRow>(sql`
-    SELECT id, name, secret_hash, is_public, first_party, redirect_uris, post_logout_redirect_uris, created_at, secret_rotated_at, disabled_at
+    SELECT ${CLIENT_COLUMNS}
     FROM oauth_clients WHERE id = ${id}`);
   return rows[0] ? toClient(rows[0]) : null;
 }
 
 export async function listClients(q: Queryable): Promise<OAuthClientRecord[]> {
   const { rows } = await q.query<ClientRow>(sql`
-    SELECT id, name, secret_hash, is_public, first_party, redirect_uris, post_logout_redirect_uris, created_at, secret_rotated_at, disabled_at
+    SELECT ${CLIENT_COLUMNS}
     FROM oauth_clients ORDER BY created_at, id`);
   return rows.map(toClient);
 }
@@ -79,7 +85,7 @@ export async function updateClientSecret(q: Queryable, id: string, secretHash: s
   const { rows } = await q.query<ClientRow>(sql`
     UPDATE oauth_clients SET secret_hash = ${secretHash}, secret_rotated_at = ${now}
     WHERE id = ${id} AND NOT is_public AND disabled_at IS NULL
-    RETURNING id, name, secret_hash, is_public, first_party, redirect_uris, post_logout_redirect_uris, created_at, secret_rotated_at, disabled_at`);
+    RETURNING ${CLIENT_COLUMNS}`);
   return rows[0] ? toClient(rows[0]) : null;
 }
 
@@ -87,7 +93,7 @@ export async function updateClientSecret(q: Queryable, id: string, secretHash: s
 export async function markClientDisabled(q: Queryable, id: string, now: Date): Promise<OAuthClientRecord | null> {
   const { rows } = await q.query<ClientRow>(sql`
     UPDATE oauth_clients SET disabled_at = ${now} WHERE id = ${id} AND disabled_at IS NULL
-    RETURNING id, name, secret_hash, is_public, first_party, redirect_uris, post_logout_redirect_uris, created_at, secret_rotated_at, disabled_at`);
+    RETURNING ${CLIENT_COLUMNS}`);
   return rows[0] ? toClient(rows[0]) : null;
 }
 

@@ -69,13 +69,15 @@ export async function insertAuthorizationCode(q: Queryable, c: NewAuthorizationC
 export async function markCodeUsed(q: Queryable, codeHash: string, now: Date): Promise<AuthorizationCodeRecord | null> {
   const { rows } = await q.query<CodeRow>(sql`
     UPDATE oauth_authorization_codes SET used_at = ${now} WHERE code_hash = ${codeHash} AND used_at IS NULL
-    RETURNING client_id, user_id, browser_session_id, redirect_uri, code_challenge, nonce, scopes, auth_time, acr, amr, expires_at, used_at, family_session_id`);
+    RETURNING client_id, user_id, browser_session_id, redirect_uri, code_challenge, nonce, scopes, auth_time, acr, amr,
+      expires_at, used_at, family_session_id`);
   return rows[0] ? toCode(rows[0]) : null;
 }
 
 export async function findCodeByHash(q: Queryable, codeHash: string): Promise<AuthorizationCodeRecord | null> {
   const { rows } = await q.query<CodeRow>(sql`
-    SELECT client_id, user_id, browser_session_id, redirect_uri, code_challenge, nonce, scopes, auth_time, acr, amr, expires_at, used_at, family_session_id
+    SELECT client_id, user_id, browser_session_id, redirect_uri, code_challenge, nonce, scopes, auth_time, acr, amr,
+      expires_at, used_at, family_session_id
     FROM oauth_authorization_codes WHERE code_hash = ${codeHash}`);
   return rows[0] ? toCode(rows[0]) : null;
 }

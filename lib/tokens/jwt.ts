@@ -164,7 +164,8 @@ async function buildRing(source: string | undefined): Promise<KeyRing> {
       JSON.stringify({
         level: "info",
         message:
-          "JWT_SIGNING_KEYS is unset: generated an EdDSA (access tokens) and an RS256 (ID tokens) signing key for this process (tokens die with them; run `npm run secrets` to configure them)",
+          "JWT_SIGNING_KEYS is unset: generated an EdDSA (access tokens) and an RS256 (ID tokens) signing key for this " +
+          "process (tokens die with them; run `npm run secrets` to configure them)",
         kids: jwks.map((k) => k.kid),
       }),
     );

@@ -207,7 +207,8 @@ export async function rotateRefreshToken(q: Queryable, r: RotationInput): Promis
     ), touched AS (
       UPDATE sessions ss SET last_activity_at = GREATEST(ss.last_activity_at, ${r.now}),
              idle_expires_at = GREATEST(ss.idle_expires_at, LEAST(ss.absolute_expires_at,
-               ${r.now}::timestamptz + make_interval(secs => CASE WHEN ss.aal = 2 THEN ${r.idleTimeoutSeconds.aal2}::int ELSE ${r.idleTimeoutSeconds.aal1}::int END)))
+               ${r.now}::timestamptz + make_interval(secs =>
+                 CASE WHEN ss.aal = 2 THEN ${r.idleTimeoutSeconds.aal2}::int ELSE ${r.idleTimeoutSeconds.aal1}::int END)))
       FROM parent p
       WHERE ss.id = p.session_id AND ss.revoked_at IS NULL
       RETURNING ss.idle_expires_at
@@ -217,8 +218,10 @@ export async function rotateRefreshToken(q: Queryable, r: RotationInput): Promis
              jsonb_build_object('familyId', p.session_id, 'parentTokenId', p.id::text, 'tokenId', c.id::text)
       FROM parent p JOIN child c ON c.parent_id = p.id
     )
-    SELECT p.id AS parent_id, c.id AS child_id, p.session_id, p.user_id, s.aal, s.amr, tch.idle_expires_at, s.oauth_client_id, s.oauth_scopes,
-           ARRAY(SELECT ro.name FROM user_roles ur JOIN roles ro ON ro.id = ur.role_id WHERE ur.user_id = p.user_id ORDER BY ro.name) AS roles
+    SELECT p.id AS parent_id, c.id AS child_id, p.session_id, p.user_id, s.aal, s.amr, tch.idle_expires_at,
+           s.oauth_client_id, s.oauth_scopes,
+           ARRAY(SELECT ro.name FROM user_roles ur JOIN roles ro ON ro.id = ur.role_id
+                 WHERE ur.user_id = p.user_id ORDER BY ro.name) AS roles
     FROM parent p JOIN child c ON c.parent_id = p.id JOIN s ON s.id = p.session_id CROSS JOIN touched tch`);
   const row = rows[0];
   if (!row) return null;
