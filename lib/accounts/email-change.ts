@@ -20,7 +20,7 @@ import { err, ok, type Result } from "../errors";
 import type { Actor } from "../http/context";
 import { recordAuditEvent } from "../audit/audit";
 import { queueMail } from "../email/mailer";
-import { link, templates } from "../email/templates";
+import { link, maskEmail, templates } from "../email/templates";
 import { issueOneTimeToken } from "../one-time-tokens/one-time-tokens";
 import type { SessionUser } from "../sessions/sessions";
 import { subjectHash } from "../users/email";
@@ -30,12 +30,6 @@ import { changeUserEmail } from "./lifecycle-queries";
 import { RESET_PAGE } from "./password-reset";
 
 export const VERIFY_PAGE = "/verify-email";
-
-/** "a***@example.com": enough for the owner to recognise, not a full address in a notice. */
-export function maskEmail(address: string): string {
-  const at = address.lastIndexOf("@");
-  return `${address.slice(0, 1)}***${address.slice(at)}`;
-}
 
 export interface EmailChangeRequest {
   readonly user: SessionUser;

@@ -18,7 +18,7 @@
  */
 import type { Db, Queryable } from "../db";
 import { addSeconds } from "../clock";
-import type { MailMessage } from "./templates";
+import { maskEmail, type MailMessage } from "./templates";
 import { claimDueMail, insertMail, markMailFailed, markMailSent, scheduleMailRetry } from "./queries";
 
 export type { MailMessage } from "./templates";
@@ -36,11 +36,6 @@ const RETRY_FACTOR = 4;
 export const CLAIM_LEASE_SECONDS = 300;
 const DELIVERY_BATCH = 20;
 
-function maskAddress(address: string): string {
-  const [local = "", domain = ""] = address.split("@");
-  return `${local.slice(0, 1)}***@${domain}`;
-}
-
 export async function queueMail(q: Queryable, message: MailMessage, transport: "outbox" | "smtp", now: Date): Promise<void> {
   await insertMail(q, {
     to: message.to,
@@ -50,7 +45,7 @@ export async function queueMail(q: Queryable, message: MailMessage, transport: "
     status: transport === "smtp" ? "queued" : "stored",
     now,
   });
-  if (transport === "outbox") console.info(`[mail] ${message.template} -> ${maskAddress(message.to)} (stored in mail_outbox)`);
+  if (transport === "outbox") console.info(`[mail] ${message.template} -> ${maskEmail(message.to)} (stored in mail_outbox)`);
 }
 
 /** Seconds to wait after failed attempt number `attempt` (1-based). */

@@ -15,6 +15,12 @@ export function link(appUrl: string, path: string, token?: string): string {
   return url.toString();
 }
 
+/** "a***@example.com": enough for the owner to recognise, never a full address in a notice or a log line. */
+export function maskEmail(address: string): string {
+  const at = address.lastIndexOf("@");
+  return `${address.slice(0, 1)}***${address.slice(at)}`;
+}
+
 /** A link lifetime in words: "90 minutes", "1 hour", "24 hours" (whole hours when exact). */
 export function describeDuration(seconds: number): string {
   const minutes = Math.max(1, Math.round(seconds / 60));

@@ -1,6 +1,6 @@
 /** The mail texts: written as indented prose in lib/email/templates.ts, sent as plain paragraphs. */
 import { describe, expect, it } from "vitest";
-import { prose, templates } from "../../lib/email/templates";
+import { maskEmail, prose, templates } from "../../lib/email/templates";
 
 describe("prose", () => {
   it("joins a paragraph's lines with one space and keeps blank lines as paragraph breaks", () => {
@@ -42,5 +42,14 @@ describe("templates", () => {
         "If you did not sign up, ignore this message.",
     );
     expect(messages[2]!.text).toContain(":\n\n- first finding\n- second finding\n\nDetails: https://x/admin/alerts");
+  });
+});
+
+describe("maskEmail", () => {
+  it.each([
+    ["alice@example.com", "a***@example.com"],
+    ['"a@b"@example.com', '"***@example.com'],
+  ])("masks %s as %s: the first character and the domain only", (address, masked) => {
+    expect(maskEmail(address)).toBe(masked);
   });
 });
