@@ -1,6 +1,7 @@
 /**
- * One function per SQL statement on second factors: mfa_factors, mfa_backup_codes and the
- * second-factor failure counter on users. snake_case rows become camelCase here.
+ * One function per SQL statement on second factors: mfa_factors, mfa_backup_codes,
+ * mfa_challenges and the second-factor failure counter on users. snake_case rows become
+ * camelCase here.
  */
 import { sql, type Queryable } from "../db";
 
@@ -90,6 +91,25 @@ export async function deleteFactors(q: Queryable, userId: string): Promise<numbe
   return rows.filter((r) => r.status === "active").length;
 }
 
+/** Whether the user has an active second factor (any type). */
+export async function hasActiveFactor(q: Queryable, userId: string): Promise<boolean> {
+  const { rows } = await q.query<{ present: boolean }>(sql`
+    SELECT EXISTS (SELECT 1 FROM mfa_factors WHERE user_id = ${userId} AND status = 'active') AS present`);
+  return rows[0]?.present === true;
+}
+
+/**
+ * What the user has enrolled for a second step: an active factor, a passkey (webauthn_credentials).
+ * One statement, so the answer never mixes two moments.
+ */
+export async function findSecondStepEnrolment(q: Queryable, userId: string): Promise<{ totp: boolean; passkey: boolean }> {
+  const { rows } = await q.query<{ totp: boolean; passkey: boolean }>(sql`
+    SELECT EXISTS (SELECT 1 FROM mfa_factors WHERE user_id = ${userId} AND status = 'active') AS totp,
+           EXISTS (SELECT 1 FROM webauthn_credentials WHERE user_id = ${userId}) AS passkey`);
+  const row = rows[0];
+  return { totp: row?.totp === true, passkey: row?.passkey === true };
+}
+
 export interface BackupCodeRecord {
   readonly id: number;
   readonly codeHash: string;
@@ -129,6 +149,60 @@ export async function countUnusedBackupCodes(q: Queryable, userId: string): Prom
   const { rows } = await q.query<{ remaining: string | number }>(sql`
     SELECT count(*) AS remaining FROM mfa_backup_codes WHERE user_id = ${userId} AND used_at IS NULL`);
   return Number(rows[0]?.remaining ?? 0);
+}
+
+export interface NewMfaChallenge {
+  readonly id: string;
+  readonly secretHash: string;
+  readonly userId: string;
+  readonly purpose: "login" | "token";
+  readonly now: Date;
+  readonly expiresAt: Date;
+  readonly ip: string | null;
+  readonly userAgent: string | null;
+  readonly firstFactor: "pwd" | "fed" | "email";
+}
+
+export async function insertMfaChallenge(q: Queryable, c: NewMfaChallenge): Promise<void> {
+  await q.query(sql`
+    INSERT INTO mfa_challenges (id, secret_hash, user_id, purpose, created_at, expires_at, ip, user_agent, first_factor)
+    VALUES (${c.id}, ${c.secretHash}, ${c.userId}, ${c.purpose}, ${c.now}, ${c.expiresAt}, ${c.ip}, ${c.userAgent},
+            ${c.firstFactor})`);
+}
+
+export interface MfaChallengeRecord {
+  readonly id: string;
+  readonly secretHash: string;
+  readonly userId: string;
+  readonly purpose: "login" | "token";
+  readonly firstFactor: "pwd" | "fed" | "email";
+}
+
+/** An unspent, unexpired challenge by id, with its secret hash to verify (does not spend it). */
+export async function findLiveMfaChallenge(q: Queryable, id: string, now: Date): Promise<MfaChallengeRecord | null> {
+  const { rows } = await q.query<{
+    id: string;
+    secret_hash: string;
+    user_id: string;
+    purpose: "login" | "token";
+    first_factor: "pwd" | "fed" | "email";
+  }>(sql`
+    SELECT id, secret_hash, user_id, purpose, first_factor FROM mfa_challenges
+    WHERE id = ${id} AND used_at IS NULL AND expires_at > ${now}`);
+  const row = rows[0];
+  return row ? { id: row.id, secretHash: row.secret_hash, userId: row.user_id, purpose: row.purpose, firstFactor: row.first_factor } : null;
+}
+
+/** Spends a challenge; false if another request spent it first. */
+export async function markMfaChallengeUsed(q: Queryable, id: string, now: Date): Promise<boolean> {
+  const result = await q.query(sql`UPDATE mfa_challenges SET used_at = ${now} WHERE id = ${id} AND used_at IS NULL`);
+  return result.rowCount === 1;
+}
+
+/** Spends every unspent challenge of a user: how many. */
+export async function markUserMfaChallengesUsed(q: Queryable, userId: string, now: Date): Promise<number> {
+  const result = await q.query(sql`UPDATE mfa_challenges SET used_at = ${now} WHERE user_id = ${userId} AND used_at IS NULL`);
+  return result.rowCount;
 }
 
 export interface AttemptSlot {

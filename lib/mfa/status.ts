@@ -1,10 +1,9 @@
 /** Does this user have an active second factor? (Sign-in asks before issuing a session.) */
-import { sql, type Queryable } from "../db";
+import type { Queryable } from "../db";
+import { findSecondStepEnrolment, hasActiveFactor } from "./queries";
 
 export async function hasActiveMfa(q: Queryable, userId: string): Promise<boolean> {
-  const { rows } = await q.query<{ present: boolean }>(sql`
-    SELECT EXISTS (SELECT 1 FROM mfa_factors WHERE user_id = ${userId} AND status = 'active') AS present`);
-  return rows[0]?.present === true;
+  return hasActiveFactor(q, userId);
 }
 
 /** A way to answer the second sign-in step (listed in the mfa_required answer). */
@@ -16,12 +15,9 @@ export type SecondStepMethod = "totp" | "backup_code" | "passkey";
  * step. One statement, so the answer never mixes two moments.
  */
 export async function secondStepMethods(q: Queryable, userId: string): Promise<SecondStepMethod[]> {
-  const { rows } = await q.query<{ totp: boolean; passkey: boolean }>(sql`
-    SELECT EXISTS (SELECT 1 FROM mfa_factors WHERE user_id = ${userId} AND status = 'active') AS totp,
-           EXISTS (SELECT 1 FROM webauthn_credentials WHERE user_id = ${userId}) AS passkey`);
-  const row = rows[0];
+  const enrolled = await findSecondStepEnrolment(q, userId);
   const methods: SecondStepMethod[] = [];
-  if (row?.totp === true) methods.push("totp", "backup_code");
-  if (row?.passkey === true) methods.push("passkey");
+  if (enrolled.totp) methods.push("totp", "backup_code");
+  if (enrolled.passkey) methods.push("passkey");
   return methods;
 }

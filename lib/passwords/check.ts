@@ -4,7 +4,7 @@
  * breached-password range check. Used by registration, password change and reset.
  */
 import type { Config } from "../config";
-import { sql, type Queryable } from "../db";
+import type { Queryable } from "../db";
 import { err, ok, type ErrorCode, type Result } from "../errors";
 import type { Actor } from "../http/context";
 import { recordAuditEvent } from "../audit/audit";
@@ -12,6 +12,7 @@ import { checkPasswordShape } from "./policy";
 import { isCommonPassword } from "./blocklist";
 import { checkBreached } from "./breached";
 import { verifyPassword } from "./hasher";
+import { listRecentPasswordHashes } from "../users/queries";
 
 export interface NewPasswordContext {
   readonly email: string;
@@ -29,12 +30,6 @@ export function shapeOf(password: string, email: string, cfg: Config) {
   });
 }
 
-async function recentHashes(q: Queryable, userId: string, count: number): Promise<string[]> {
-  const { rows } = await q.query<{ password_hash: string }>(sql`
-    SELECT password_hash FROM password_history WHERE user_id = ${userId} ORDER BY created_at DESC, id DESC LIMIT ${count}`);
-  return rows.map((r) => r.password_hash);
-}
-
 export async function checkNewPassword(
   q: Queryable,
   password: string,
@@ -45,7 +40,7 @@ export async function checkNewPassword(
   if (!shape.ok) return shape;
   if (isCommonPassword(password)) return err("password_common");
   if (ctx.userId && cfg.PASSWORD_HISTORY_COUNT > 0) {
-    for (const hash of await recentHashes(q, ctx.userId, cfg.PASSWORD_HISTORY_COUNT)) {
+    for (const hash of await listRecentPasswordHashes(q, ctx.userId, cfg.PASSWORD_HISTORY_COUNT)) {
       if (await verifyPassword(password, hash)) return err("password_reused");
     }
   }

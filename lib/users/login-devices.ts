@@ -16,10 +16,11 @@
  * LOGIN_DEVICE_MAX_FAILURES guesses, once.
  */
 import { mintSplitToken, parseSplitToken } from "../crypto/split-token";
-import { sql, type Queryable } from "../db";
+import type { Queryable } from "../db";
 import { addSeconds } from "../clock";
 import type { Config } from "../config";
 import { sha256Hex } from "../crypto/digest";
+import { deleteLoginDevice, insertLoginDevice, resetLoginDeviceFailures, takeLoginDeviceAttempt } from "./login-device-queries";
 
 export const LOGIN_DEVICE_COOKIE = "portcullis_login_device";
 
@@ -39,12 +40,13 @@ export async function takeLoginDeviceSlot(
 ): Promise<string | null> {
   const parsed = parseSplitToken(token);
   if (!parsed) return null;
-  const { rows } = await q.query<{ id: string }>(sql`
-    UPDATE login_devices SET failures = failures + 1
-    WHERE id = ${parsed.id} AND subject_hash = ${subject} AND secret_hash = ${sha256Hex(parsed.secret)}
-      AND expires_at > ${now} AND failures < ${cfg.LOGIN_DEVICE_MAX_FAILURES}
-    RETURNING id`);
-  return rows[0]?.id ?? null;
+  return takeLoginDeviceAttempt(q, {
+    id: parsed.id,
+    subject,
+    secretHash: sha256Hex(parsed.secret),
+    now,
+    maxFailures: cfg.LOGIN_DEVICE_MAX_FAILURES,
+  });
 }
 
 /**
@@ -58,16 +60,14 @@ export async function renewLoginDevice(
   now: Date,
   cfg: LoginDeviceConfig,
 ): Promise<{ token: string; expiresAt: Date }> {
-  if (usedId) await q.query(sql`DELETE FROM login_devices WHERE id = ${usedId}`);
+  if (usedId) await deleteLoginDevice(q, usedId);
   const minted = mintSplitToken();
   const expiresAt = addSeconds(now, cfg.LOGIN_DEVICE_TTL_SECONDS);
-  await q.query(sql`
-    INSERT INTO login_devices (id, subject_hash, secret_hash, failures, created_at, last_success_at, expires_at)
-    VALUES (${minted.id}, ${subject}, ${minted.secretHash}, 0, ${now}, ${now}, ${expiresAt})`);
+  await insertLoginDevice(q, { id: minted.id, subject, secretHash: minted.secretHash, now, expiresAt });
   return { token: minted.token, expiresAt };
 }
 
 /** A success through the device that is not followed by a renewal (token route): reset its budget. */
 export async function resetLoginDevice(q: Queryable, id: string, now: Date): Promise<void> {
-  await q.query(sql`UPDATE login_devices SET failures = 0, last_success_at = ${now} WHERE id = ${id}`);
+  await resetLoginDeviceFailures(q, id, now);
 }

@@ -62,6 +62,13 @@ export async function insertPasswordHistory(q: Queryable, userId: string, passwo
   await q.query(sql`INSERT INTO password_history (user_id, password_hash, created_at) VALUES (${userId}, ${passwordHash}, ${now})`);
 }
 
+/** The user's `count` latest password hashes, newest first (the reuse check). */
+export async function listRecentPasswordHashes(q: Queryable, userId: string, count: number): Promise<string[]> {
+  const { rows } = await q.query<{ password_hash: string }>(sql`
+    SELECT password_hash FROM password_history WHERE user_id = ${userId} ORDER BY created_at DESC, id DESC LIMIT ${count}`);
+  return rows.map((r) => r.password_hash);
+}
+
 /** Replaces a hash by an upgraded one, only if it is still the hash that was verified. */
 export async function upgradePasswordHash(q: Queryable, userId: string, oldHash: string, newHash: string): Promise<void> {
   await q.query(sql`UPDATE users SET password_hash = ${newHash} WHERE id = ${userId} AND password_hash = ${oldHash}`);

@@ -13,7 +13,8 @@ import { resetDb, testDb } from "../support/db";
 import { sql, type Db, type SqlQuery } from "../../lib/db";
 import { parseConfig } from "../../lib/config";
 import { alertThresholds, findSecurityAlerts } from "../../lib/admin/alerts";
-import { auditSearchQuery, searchAuditLog, type AuditFilter } from "../../lib/audit/audit-search";
+import { searchAuditLog } from "../../lib/audit/audit-search";
+import { auditSearchQuery, type AuditFilter } from "../../lib/audit/queries";
 
 const NOW = new Date("2030-06-01T12:00:00.000Z");
 const minutesAgo = (m: number) => new Date(NOW.getTime() - m * 60_000);
