@@ -1,3 +1,5 @@
+import { PAGES } from "@/lib/http/pages";
+
 /** The 403 page (forbidden() from a server component): signed in, but without the permission. */
 export default function Forbidden() {
   return (
@@ -5,7 +7,7 @@ export default function Forbidden() {
       <h1>You do not have access to this page</h1>
       <p>Your account does not have the permission this page needs. If you think it should, ask an administrator.</p>
       <p>
-        <a href="/account">Go to your account</a>
+        <a href={PAGES.account}>Go to your account</a>
       </p>
     </main>
   );

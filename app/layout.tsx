@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import type { ReactNode } from "react";
 import { getSession } from "@/app/_lib/session";
 import { SignOutButton } from "@/app/_components/sign-out-button";
+import { PAGES } from "@/lib/http/pages";
 import "./globals.css";
 
 export const metadata: Metadata = { title: "Portcullis", description: "Sign-in, sessions and MFA for Next.js sites" };
@@ -19,23 +20,23 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
         </a>
         <header className="site-header">
           <div className="site-header-inner">
-            <a className="brand" href="/">
+            <a className="brand" href={PAGES.home}>
               <img src="/icon.svg" alt="" />
               Portcullis
             </a>
             <nav className="site-nav" aria-label="Main">
               {current ? (
                 <>
-                  <a href="/account">Account</a>
-                  <a href="/account/security">Security</a>
-                  <a href="/account/activity">Activity</a>
-                  {current.user.roles.some((r) => r !== "user") && <a href="/admin">Admin</a>}
+                  <a href={PAGES.account}>Account</a>
+                  <a href={PAGES.accountSecurity}>Security</a>
+                  <a href={PAGES.accountActivity}>Activity</a>
+                  {current.user.roles.some((r) => r !== "user") && <a href={PAGES.admin}>Admin</a>}
                   <SignOutButton />
                 </>
               ) : (
                 <>
-                  <a href="/sign-in">Sign in</a>
-                  <a href="/sign-up">Create account</a>
+                  <a href={PAGES.signIn}>Sign in</a>
+                  <a href={PAGES.signUp}>Create account</a>
                 </>
               )}
             </nav>

@@ -1,4 +1,5 @@
 import { getSession } from "@/app/_lib/session";
+import { PAGES } from "@/lib/http/pages";
 
 export const dynamic = "force-dynamic";
 
@@ -21,20 +22,20 @@ export default async function Home({ searchParams }: { searchParams: Promise<Rec
               Signed in as <strong>{current.user.email}</strong>.
             </p>
             <div className="actions">
-              <a className="button" href="/account">
+              <a className="button" href={PAGES.account}>
                 Your account
               </a>
-              <a className="button secondary" href="/account/security">
+              <a className="button secondary" href={PAGES.accountSecurity}>
                 Security
               </a>
             </div>
           </>
         ) : (
           <div className="actions">
-            <a className="button" href="/sign-in">
+            <a className="button" href={PAGES.signIn}>
               Sign in
             </a>
-            <a className="button secondary" href="/sign-up">
+            <a className="button secondary" href={PAGES.signUp}>
               Create an account
             </a>
           </div>
@@ -44,13 +45,13 @@ export default async function Home({ searchParams }: { searchParams: Promise<Rec
         <section className="card">
           <h2>Your account</h2>
           <p>
-            Name, email address, password, and deleting the account: <a href="/account">account</a>.
+            Name, email address, password, and deleting the account: <a href={PAGES.account}>account</a>.
           </p>
         </section>
         <section className="card">
           <h2>Security</h2>
           <p>
-            Where you are signed in, two-step verification and trusted devices: <a href="/account/security">security</a>.
+            Where you are signed in, two-step verification and trusted devices: <a href={PAGES.accountSecurity}>security</a>.
           </p>
         </section>
         <section className="card">

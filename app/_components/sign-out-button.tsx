@@ -1,6 +1,7 @@
 "use client";
 import { useState } from "react";
 import { auth } from "@/lib/client/client";
+import { PAGES } from "@/lib/http/pages";
 
 /** Ends this session and goes home (a full navigation: the server re-reads the cookie). */
 export function SignOutButton({ className = "link" }: { className?: string }) {
@@ -13,7 +14,7 @@ export function SignOutButton({ className = "link" }: { className?: string }) {
       onClick={async () => {
         setBusy(true);
         await auth.signOut();
-        window.location.assign("/");
+        window.location.assign(PAGES.home);
       }}
     >
       {busy ? "Signing out…" : "Sign out"}

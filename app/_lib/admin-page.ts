@@ -11,6 +11,7 @@ import { hasActiveMfa } from "@/lib/mfa/status";
 import type { Permission } from "@/lib/rbac/permissions";
 import { requirePagePermission } from "./authorize";
 import { safeReturnTo, signInPath } from "./return-to";
+import { PAGES } from "@/lib/http/pages";
 
 export async function requireAdminPage(
   permission: Permission,
@@ -20,7 +21,7 @@ export async function requireAdminPage(
   if (!access.ok) {
     if (access.error === "unauthenticated") redirect(signInPath(path));
     if (access.error === "mfa_enrolment_required" || access.error === "step_up_required") {
-      redirect(`/admin/second-factor?returnTo=${encodeURIComponent(safeReturnTo(path))}`);
+      redirect(`${PAGES.adminSecondFactor}?returnTo=${encodeURIComponent(safeReturnTo(path))}`);
     }
     forbidden();
   }

@@ -9,6 +9,7 @@ import { MAX_BODY_BYTES } from "@/lib/http/parse";
 import type { OAuthError } from "@/lib/oauth/tokens";
 import type { ValidSession } from "@/lib/sessions/sessions";
 import { authenticate, type Authenticated } from "./auth";
+import { PAGES } from "@/lib/http/pages";
 
 export function redirectTo(location: string, status: 302 | 303 = 302, setCookies: readonly string[] = []): Response {
   const headers = withSecurityHeaders(new Headers({ Location: location }));
@@ -44,5 +45,5 @@ export async function optionalSession(
 }
 
 export function oauthErrorPage(error: string): string {
-  return `/oauth/error?error=${encodeURIComponent(error)}`;
+  return `${PAGES.oauthError}?error=${encodeURIComponent(error)}`;
 }

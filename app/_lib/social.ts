@@ -8,6 +8,7 @@ import { withSecurityHeaders } from "@/lib/http/response";
 import { openFlow, sealFlow, SOCIAL_FLOW_COOKIE, type SocialFlow } from "@/lib/social/flow";
 import { startAuthorization } from "@/lib/social/identity";
 import type { SocialProviderConfig } from "@/lib/social/providers";
+import { PAGES } from "@/lib/http/pages";
 
 function flowCookieName(ctx: RequestContext): string {
   return cookieName(SOCIAL_FLOW_COOKIE, ctx.config.secureCookies);
@@ -56,8 +57,8 @@ export function redirectTo(location: string, cookies: readonly string[] = []): R
 }
 
 /** Where a failed flow lands: the page it started from, with the error code to show. */
-export function errorPath(page: "/sign-in" | "/account/security", code: string, returnTo?: string): string {
+export function errorPath(page: typeof PAGES.signIn | typeof PAGES.accountSecurity, code: string, returnTo?: string): string {
   const query = new URLSearchParams({ error: code });
-  if (page === "/sign-in" && returnTo && returnTo !== "/") query.set("returnTo", returnTo);
+  if (page === PAGES.signIn && returnTo && returnTo !== PAGES.home) query.set("returnTo", returnTo);
   return `${page}?${query.toString()}`;
 }

@@ -1,7 +1,9 @@
+import { PAGES } from "@/lib/http/pages";
+
 const LINKS = [
-  { key: "account", href: "/account", label: "Account" },
-  { key: "security", href: "/account/security", label: "Security" },
-  { key: "activity", href: "/account/activity", label: "Activity" },
+  { key: "account", href: PAGES.account, label: "Account" },
+  { key: "security", href: PAGES.accountSecurity, label: "Security" },
+  { key: "activity", href: PAGES.accountActivity, label: "Activity" },
 ] as const;
 
 export function AccountNav({ current }: { current: (typeof LINKS)[number]["key"] }) {

@@ -4,6 +4,7 @@ import { auth } from "@/lib/client/client";
 import { LiveMessage, type Message } from "@/app/_components/field";
 import { describeError } from "@/app/_components/api-error";
 import { useReauth } from "@/app/_components/reauth";
+import { PAGES } from "@/lib/http/pages";
 
 /** Deletes the account after an explicit confirmation and (when the API asks) a re-authentication. */
 export function DeleteAccountPanel({ mfaEnabled }: { mfaEnabled: boolean }) {
@@ -18,7 +19,7 @@ export function DeleteAccountPanel({ mfaEnabled }: { mfaEnabled: boolean }) {
     const result = await reauth.run(() => auth.deleteAccount());
     setBusy(false);
     if (!result.ok) return setMessage({ text: describeError(result.error), tone: "error" });
-    window.location.assign("/?deleted=1");
+    window.location.assign(`${PAGES.home}?deleted=1`);
   }
 
   return (

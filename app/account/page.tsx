@@ -6,11 +6,12 @@ import { EmailPanel } from "./email-panel";
 import { PasswordForm } from "./password-form";
 import { SignOutPanel } from "./sign-out-panel";
 import { DeleteAccountPanel } from "./delete-account-panel";
+import { PAGES } from "@/lib/http/pages";
 
 export const metadata: Metadata = { title: "Your account · Portcullis" };
 
 export default async function AccountPage() {
-  const { user, mfaEnabled } = await requirePageSession("/account");
+  const { user, mfaEnabled } = await requirePageSession(PAGES.account);
   return (
     <main id="main">
       <h1>Your account</h1>

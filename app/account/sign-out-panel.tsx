@@ -5,6 +5,7 @@ import { LiveMessage, type Message } from "@/app/_components/field";
 import { describeError } from "@/app/_components/api-error";
 import { useReauth } from "@/app/_components/reauth";
 import { SignOutButton } from "@/app/_components/sign-out-button";
+import { PAGES } from "@/lib/http/pages";
 
 export function SignOutPanel({ mfaEnabled }: { mfaEnabled: boolean }) {
   const [message, setMessage] = useState<Message | null>(null);
@@ -16,7 +17,7 @@ export function SignOutPanel({ mfaEnabled }: { mfaEnabled: boolean }) {
     const result = await reauth.run(() => auth.signOutEverywhere({ keepCurrent: false }));
     setBusy(false);
     if (!result.ok) return setMessage({ text: describeError(result.error), tone: "error" });
-    window.location.assign("/sign-in");
+    window.location.assign(PAGES.signIn);
   }
 
   return (

@@ -1,8 +1,10 @@
+import { PAGES } from "@/lib/http/pages";
+
 const LINKS = [
-  { key: "users", href: "/admin", label: "Users" },
-  { key: "roles", href: "/admin/roles", label: "Roles" },
-  { key: "audit", href: "/admin/audit", label: "Audit log" },
-  { key: "alerts", href: "/admin/alerts", label: "Security alerts" },
+  { key: "users", href: PAGES.admin, label: "Users" },
+  { key: "roles", href: PAGES.adminRoles, label: "Roles" },
+  { key: "audit", href: PAGES.adminAudit, label: "Audit log" },
+  { key: "alerts", href: PAGES.adminAlerts, label: "Security alerts" },
 ] as const;
 
 export function AdminNav({ current }: { current: (typeof LINKS)[number]["key"] }) {

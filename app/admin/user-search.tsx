@@ -5,6 +5,7 @@ import { formatTime } from "@/lib/client/user-agent";
 import { Field, LiveMessage } from "@/app/_components/field";
 import { usePaged } from "@/app/_components/use-paged";
 import { TableWrap } from "@/app/_components/table-wrap";
+import { PAGES } from "@/lib/http/pages";
 
 const PAGE_SIZE = 20;
 
@@ -77,7 +78,7 @@ export function UserSearch() {
               {users.map((u) => (
                 <tr key={u.id}>
                   <td>
-                    <a href={`/admin/users/${u.id}`}>{u.email}</a>
+                    <a href={PAGES.adminUser(u.id)}>{u.email}</a>
                     {!u.emailVerified && <span className="small muted"> (unverified)</span>}
                   </td>
                   <td>{u.name ?? "—"}</td>

@@ -4,6 +4,7 @@ import { password } from "@/lib/client/client";
 import { Field, LiveMessage, type Message } from "@/app/_components/field";
 import { describeError, fieldOf } from "@/app/_components/api-error";
 import { useCaptcha } from "@/app/_components/captcha";
+import { PAGES } from "@/lib/http/pages";
 
 /** Asks for the email and POSTs it to /api/auth/password/forgot; the answer never says whether an account exists. */
 export function ForgotPasswordForm({ captchaSiteKey = null }: { captchaSiteKey?: string | null }) {
@@ -37,7 +38,7 @@ export function ForgotPasswordForm({ captchaSiteKey = null }: { captchaSiteKey?:
       <LiveMessage message={message} />
       {done ? (
         <p>
-          Open the link in the email to choose a new password. <a href="/sign-in">Back to sign in</a>
+          Open the link in the email to choose a new password. <a href={PAGES.signIn}>Back to sign in</a>
         </p>
       ) : (
         <form onSubmit={submit} noValidate>
@@ -57,7 +58,7 @@ export function ForgotPasswordForm({ captchaSiteKey = null }: { captchaSiteKey?:
             <button type="submit" disabled={busy}>
               {busy ? "Sending…" : "Send reset link"}
             </button>
-            <a href="/sign-in">Back to sign in</a>
+            <a href={PAGES.signIn}>Back to sign in</a>
           </div>
         </form>
       )}

@@ -10,6 +10,7 @@ import { Field, LiveMessage, type Message } from "@/app/_components/field";
 import { describeError, fieldOf } from "@/app/_components/api-error";
 import { useFragmentToken } from "@/app/_components/use-fragment-token";
 import { ForgotPasswordForm } from "@/app/forgot-password/forgot-password-form";
+import { PAGES } from "@/lib/http/pages";
 
 export function ResetPasswordForm({ minLength }: { minLength: number }) {
   const [token, setToken] = useFragmentToken();
@@ -59,7 +60,7 @@ export function ResetPasswordForm({ minLength }: { minLength: number }) {
       <LiveMessage message={message} />
       {doneFor === token ? (
         <p>
-          <a className="button" href="/sign-in">
+          <a className="button" href={PAGES.signIn}>
             Continue to sign in
           </a>
         </p>

@@ -16,6 +16,7 @@ import { useCaptcha } from "@/app/_components/captcha";
 import { passkeysSupported, signInWithPasskey, usePasskeyAutofill, type PasskeyOutcome } from "./passkey-sign-in";
 import { EmailCodeSignIn } from "./email-code-sign-in";
 import { SecondStepForm, type SecondStepMethods } from "./second-step-form";
+import { PAGES } from "@/lib/http/pages";
 
 /** `methods`: what mfa_required listed (undefined: not known, every method is offered). */
 type Step =
@@ -164,7 +165,7 @@ export function SignInForm({
           <button type="submit" disabled={busy}>
             {busy ? "Signing in…" : "Sign in"}
           </button>
-          <a href="/forgot-password">Forgot your password?</a>
+          <a href={PAGES.forgotPassword}>Forgot your password?</a>
         </div>
       </form>
       {emailCodes ? (
@@ -205,7 +206,7 @@ export function SignInForm({
         </nav>
       )}
       <p className="small muted">
-        New here? <a href="/sign-up">Create an account</a>.
+        New here? <a href={PAGES.signUp}>Create an account</a>.
       </p>
     </div>
   );

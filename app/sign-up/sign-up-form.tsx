@@ -10,6 +10,7 @@ import { auth } from "@/lib/client/client";
 import { Field, LiveMessage, type Message } from "@/app/_components/field";
 import { describeError, fieldOf } from "@/app/_components/api-error";
 import { useCaptcha } from "@/app/_components/captcha";
+import { PAGES } from "@/lib/http/pages";
 
 export function SignUpForm({
   minLength,
@@ -55,10 +56,10 @@ export function SignUpForm({
         <LiveMessage message={message} />
         <h2>Check your email</h2>
         <p>
-          We sent a link to <strong>{sentTo}</strong>. Open it to confirm your address, then <a href="/sign-in">sign in</a>.
+          We sent a link to <strong>{sentTo}</strong>. Open it to confirm your address, then <a href={PAGES.signIn}>sign in</a>.
         </p>
         <p className="small muted">
-          Nothing arrived? Check your spam folder, or <a href="/verify-email">ask for a new link</a>.
+          Nothing arrived? Check your spam folder, or <a href={PAGES.verifyEmail}>ask for a new link</a>.
         </p>
       </div>
     );
@@ -100,7 +101,7 @@ export function SignUpForm({
         </div>
       </form>
       <p className="small muted">
-        Already have an account? <a href="/sign-in">Sign in</a>.
+        Already have an account? <a href={PAGES.signIn}>Sign in</a>.
       </p>
     </div>
   );

@@ -9,6 +9,7 @@ import { email } from "@/lib/client/client";
 import { Field, LiveMessage, type Message } from "@/app/_components/field";
 import { describeError } from "@/app/_components/api-error";
 import { useFragmentToken } from "@/app/_components/use-fragment-token";
+import { PAGES } from "@/lib/http/pages";
 
 const CONFIRMED: Record<string, string> = {
   email_verified: "Your email address is confirmed.",
@@ -59,7 +60,7 @@ export function VerifyEmailForm() {
       <LiveMessage message={message} />
       {state === "done" ? (
         <p>
-          <a className="button" href="/account">
+          <a className="button" href={PAGES.account}>
             Continue
           </a>
         </p>

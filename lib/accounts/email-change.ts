@@ -18,6 +18,7 @@ import type { Config } from "../config";
 import type { Db, Queryable } from "../db";
 import { err, ok, type Result } from "../errors";
 import type { Actor } from "../http/context";
+import { PAGES } from "../http/pages";
 import { recordAuditEvent } from "../audit/audit";
 import { queueMail } from "../email/mailer";
 import { link, maskEmail, templates } from "../email/templates";
@@ -27,9 +28,6 @@ import { subjectHash } from "../users/email";
 import { allowMailToAddress, consumeMailIpLimit } from "./mail-limits";
 import { findUserByEmail } from "../users/queries";
 import { changeUserEmail } from "./lifecycle-queries";
-import { RESET_PAGE } from "./password-reset";
-
-export const VERIFY_PAGE = "/verify-email";
 
 export interface EmailChangeRequest {
   readonly user: SessionUser;
@@ -56,15 +54,20 @@ export async function requestEmailChange(db: Db, input: EmailChangeRequest, cfg:
         now,
       });
       const hours = Math.round(cfg.EMAIL_VERIFICATION_TTL_SECONDS / 3600);
-      await queueMail(tx, templates.emailChangeConfirm(newEmail, link(cfg.APP_URL, VERIFY_PAGE, token), hours), cfg.mailTransport, now);
+      await queueMail(
+        tx,
+        templates.emailChangeConfirm(newEmail, link(cfg.APP_URL, PAGES.verifyEmail, token), hours),
+        cfg.mailTransport,
+        now,
+      );
     }
     if (allowed && taken) {
-      await queueMail(tx, templates.emailInUse(newEmail, link(cfg.APP_URL, RESET_PAGE)), cfg.mailTransport, now);
+      await queueMail(tx, templates.emailInUse(newEmail, link(cfg.APP_URL, PAGES.resetPassword)), cfg.mailTransport, now);
     }
     if (allowed) {
       await queueMail(
         tx,
-        templates.emailChangeRequested(user.email, maskEmail(newEmail), link(cfg.APP_URL, RESET_PAGE)),
+        templates.emailChangeRequested(user.email, maskEmail(newEmail), link(cfg.APP_URL, PAGES.resetPassword)),
         cfg.mailTransport,
         now,
       );
@@ -101,7 +104,7 @@ export async function applyEmailChange(tx: Queryable, input: ApplyEmailChange, c
   if (!changed) return false;
   await queueMail(
     tx,
-    templates.emailChanged(input.oldEmail, maskEmail(input.newEmail), link(cfg.APP_URL, RESET_PAGE)),
+    templates.emailChanged(input.oldEmail, maskEmail(input.newEmail), link(cfg.APP_URL, PAGES.resetPassword)),
     cfg.mailTransport,
     input.now,
   );

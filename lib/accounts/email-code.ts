@@ -40,6 +40,7 @@ import type { Config } from "../config";
 import type { Db } from "../db";
 import { err, ok, type Result } from "../errors";
 import type { Actor } from "../http/context";
+import { PAGES } from "../http/pages";
 import { addSeconds } from "../clock";
 import { recordAuditEvent } from "../audit/audit";
 import { timingSafeEqual } from "../crypto/digest";
@@ -146,7 +147,7 @@ export async function sendRequestedEmailCode(db: Db, request: EmailCodeRequest, 
       const minutes = Math.round(EMAIL_CODE_TTL_SECONDS / 60);
       await queueMail(
         tx,
-        templates.emailSignInCode(user.email, code, minutes, link(cfg.APP_URL, "/sign-in")),
+        templates.emailSignInCode(user.email, code, minutes, link(cfg.APP_URL, PAGES.signIn)),
         cfg.mailTransport,
         request.now,
       );

@@ -18,6 +18,7 @@ import type { Config } from "../config";
 import type { Db } from "../db";
 import { err, ok, type Result } from "../errors";
 import type { Actor } from "../http/context";
+import { PAGES } from "../http/pages";
 import { recordAuditEvent } from "../audit/audit";
 import { sha256Hex } from "../crypto/digest";
 import { queueMail } from "../email/mailer";
@@ -29,7 +30,7 @@ import { subjectHash } from "../users/email";
 import { allowMailToAddress, consumeMailIpLimit } from "./mail-limits";
 import { findUserByEmail } from "../users/queries";
 import { findLiveToken, markEmailVerified } from "./lifecycle-queries";
-import { applyEmailChange, VERIFY_PAGE } from "./email-change";
+import { applyEmailChange } from "./email-change";
 import { TOKEN_PATTERN, refundTokenGuess, takeTokenGuessSlot } from "./token-guesses";
 
 export interface VerificationRequest {
@@ -75,7 +76,12 @@ export async function sendRequestedVerification(db: Db, request: RequestedVerifi
         now: request.now,
       });
       const hours = Math.round(cfg.EMAIL_VERIFICATION_TTL_SECONDS / 3600);
-      await queueMail(tx, templates.verifyEmail(user.email, link(cfg.APP_URL, VERIFY_PAGE, token), hours), cfg.mailTransport, request.now);
+      await queueMail(
+        tx,
+        templates.verifyEmail(user.email, link(cfg.APP_URL, PAGES.verifyEmail, token), hours),
+        cfg.mailTransport,
+        request.now,
+      );
     }
     await recordAuditEvent(tx, {
       type: "email.verification.requested",

@@ -18,6 +18,7 @@ import type { Config } from "../config";
 import type { Db } from "../db";
 import { err, ok, type ErrorCode, type Result } from "../errors";
 import type { Actor } from "../http/context";
+import { PAGES } from "../http/pages";
 import { recordAuditEvent } from "../audit/audit";
 import { queueMail } from "../email/mailer";
 import { link, templates } from "../email/templates";
@@ -30,7 +31,6 @@ import { insertPasswordHistory } from "../users/queries";
 import { prunePasswordHistory, setPasswordHash, voidUserTokens } from "./lifecycle-queries";
 import { verifyCredentials } from "./sign-in";
 import { clearThrottle } from "./throttle";
-import { RESET_PAGE } from "./password-reset";
 import { hasActiveMfa } from "../mfa/status";
 import { verifySecondFactor } from "../mfa/verification";
 import { endPlantedAccess } from "../mfa/recovery";
@@ -79,7 +79,7 @@ export async function changePassword(db: Db, input: ChangePasswordInput, cfg: Co
       const issued = await rotateSession(tx, input.session, { now, ip: actor.ip, userAgent: actor.userAgent }, cfg);
       const cleanup = await endPlantedAccess(tx, { userId: user.id, now, removeFactors: false });
       await voidUserTokens(tx, user.id, ["password_reset", "email_change"], now);
-      await queueMail(tx, templates.passwordChanged(user.email, link(cfg.APP_URL, RESET_PAGE)), cfg.mailTransport, now);
+      await queueMail(tx, templates.passwordChanged(user.email, link(cfg.APP_URL, PAGES.resetPassword)), cfg.mailTransport, now);
       await recordAuditEvent(tx, {
         type: "password.changed",
         result: "success",

@@ -26,6 +26,7 @@ import type { Config } from "../config";
 import type { Db } from "../db";
 import { err, ok, type ErrorCode, type Result } from "../errors";
 import type { Actor } from "../http/context";
+import { PAGES } from "../http/pages";
 import { recordAuditEvent } from "../audit/audit";
 import { sha256Hex } from "../crypto/digest";
 import { queueMail } from "../email/mailer";
@@ -48,8 +49,6 @@ import {
 } from "./lifecycle-queries";
 import { clearThrottle, readThrottle } from "./throttle";
 import { TOKEN_PATTERN, refundTokenGuess, takeTokenGuessSlot } from "./token-guesses";
-
-export const RESET_PAGE = "/reset-password";
 
 export interface ForgotInput {
   readonly email: string;
@@ -97,7 +96,7 @@ export async function sendRequestedPasswordReset(db: Db, request: ResetRequest, 
       const minutes = Math.round(cfg.PASSWORD_RESET_TTL_SECONDS / 60);
       await queueMail(
         tx,
-        templates.passwordReset(user.email, link(cfg.APP_URL, RESET_PAGE, token), minutes),
+        templates.passwordReset(user.email, link(cfg.APP_URL, PAGES.resetPassword, token), minutes),
         cfg.mailTransport,
         request.now,
       );
@@ -174,7 +173,7 @@ export async function completePasswordReset(db: Db, input: ResetInput, cfg: Conf
     const cleanup = await endPlantedAccess(tx, { userId: found.userId, now: input.now, removeFactors: unverified });
     await voidUserTokens(tx, found.userId, ["password_reset", "email_change"], input.now);
     await markEmailVerified(tx, found.userId, found.userEmail, input.now);
-    await queueMail(tx, templates.passwordChanged(found.userEmail, link(cfg.APP_URL, RESET_PAGE)), cfg.mailTransport, input.now);
+    await queueMail(tx, templates.passwordChanged(found.userEmail, link(cfg.APP_URL, PAGES.resetPassword)), cfg.mailTransport, input.now);
     await recordAuditEvent(tx, {
       type: "password.reset.completed",
       result: "success",

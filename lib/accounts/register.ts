@@ -10,6 +10,7 @@ import type { Config } from "../config";
 import type { Db } from "../db";
 import { err, ok, type Result, type ErrorCode } from "../errors";
 import type { Actor } from "../http/context";
+import { PAGES } from "../http/pages";
 import { recordAuditEvent } from "../audit/audit";
 import { consumeRateLimit, ipKey } from "../rate-limit/rate-limit";
 import { queueMail } from "../email/mailer";
@@ -54,7 +55,7 @@ export async function register(db: Db, input: RegisterInput, cfg: Config): Promi
       });
       await queueMail(
         tx,
-        templates.welcome(created.email, link(cfg.APP_URL, "/verify-email", token), cfg.EMAIL_VERIFICATION_TTL_SECONDS),
+        templates.welcome(created.email, link(cfg.APP_URL, PAGES.verifyEmail, token), cfg.EMAIL_VERIFICATION_TTL_SECONDS),
         cfg.mailTransport,
         input.now,
       );
@@ -80,7 +81,7 @@ export async function register(db: Db, input: RegisterInput, cfg: Config): Promi
     if (!existing) return;
     const mailLimit = await consumeRateLimit(tx, `mail:signup-attempt:${existing.id}`, DUPLICATE_MAIL_RULE, input.now);
     if (mailLimit.allowed) {
-      await queueMail(tx, templates.signupAttempt(existing.email, link(cfg.APP_URL, "/reset-password")), cfg.mailTransport, input.now);
+      await queueMail(tx, templates.signupAttempt(existing.email, link(cfg.APP_URL, PAGES.resetPassword)), cfg.mailTransport, input.now);
     }
   });
   return ok(undefined);

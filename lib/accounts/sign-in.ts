@@ -16,6 +16,7 @@ import type { Config } from "../config";
 import type { Db, Queryable } from "../db";
 import { err, ok, type Result } from "../errors";
 import type { Actor } from "../http/context";
+import { PAGES } from "../http/pages";
 import { recordAuditEvent } from "../audit/audit";
 import { consumeRateLimit, ipKey, refundRateLimitSlot, takeRateLimitSlot } from "../rate-limit/rate-limit";
 import { queueMail } from "../email/mailer";
@@ -184,7 +185,7 @@ export async function verifyCredentials(
 async function sendLockNotice(tx: Queryable, user: UserRecord, now: Date, cfg: Config): Promise<void> {
   const limit = await consumeRateLimit(tx, `mail:account-locked:${user.id}`, LOCK_MAIL_RULE, now);
   if (!limit.allowed) return;
-  await queueMail(tx, templates.accountLocked(user.email, link(cfg.APP_URL, "/reset-password")), cfg.mailTransport, now);
+  await queueMail(tx, templates.accountLocked(user.email, link(cfg.APP_URL, PAGES.resetPassword)), cfg.mailTransport, now);
 }
 
 export async function signIn(db: Db, input: SignInInput, cfg: Config): Promise<Result<SignInOutcome>> {

@@ -11,11 +11,11 @@
 import type { Config } from "../config";
 import type { Db } from "../db";
 import { err, ok, type Result } from "../errors";
+import { PAGES } from "../http/pages";
 import { queueMail } from "../email/mailer";
 import { link, templates } from "../email/templates";
 import { consumeRateLimit } from "../rate-limit/rate-limit";
 import { issueOneTimeToken } from "../one-time-tokens/one-time-tokens";
-import { RESET_PAGE } from "../accounts/password-reset";
 import { recordAdminEvent, type AdminAction } from "./action";
 import { findUserStatus } from "./queries";
 
@@ -36,7 +36,12 @@ export async function sendPasswordResetEmail(db: Db, userId: string, action: Adm
       now: action.now,
     });
     const minutes = Math.round(cfg.PASSWORD_RESET_TTL_SECONDS / 60);
-    await queueMail(tx, templates.passwordReset(user.email, link(cfg.APP_URL, RESET_PAGE, token), minutes), cfg.mailTransport, action.now);
+    await queueMail(
+      tx,
+      templates.passwordReset(user.email, link(cfg.APP_URL, PAGES.resetPassword, token), minutes),
+      cfg.mailTransport,
+      action.now,
+    );
     await recordAdminEvent(tx, action, "admin.password_reset_sent", userId, { ttlMinutes: minutes });
   });
   return ok(undefined);

@@ -27,6 +27,7 @@ import type { Config } from "../config";
 import type { Db, Queryable } from "../db";
 import { addSeconds } from "../clock";
 import type { Actor } from "../http/context";
+import { PAGES } from "../http/pages";
 import { recordAuditEvent } from "../audit/audit";
 import { queueMail } from "../email/mailer";
 import { link, templates } from "../email/templates";
@@ -198,7 +199,7 @@ export async function evaluateSecurityAlerts(db: Db, cfg: Config, now: Date, act
       const lines = raised.map((a) => a.summary);
       if (cfg.ALERT_EMAIL_ADMINS) {
         for (const to of await findAlertRecipients(tx)) {
-          await queueMail(tx, templates.securityAlerts(to, lines, link(cfg.APP_URL, "/admin/alerts")), cfg.mailTransport, now);
+          await queueMail(tx, templates.securityAlerts(to, lines, link(cfg.APP_URL, PAGES.adminAlerts)), cfg.mailTransport, now);
           emailed++;
         }
       }

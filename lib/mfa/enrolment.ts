@@ -27,6 +27,7 @@ import type { Config } from "../config";
 import type { Db, Queryable } from "../db";
 import { err, ok, type Result } from "../errors";
 import type { Actor } from "../http/context";
+import { PAGES } from "../http/pages";
 import { recordAuditEvent } from "../audit/audit";
 import { queueMail } from "../email/mailer";
 import { link, templates, type MailMessage } from "../email/templates";
@@ -226,7 +227,7 @@ async function endOtherSessions(
 }
 
 function securityUrl(cfg: Config): string {
-  return link(cfg.APP_URL, "/reset-password");
+  return link(cfg.APP_URL, PAGES.resetPassword);
 }
 
 function notify(tx: Queryable, message: MailMessage, now: Date, cfg: Config): Promise<void> {

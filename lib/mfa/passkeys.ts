@@ -29,6 +29,7 @@ import type { Config } from "../config";
 import type { Db, Queryable } from "../db";
 import { err, ok, type Result } from "../errors";
 import type { Actor } from "../http/context";
+import { PAGES } from "../http/pages";
 import { addSeconds } from "../clock";
 import { recordAuditEvent } from "../audit/audit";
 import { queueMail } from "../email/mailer";
@@ -286,7 +287,7 @@ async function endOtherSessions(tx: Queryable, input: PasskeyChangeInput, cfg: C
 }
 
 function securityUrl(cfg: Config): string {
-  return link(cfg.APP_URL, "/account/security");
+  return link(cfg.APP_URL, PAGES.accountSecurity);
 }
 
 function notify(tx: Queryable, message: MailMessage, now: Date, cfg: Config): Promise<void> {

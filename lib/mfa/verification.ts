@@ -23,6 +23,7 @@ import type { Db, Queryable } from "../db";
 import { secondsBetween } from "../clock";
 import { err, ok, type ErrorCode, type Result } from "../errors";
 import type { Actor } from "../http/context";
+import { PAGES } from "../http/pages";
 import { recordAuditEvent } from "../audit/audit";
 import { queueMail } from "../email/mailer";
 import { link, templates } from "../email/templates";
@@ -168,7 +169,7 @@ export async function countSecondFactorFailure(
       details: { failures: slot.failures, lockedUntil: slot.lockedUntil.toISOString() },
     });
     const user = await findUserById(q, input.userId);
-    if (user) await queueMail(q, templates.mfaLocked(user.email, link(cfg.APP_URL, "/reset-password")), cfg.mailTransport, input.now);
+    if (user) await queueMail(q, templates.mfaLocked(user.email, link(cfg.APP_URL, PAGES.resetPassword)), cfg.mailTransport, input.now);
   }
   return err(reason);
 }

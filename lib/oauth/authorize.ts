@@ -20,6 +20,7 @@ import { SignJWT, jwtVerify } from "jose";
 import type { Config } from "../config";
 import type { Db } from "../db";
 import type { Actor } from "../http/context";
+import { PAGES } from "../http/pages";
 import { addSeconds } from "../clock";
 import { recordAuditEvent } from "../audit/audit";
 import { sha256Hex } from "../crypto/digest";
@@ -33,9 +34,6 @@ import { findConsentScopes, insertAuthorizationCode, upsertConsent } from "./gra
 import { ACR_AAL1, ACR_AAL2, includesAll, parseScopes, type Scope } from "./scopes";
 
 export const AUTHORIZE_PATH = "/api/oauth/authorize";
-export const CONSENT_PAGE_PATH = "/oauth/consent";
-export const ERROR_PAGE_PATH = "/oauth/error";
-export const SIGN_IN_PAGE_PATH = "/sign-in";
 /** The query parameter that carries the signed "sign in again after" marker through /sign-in. */
 export const LOGIN_MARKER_PARAM = "login_marker";
 const LOGIN_MARKER_TYPE = "portcullis-login-marker+jwt";
@@ -272,7 +270,7 @@ export async function authorize(db: Db, input: AuthorizeInput, cfg: AuthorizeCon
     const covered = granted !== null && includesAll(granted, req.scopes);
     if (!covered || req.prompt.has("consent")) {
       if (!interactive) return deny("consent_required", "the person has not consented to these scopes");
-      return { kind: "consent", location: pathWith(CONSENT_PAGE_PATH, input.params, {}) };
+      return { kind: "consent", location: pathWith(PAGES.oauthConsent, input.params, {}) };
     }
   }
 

@@ -10,6 +10,7 @@
 import type { Config } from "../config";
 import type { Db } from "../db";
 import type { Actor } from "../http/context";
+import { PAGES } from "../http/pages";
 import { recordAuditEvent } from "../audit/audit";
 import { revokeSessionById } from "../sessions/queries";
 import type { ValidSession } from "../sessions/sessions";
@@ -27,8 +28,6 @@ export interface EndSessionInput {
   readonly now: Date;
   readonly actor: Actor;
 }
-
-export const SIGNED_OUT_PATH = "/oauth/signed-out";
 
 export async function endSession(db: Db, input: EndSessionInput, cfg: Config): Promise<EndSessionOutcome> {
   const hintText = input.params.get("id_token_hint");
@@ -63,7 +62,7 @@ export async function endSession(db: Db, input: EndSessionInput, cfg: Config): P
       details: { clientId: client.id, browserSessionEnded: signedOut, familiesRevoked: families },
     });
   });
-  if (target === null) return { kind: "redirect", location: SIGNED_OUT_PATH, signedOut };
+  if (target === null) return { kind: "redirect", location: PAGES.oauthSignedOut, signedOut };
   const url = new URL(target);
   const state = input.params.get("state");
   if (state !== null) url.searchParams.set("state", state);

@@ -2,11 +2,12 @@ import type { Metadata } from "next";
 import { requirePageSession } from "@/app/_lib/account-page";
 import { AccountNav } from "../account-nav";
 import { ActivityList } from "./activity-list";
+import { PAGES } from "@/lib/http/pages";
 
 export const metadata: Metadata = { title: "Activity · Portcullis" };
 
 export default async function ActivityPage() {
-  await requirePageSession("/account/activity");
+  await requirePageSession(PAGES.accountActivity);
   return (
     <main id="main">
       <h1>Recent activity</h1>

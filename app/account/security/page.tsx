@@ -9,6 +9,7 @@ import { DevicesPanel } from "./devices-panel";
 import { PasskeysPanel } from "./passkeys-panel";
 import { ConsentsPanel } from "./consents-panel";
 import { LinkedAccountsPanel } from "./linked-accounts-panel";
+import { PAGES } from "@/lib/http/pages";
 
 export const metadata: Metadata = { title: "Security · Portcullis" };
 
@@ -22,7 +23,7 @@ function linkMessage(params: Record<string, string | string[] | undefined>) {
 }
 
 export default async function SecurityPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
-  const { mfaEnabled } = await requirePageSession("/account/security");
+  const { mfaEnabled } = await requirePageSession(PAGES.accountSecurity);
   const initialMessage = linkMessage(await searchParams);
   return (
     <main id="main">

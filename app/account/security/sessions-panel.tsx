@@ -5,6 +5,7 @@ import { LiveMessage } from "@/app/_components/field";
 import { useLoaded } from "@/app/_components/use-loaded";
 import { describeError } from "@/app/_components/api-error";
 import { SessionActivity, type SessionEventLoader } from "@/app/_components/session-activity";
+import { PAGES } from "@/lib/http/pages";
 
 function ownActivity(sessionId: string): SessionEventLoader {
   return async (cursor) => {
@@ -33,7 +34,7 @@ export function SessionsPanel() {
     {
       onLoadError: (error) => {
         if (error.code !== "unauthenticated") return false;
-        window.location.assign("/sign-in?returnTo=%2Faccount%2Fsecurity");
+        window.location.assign(`${PAGES.signIn}?returnTo=${encodeURIComponent(PAGES.accountSecurity)}`);
         return true;
       },
     },
@@ -44,7 +45,7 @@ export function SessionsPanel() {
       return void (await act(() => auth.revokeSession(session.id), `Signed out ${describeUserAgent(session.userAgent)}.`));
     const result = await auth.revokeSession(session.id);
     if (!result.ok) return setMessage({ text: describeError(result.error), tone: "error" });
-    window.location.assign("/sign-in");
+    window.location.assign(PAGES.signIn);
   }
 
   return (

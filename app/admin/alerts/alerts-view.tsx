@@ -5,10 +5,11 @@ import { formatTime } from "@/lib/client/user-agent";
 import { LiveMessage, type Message } from "@/app/_components/field";
 import { describeError } from "@/app/_components/api-error";
 import { TableWrap } from "@/app/_components/table-wrap";
+import { PAGES } from "@/lib/http/pages";
 
 const account = (targetId: string | null, subjectHash?: string) =>
   targetId ? (
-    <a href={`/admin/users/${targetId}`} className="mono">
+    <a href={PAGES.adminUser(targetId)} className="mono">
       {targetId.slice(0, 8)}
     </a>
   ) : (

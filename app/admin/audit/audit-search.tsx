@@ -6,6 +6,7 @@ import { Field, LiveMessage } from "@/app/_components/field";
 import { usePaged } from "@/app/_components/use-paged";
 import { eventLabel } from "@/app/account/activity/event-labels";
 import { TableWrap } from "@/app/_components/table-wrap";
+import { PAGES } from "@/lib/http/pages";
 
 const PAGE_SIZE = 50;
 
@@ -92,8 +93,8 @@ export function AuditSearch() {
                     <div className="small muted">{eventLabel(e.eventType)}</div>
                   </td>
                   <td className="small mono">
-                    {e.actorId ? <a href={`/admin/users/${e.actorId}`}>{e.actorId.slice(0, 8)}</a> : "—"} →{" "}
-                    {e.targetId ? <a href={`/admin/users/${e.targetId}`}>{e.targetId.slice(0, 8)}</a> : "—"}
+                    {e.actorId ? <a href={PAGES.adminUser(e.actorId)}>{e.actorId.slice(0, 8)}</a> : "—"} →{" "}
+                    {e.targetId ? <a href={PAGES.adminUser(e.targetId)}>{e.targetId.slice(0, 8)}</a> : "—"}
                   </td>
                   <td>
                     {e.ip ?? "—"}

@@ -3,6 +3,7 @@ import { redirect } from "next/navigation";
 import { requirePageSession } from "@/app/_lib/account-page";
 import { safeReturnTo } from "@/app/_lib/return-to";
 import { StepUpForm } from "./step-up-form";
+import { PAGES } from "@/lib/http/pages";
 
 export const metadata: Metadata = { title: "Two-step verification needed · Administration · Portcullis" };
 
@@ -13,8 +14,8 @@ export const metadata: Metadata = { title: "Two-step verification needed · Admi
  */
 export default async function SecondFactorPage({ searchParams }: { searchParams: Promise<{ returnTo?: string | string[] }> }) {
   const { returnTo } = await searchParams;
-  const target = safeReturnTo(typeof returnTo === "string" ? returnTo : "/admin");
-  const current = await requirePageSession(`/admin/second-factor?returnTo=${encodeURIComponent(target)}`);
+  const target = safeReturnTo(typeof returnTo === "string" ? returnTo : PAGES.admin);
+  const current = await requirePageSession(`${PAGES.adminSecondFactor}?returnTo=${encodeURIComponent(target)}`);
   if (current.session.aal === 2) redirect(target);
   return (
     <main id="main">
@@ -29,7 +30,7 @@ export default async function SecondFactorPage({ searchParams }: { searchParams:
             up on your security page; this session then counts as verified and you can come back here.
           </p>
           <p>
-            <a className="button" href="/account/security">
+            <a className="button" href={PAGES.accountSecurity}>
               Set up two-step verification
             </a>
           </p>

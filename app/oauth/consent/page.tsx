@@ -4,10 +4,11 @@ import { redirect } from "next/navigation";
 import { config } from "@/lib/config";
 import { getDb } from "@/lib/db";
 import { getSession } from "@/app/_lib/session";
-import { AUTHORIZE_PATH, SIGN_IN_PAGE_PATH, validateAuthorizationRequest } from "@/lib/oauth/authorize";
+import { AUTHORIZE_PATH, validateAuthorizationRequest } from "@/lib/oauth/authorize";
 import { ConsentForm } from "./consent-form";
 import styles from "./consent.module.css";
 import { SCOPE_TEXT } from "../scope-text";
+import { PAGES } from "@/lib/http/pages";
 
 export const metadata: Metadata = { title: "Allow access · Portcullis", referrer: "no-referrer", robots: { index: false } };
 
@@ -21,7 +22,7 @@ export default async function ConsentPage({ searchParams }: { searchParams: Sear
   for (const [k, v] of Object.entries(raw)) for (const value of Array.isArray(v) ? v : v === undefined ? [] : [v]) params.append(k, value);
   const query = params.toString();
   const current = await getSession();
-  if (!current) redirect(`${SIGN_IN_PAGE_PATH}?returnTo=${encodeURIComponent(`${AUTHORIZE_PATH}?${query}`)}`);
+  if (!current) redirect(`${PAGES.signIn}?returnTo=${encodeURIComponent(`${AUTHORIZE_PATH}?${query}`)}`);
   const validated = await validateAuthorizationRequest(await getDb(), params, config());
   if (!validated.ok) redirect(`${AUTHORIZE_PATH}?${query}`);
   const { client, scopes, redirectUri } = validated.request;

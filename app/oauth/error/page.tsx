@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { connection } from "next/server";
+import { PAGES } from "@/lib/http/pages";
 
 export const metadata: Metadata = { title: "Sign-in request not accepted · Portcullis", referrer: "no-referrer", robots: { index: false } };
 
@@ -28,7 +29,7 @@ export default async function OAuthErrorPage({ searchParams }: { searchParams: S
         Error code: <code>{code}</code>
       </p>
       <p>
-        <a href="/">Go to the start page</a>
+        <a href={PAGES.home}>Go to the start page</a>
       </p>
     </main>
   );

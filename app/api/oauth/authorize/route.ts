@@ -1,7 +1,8 @@
 import { route } from "@/app/_lib/route";
 import { clearSessionCookie } from "@/app/_lib/auth";
 import { optionalSession, oauthErrorPage, redirectTo } from "@/app/_lib/oauth";
-import { SIGN_IN_PAGE_PATH, authorize, endSessionForSignIn } from "@/lib/oauth/authorize";
+import { authorize, endSessionForSignIn } from "@/lib/oauth/authorize";
+import { PAGES } from "@/lib/http/pages";
 
 /**
  * The authorization endpoint (GET, OpenID Connect Core §3.1.2): a code for the client's
@@ -20,9 +21,9 @@ export const GET = route(async (request, ctx) => {
     case "sign_in": {
       if (outcome.endSessionId) {
         await endSessionForSignIn(ctx.db, outcome.endSessionId, ctx.now);
-        return redirectTo(`${SIGN_IN_PAGE_PATH}?returnTo=${encodeURIComponent(outcome.returnTo)}`, 302, [clearSessionCookie(ctx)]);
+        return redirectTo(`${PAGES.signIn}?returnTo=${encodeURIComponent(outcome.returnTo)}`, 302, [clearSessionCookie(ctx)]);
       }
-      return redirectTo(`${SIGN_IN_PAGE_PATH}?returnTo=${encodeURIComponent(outcome.returnTo)}`, 302, cookies);
+      return redirectTo(`${PAGES.signIn}?returnTo=${encodeURIComponent(outcome.returnTo)}`, 302, cookies);
     }
     case "error_page": {
       const response = redirectTo(oauthErrorPage(outcome.error), 302, cookies);

@@ -2,8 +2,9 @@ import { route } from "@/app/_lib/route";
 import { readBodyWithSession, withAuthCookie } from "@/app/_lib/auth";
 import { oauthErrorPage } from "@/app/_lib/oauth";
 import { json, fail } from "@/lib/http/response";
-import { SIGN_IN_PAGE_PATH, authorize } from "@/lib/oauth/authorize";
+import { authorize } from "@/lib/oauth/authorize";
 import { body } from "./schema";
+import { PAGES } from "@/lib/http/pages";
 
 /**
  * The consent page's answer: the authorization request (its query string) and the person's
@@ -30,7 +31,7 @@ export const POST = route(async (request, ctx) => {
     outcome.kind === "redirect" || outcome.kind === "consent"
       ? outcome.location
       : outcome.kind === "sign_in"
-        ? `${SIGN_IN_PAGE_PATH}?returnTo=${encodeURIComponent(outcome.returnTo)}`
+        ? `${PAGES.signIn}?returnTo=${encodeURIComponent(outcome.returnTo)}`
         : oauthErrorPage(outcome.error);
   return withAuthCookie(json({ redirectTo }), read.auth);
 });

@@ -7,6 +7,7 @@ import { TRUSTED_DEVICE_COOKIE } from "@/lib/mfa/trusted-devices";
 import { completeAuthorization, ProviderError } from "@/lib/social/identity";
 import { findProvider } from "@/lib/social/providers";
 import { linkIdentity, recordSocialFailure, signInWithIdentity } from "@/lib/social/social";
+import { PAGES } from "@/lib/http/pages";
 
 /**
  * The provider's redirect back. Always a 303 to a page (never a JSON error, never a 500 for
@@ -18,7 +19,7 @@ export const GET = route<{ provider: string }>(async (request, ctx, params) => {
   const cleared = clearFlowCookie(ctx);
   const flow = await readFlow(request, ctx);
   const provider = findProvider(ctx.config.socialProviders, params.provider);
-  const page = flow?.purpose === "link" ? "/account/security" : "/sign-in";
+  const page = flow?.purpose === "link" ? PAGES.accountSecurity : PAGES.signIn;
   const fail = async (code: string, reason: string, userId?: string) => {
     await recordSocialFailure(ctx.db, { provider: provider?.id ?? null, reason, actor: ctx.actor, now: ctx.now, userId });
     return redirectTo(errorPath(page, code, flow?.returnTo), [cleared]);
@@ -47,7 +48,7 @@ export const GET = route<{ provider: string }>(async (request, ctx, params) => {
       actor: ctx.actor,
     });
     if (!linked.ok) return redirectTo(errorPath(page, linked.error), [cleared]);
-    return redirectTo(`/account/security?linked=${provider.id}`, auth.value.setCookie ? [cleared, auth.value.setCookie] : [cleared]);
+    return redirectTo(`${PAGES.accountSecurity}?linked=${provider.id}`, auth.value.setCookie ? [cleared, auth.value.setCookie] : [cleared]);
   }
 
   const trustedDeviceToken = readCookie(request, cookieName(TRUSTED_DEVICE_COOKIE, ctx.config.secureCookies));
@@ -60,8 +61,8 @@ export const GET = route<{ provider: string }>(async (request, ctx, params) => {
   const outcome = result.value;
   if (outcome.kind === "mfa_required") {
     // the challenge travels in the fragment: never sent to a server, taken off the address bar by the page
-    const query = flow.returnTo === "/" ? "" : `?returnTo=${encodeURIComponent(flow.returnTo)}`;
-    return redirectTo(`/sign-in${query}#challenge=${outcome.challenge.token}`, [cleared]);
+    const query = flow.returnTo === PAGES.home ? "" : `?returnTo=${encodeURIComponent(flow.returnTo)}`;
+    return redirectTo(`${PAGES.signIn}${query}#challenge=${outcome.challenge.token}`, [cleared]);
   }
   const cookies = [cleared, sessionCookie(ctx, outcome.issued)];
   if (outcome.loginDevice) cookies.push(loginDeviceCookie(ctx, outcome.loginDevice));

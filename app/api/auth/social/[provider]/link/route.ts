@@ -3,6 +3,7 @@ import { authenticate, withAuthCookie } from "@/app/_lib/auth";
 import { beginFlow } from "@/app/_lib/social";
 import { json, fail } from "@/lib/http/response";
 import { findProvider } from "@/lib/social/providers";
+import { PAGES } from "@/lib/http/pages";
 
 /**
  * Starts linking a provider to the signed-in, re-authenticated account: { url } for the page
@@ -13,7 +14,7 @@ export const POST = route<{ provider: string }>(async (request, ctx, params) => 
   if (!auth.ok) return fail(auth);
   const provider = findProvider(ctx.config.socialProviders, params.provider);
   if (!provider) return fail("not_found");
-  const flow = await beginFlow(ctx, provider, "link", auth.value.session.id, "/account/security");
+  const flow = await beginFlow(ctx, provider, "link", auth.value.session.id, PAGES.accountSecurity);
   const response = json({ url: flow.url });
   response.headers.append("Set-Cookie", flow.setCookie);
   return withAuthCookie(response, auth.value);

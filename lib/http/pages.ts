@@ -1,0 +1,21 @@
+/** The one list of page paths the code links to, checked against app/ by tests/unit/page-paths.test.ts. */
+export const PAGES = {
+  home: "/",
+  signIn: "/sign-in",
+  signUp: "/sign-up",
+  forgotPassword: "/forgot-password",
+  resetPassword: "/reset-password",
+  verifyEmail: "/verify-email",
+  account: "/account",
+  accountSecurity: "/account/security",
+  accountActivity: "/account/activity",
+  admin: "/admin",
+  adminRoles: "/admin/roles",
+  adminAudit: "/admin/audit",
+  adminAlerts: "/admin/alerts",
+  adminSecondFactor: "/admin/second-factor",
+  adminUser: (id: string) => `/admin/users/${id}` as const,
+  oauthConsent: "/oauth/consent",
+  oauthError: "/oauth/error",
+  oauthSignedOut: "/oauth/signed-out",
+} as const;
