@@ -62,6 +62,7 @@ export const errorCatalogue = {
   // authorization and admin
   forbidden: [403, "You do not have permission to do this."],
   mfa_enrolment_required: [403, "Your role needs two-factor authentication. Set it up on your account's security page to continue."],
+  passkey_required: [403, "This account confirms a sign-in with its passkey: use the passkey to confirm it is you."],
   step_up_required: [403, "Your role needs a second factor for this session. Confirm it is you with your password and a code."],
   role_in_use: [409, "The role is still held by some accounts. Remove it from them first."],
   conflict: [409, "The request conflicts with the current state."],

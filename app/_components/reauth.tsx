@@ -3,8 +3,9 @@
  * Inline re-authentication: run(action) calls the API; when the API answers reauth_required
  * (403), a password (and code) form appears where the action was, and after a successful
  * POST /api/auth/reauth the action runs again. The page never decides by itself that a
- * re-authentication is due: only the API's answer opens the form. With `passkeys`, the form also
- * offers "Use a passkey instead" (POST /api/auth/reauth/passkey: aal2, like a passkey sign-in).
+ * re-authentication is due: only the API's answer opens the form. With `passkeys`, or once the API
+ * answers passkey_required (an account whose second factor is a passkey), the form also offers
+ * "Use a passkey instead" (POST /api/auth/reauth/passkey: aal2, like a passkey sign-in).
  */
 import { useRef, useState, type FormEvent, type ReactNode } from "react";
 import { startAuthentication } from "@simplewebauthn/browser";
@@ -23,6 +24,7 @@ export function useReauth(options: { mfaEnabled: boolean; passkeys?: boolean }):
   const [pending, setPending] = useState<Pending | null>(null);
   const [error, setError] = useState<{ field: string | null; text: string } | null>(null);
   const [busy, setBusy] = useState(false);
+  const [passkeyAsked, setPasskeyAsked] = useState(false);
   const formId = useRef(`reauth-${Math.random().toString(36).slice(2, 8)}`).current;
 
   async function run<T>(action: () => Promise<ApiResult<T>>): Promise<ApiResult<T>> {
@@ -44,6 +46,7 @@ export function useReauth(options: { mfaEnabled: boolean; passkeys?: boolean }):
     const result = await auth.reauthenticate({ password: String(form.get(`${formId}-password`) ?? ""), ...(code ? { code } : {}) });
     setBusy(false);
     if (!result.ok) {
+      if (result.error.code === "passkey_required") setPasskeyAsked(true);
       setError({
         field: fieldOf(result.error, { password: "password", code: "code" }) ?? (result.error.code === "mfa_required" ? "code" : null),
         text: describeError(result.error),
@@ -115,7 +118,7 @@ export function useReauth(options: { mfaEnabled: boolean; passkeys?: boolean }):
         <button type="submit" disabled={busy}>
           {busy ? "Confirming…" : "Confirm"}
         </button>
-        {options.passkeys && (
+        {(options.passkeys || passkeyAsked) && (
           <button type="button" className="secondary" onClick={withPasskey} disabled={busy}>
             Use a passkey instead
           </button>

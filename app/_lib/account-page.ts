@@ -5,13 +5,15 @@
  */
 import { redirect } from "next/navigation";
 import { getDb } from "@/lib/db";
-import { hasActiveMfa } from "@/lib/mfa/status";
+import { secondStepMethods } from "@/lib/mfa/status";
 import type { ValidSession } from "@/lib/sessions/sessions";
 import { getSession } from "./session";
 import { signInPath } from "./return-to";
 
-export async function requirePageSession(path: string): Promise<ValidSession & { mfaEnabled: boolean }> {
+/** The session, and the user's second factors: `mfaEnabled` (TOTP), `hasPasskeys`. */
+export async function requirePageSession(path: string): Promise<ValidSession & { mfaEnabled: boolean; hasPasskeys: boolean }> {
   const current = await getSession();
   if (!current) redirect(signInPath(path));
-  return { ...current, mfaEnabled: await hasActiveMfa(await getDb(), current.user.id) };
+  const methods = await secondStepMethods(await getDb(), current.user.id);
+  return { ...current, mfaEnabled: methods.includes("totp"), hasPasskeys: methods.includes("passkey") };
 }

@@ -28,7 +28,7 @@ import { randomToken } from "@/lib/crypto/random";
 import { recordAuditEvent } from "@/lib/audit/audit";
 import { gatePermission, type Permission } from "@/lib/rbac/permissions";
 import { findUserRoles } from "@/lib/rbac/queries";
-import { hasActiveMfa } from "@/lib/mfa/status";
+import { secondStepMethods } from "@/lib/mfa/status";
 import { isRecentlyAuthenticated, type ValidSession } from "@/lib/sessions/sessions";
 import type { z } from "zod";
 import type { AdminAction } from "@/lib/admin/action";
@@ -70,7 +70,11 @@ async function permitted(
   const gate = gatePermission(await findUserRoles(q, session.user.id), session.session.aal, permission);
   if (gate.kind === "granted") return ok(gate.permissions);
   const error: ErrorCode =
-    gate.kind === "denied" ? "forbidden" : (await hasActiveMfa(q, session.user.id)) ? "step_up_required" : "mfa_enrolment_required";
+    gate.kind === "denied"
+      ? "forbidden"
+      : (await secondStepMethods(q, session.user.id)).length > 0
+        ? "step_up_required"
+        : "mfa_enrolment_required";
   await recordAuditEvent(q, {
     type: "authz.denied",
     result: "failure",

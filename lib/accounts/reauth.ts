@@ -4,7 +4,9 @@
  * email's lock, but strangers' failures on the email never block the owner's live session:
  * lib/accounts/sign-in.ts AttemptOrigin), then a new session id with
  * reauthenticated_at = now. Sensitive routes accept a session only within
- * REAUTH_WINDOW_SECONDS of that moment.
+ * REAUTH_WINDOW_SECONDS of that moment. An account with a second factor needs it too, as at
+ * sign-in: a TOTP or backup code with the password, and an account whose only second factor is
+ * a passkey confirms with the passkey (POST /api/auth/reauth/passkey): 403 passkey_required here.
  */
 import type { Config } from "../config";
 import type { Db } from "../db";
@@ -14,7 +16,7 @@ import { recordAuditEvent } from "../audit/audit";
 import { verifyCredentials } from "./sign-in";
 import { subjectHash } from "../users/email";
 import { clearThrottle } from "./throttle";
-import { hasActiveMfa } from "../mfa/status";
+import { secondStepMethods } from "../mfa/status";
 import { verifySecondFactor } from "../mfa/verification";
 import { rotateSession, type IssuedSession, type SessionRecord, type SessionUser } from "../sessions/sessions";
 
@@ -41,9 +43,10 @@ export async function reauthenticate(db: Db, input: ReauthInput, cfg: Config): P
     cfg,
   );
   if (!verified.ok) return verified;
-  const mfa = await hasActiveMfa(db, input.user.id);
+  const methods = await secondStepMethods(db, input.user.id);
   let secondMethod: "totp" | "backup_code" | null = null;
-  if (mfa) {
+  if (!methods.includes("totp") && methods.includes("passkey")) return err("passkey_required");
+  if (methods.includes("totp")) {
     if (!input.code) return err("mfa_required");
     const second = await verifySecondFactor(db, { userId: input.user.id, code: input.code, now: input.now, actor: input.actor }, cfg);
     if (!second.ok) return second;

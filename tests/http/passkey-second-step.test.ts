@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { Client, serverSql, signedInClient } from "../support/http";
-import { auditRows, enrolTotp } from "../support/principals";
+import { auditRows, clientFor, enrolTotp, grantRole } from "../support/principals";
 import { TEST_APP_URL } from "../support/env";
 import { authenticationResponse, newSoftPasskey, registrationResponse, type SoftPasskey } from "../support/webauthn";
 
@@ -271,5 +271,43 @@ describe("attacks on the passkey second step", () => {
       const res = await new Client().post(path, body);
       expect([res.status, res.body.error.code], `${path} ${JSON.stringify(body).slice(0, 40)}`).toEqual([status, code]);
     }
+  });
+});
+
+describe("an account whose only second factor is a passkey confirms with it, as at sign-in", () => {
+  it("refuses a re-authentication with the password alone (403 passkey_required) and accepts one with the passkey: aal2", async () => {
+    const account = await withPasskey();
+    const password = await account.client.post("/api/auth/reauth", { password: account.password });
+    expect([password.status, password.body.error.code]).toEqual([403, "passkey_required"]);
+    expect(await auditRows("reauth.success", account.userId)).toHaveLength(0);
+
+    const options = await account.client.post("/api/auth/reauth/passkey/options");
+    expect(options.status).toBe(200);
+    const res = await account.client.post("/api/auth/reauth/passkey", { response: assertion(account.passkey, options.body.options.challenge) });
+    expect(res.status).toBe(200);
+    const me = await account.client.get("/api/auth/session");
+    expect(me.body.session.aal).toBe(2);
+  });
+
+  it("tells an aal1 session of a passkey holder whose role needs MFA to step up, not to enrol, and the passkey steps it up", async () => {
+    const account = await withPasskey();
+    await grantRole(account.userId, "admin");
+    const aal1 = await clientFor(account.userId);
+    const refused = await aal1.get("/api/admin/roles");
+    expect([refused.status, refused.body.error.code]).toEqual([403, "step_up_required"]);
+    const options = await aal1.post("/api/auth/reauth/passkey/options");
+    const stepped = await aal1.post("/api/auth/reauth/passkey", { response: assertion(account.passkey, options.body.options.challenge) });
+    expect(stepped.status).toBe(200);
+    expect((await aal1.get("/api/admin/roles")).status).toBe(200);
+  });
+
+  it("still takes the password and a code from an account with TOTP and a passkey", async () => {
+    const account = await withPasskey();
+    const enrolled = await enrolTotp(account);
+    const aal1 = await clientFor(account.userId);
+    const noCode = await aal1.post("/api/auth/reauth", { password: account.password });
+    expect([noCode.status, noCode.body.error.code]).toEqual([403, "mfa_required"]);
+    const ok = await aal1.post("/api/auth/reauth", { password: account.password, code: enrolled.backupCodes.shift() });
+    expect(ok.status).toBe(200);
   });
 });

@@ -1,11 +1,16 @@
 "use client";
-/** Step-up for the console: the password and a code (POST /api/auth/reauth), then back to the page that asked. */
+/**
+ * Step-up for the console: the password and a code (POST /api/auth/reauth), or a passkey
+ * (POST /api/auth/reauth/passkey), whichever second factor the account has; both leave an aal2
+ * session. Then back to the page that asked.
+ */
 import { useState, type FormEvent } from "react";
-import { auth } from "@/lib/client/client";
+import { startAuthentication } from "@simplewebauthn/browser";
+import { auth, passkeys } from "@/lib/client/client";
 import { Field } from "@/app/_components/field";
 import { describeError, fieldOf } from "@/app/_components/api-error";
 
-export function StepUpForm({ returnTo }: { returnTo: string }) {
+export function StepUpForm({ returnTo, totp, passkey }: { returnTo: string; totp: boolean; passkey: boolean }) {
   const [error, setError] = useState<{ field: string | null; text: string } | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -28,15 +33,50 @@ export function StepUpForm({ returnTo }: { returnTo: string }) {
     window.location.assign(returnTo);
   }
 
+  async function withPasskey() {
+    setBusy(true);
+    setError(null);
+    const request = await passkeys.reauthOptions();
+    let failure = request.ok ? null : describeError(request.error);
+    if (request.ok) {
+      try {
+        const result = await passkeys.reauthenticate({ response: await startAuthentication({ optionsJSON: request.value.options }) });
+        if (result.ok) return window.location.assign(returnTo);
+        failure = describeError(result.error);
+      } catch {
+        failure = "No passkey was used. Try again.";
+      }
+    }
+    setBusy(false);
+    setError({ field: null, text: failure ?? "No passkey was used. Try again." });
+  }
+
+  const alert = error && !error.field && (
+    <p className="notice notice-error" role="alert">
+      {error.text}
+    </p>
+  );
+
+  if (!totp) {
+    return (
+      <section className="card" aria-labelledby="step-up-title">
+        <h2 id="step-up-title">Confirm it is you with your passkey</h2>
+        <p className="muted">Your role in the administration console needs a second factor for this session.</p>
+        {alert}
+        <div className="actions">
+          <button type="button" onClick={withPasskey} disabled={busy}>
+            {busy ? "Confirming…" : "Use a passkey"}
+          </button>
+        </div>
+      </section>
+    );
+  }
+
   return (
     <form className="card" onSubmit={submit} aria-labelledby="step-up-title">
       <h2 id="step-up-title">Confirm it is you with a code</h2>
       <p className="muted">Your role in the administration console needs a second factor for this session: your password and a code.</p>
-      {error && !error.field && (
-        <p className="notice notice-error" role="alert">
-          {error.text}
-        </p>
-      )}
+      {alert}
       <Field
         id="step-up-password"
         label="Current password"
@@ -58,6 +98,11 @@ export function StepUpForm({ returnTo }: { returnTo: string }) {
         <button type="submit" disabled={busy}>
           {busy ? "Confirming…" : "Confirm"}
         </button>
+        {passkey && (
+          <button type="button" className="secondary" onClick={withPasskey} disabled={busy}>
+            Use a passkey instead
+          </button>
+        )}
       </div>
     </form>
   );
