@@ -283,7 +283,9 @@ describe("an account whose only second factor is a passkey confirms with it, as 
 
     const options = await account.client.post("/api/auth/reauth/passkey/options");
     expect(options.status).toBe(200);
-    const res = await account.client.post("/api/auth/reauth/passkey", { response: assertion(account.passkey, options.body.options.challenge) });
+    const res = await account.client.post("/api/auth/reauth/passkey", {
+      response: assertion(account.passkey, options.body.options.challenge),
+    });
     expect(res.status).toBe(200);
     const me = await account.client.get("/api/auth/session");
     expect(me.body.session.aal).toBe(2);
