@@ -16,20 +16,8 @@ export function isAuditId(id: string): boolean {
   return AUDIT_ID_PATTERN.test(id) && BigInt(id) <= BIGINT_MAX;
 }
 
-export interface AuditEntry {
-  readonly id: string;
-  readonly createdAt: string;
-  readonly eventType: string;
-  readonly result: "success" | "failure";
-  readonly actorId: string | null;
-  readonly targetId: string | null;
-  readonly sessionId: string | null;
-  readonly subjectHash: string | null;
-  readonly ip: string | null;
-  readonly userAgent: string | null;
-  readonly requestId: string | null;
-  readonly details: Record<string, unknown>;
-}
+/** An audit row as the API shows it: createdAt as ISO text, without the cursor's timestamp. */
+export type AuditEntry = Omit<AuditRecord, "createdAt" | "cursorAt"> & { readonly createdAt: string };
 
 export interface AuditPage {
   readonly entries: readonly AuditEntry[];
