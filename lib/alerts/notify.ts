@@ -10,6 +10,7 @@
  *                 sign_in_spike  more than ALERT_SPIKE_FAILURES failed sign-ins in all, in one
  *                                five-minute bucket (aligned to the clock, like the cron)
  *                 many_sessions  an account with more than ALERT_MAX_LIVE_SESSIONS live sessions
+ *                                that created one inside the window
  *   dedup       each finding has a key (kind + account, IP, bucket or reuse event); it is raised
  *               only if the key was never raised, or was raised ALERT_REPEAT_HOURS ago or more and
  *               now has newer evidence (one guarded upsert in security_alert_raises). Overlapping
@@ -163,7 +164,7 @@ async function findFindings(q: Queryable, since: Date, now: Date, cfg: Config): 
       },
     });
   }
-  for (const s of await findAccountsWithManySessions(q, now, cfg.ALERT_MAX_LIVE_SESSIONS)) {
+  for (const s of await findAccountsWithManySessions(q, since, now, cfg.ALERT_MAX_LIVE_SESSIONS)) {
     findings.push({
       key: `many_sessions:${s.userId}`,
       evidenceAt: s.newestAt,

@@ -13,6 +13,7 @@ import { redeemOneTimeToken } from "../../lib/one-time-tokens/one-time-tokens";
 import { findUserByEmail } from "../../lib/users/queries";
 import { sha256Hex } from "../../lib/crypto/digest";
 import { supersedeEmailCodes, takeEmailCodeAttempt } from "../../lib/accounts/email-code-queries";
+import { findAccountsWithManySessions } from "../../lib/alerts/queries";
 
 const ROWS = 100_000;
 const USERS = 100_000;
@@ -221,6 +222,16 @@ describe(`query plans on ${ROWS.toLocaleString("en")} rows`, () => {
       expectIndex(await explain(db, supersede!, mode), "email_sign_in_codes_user_idx", "email_sign_in_codes");
     },
   );
+
+  // Not a prepared statement: the cron's scan runs with a plan for its own window (custom plan).
+  it("the five-minute many-sessions alert scan reads the window's new sessions through sessions_created_at_idx, never all of sessions", async () => {
+    const db = await testDb();
+    const since = new Date(NOW.getTime() - 5 * 60_000);
+    const [scan] = await statementsOf((q) => findAccountsWithManySessions(q, since, NOW, 20));
+    const plan = await explain(db, scan!, "force_custom_plan");
+    expectIndex(plan, "sessions_created_at_idx", "sessions");
+    expect(plan, plan).toMatch(/(Bitmap Index Scan on|Index (Only )?Scan using) sessions_user(_live)?_idx\b/);
+  });
 
   it("answers the hot lookups with the real data (the plans are of working statements)", async () => {
     const db = await testDb();
