@@ -334,12 +334,18 @@ function watchMaintenance(
   };
 }
 
-async function cron(origin: string, path: string, secret: string): Promise<{ ms: number; body: Record<string, unknown> }> {
+/** One cron call. A failed call is a finding to report (status and error code), not a reason to stop the run. */
+async function cron(
+  origin: string,
+  path: string,
+  secret: string,
+): Promise<{ ms: number; status: number; body: Record<string, unknown>; failed: string | null }> {
   const started = performance.now();
   const res = await fetch(`${origin}${path}`, { headers: { authorization: `Bearer ${secret}` } });
   const body = (await res.json()) as Record<string, unknown>;
-  if (res.status !== 200) throw new Error(`${path}: ${res.status} ${JSON.stringify(body)}`);
-  return { ms: performance.now() - started, body };
+  const failed = res.status === 200 ? null : `${res.status} ${(body.error as { code?: string } | undefined)?.code ?? "?"}`;
+  if (failed) log(`${path} failed: ${failed}`);
+  return { ms: performance.now() - started, status: res.status, body, failed };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -457,14 +463,14 @@ async function main(): Promise<void> {
       ).rows[0]!.n,
     );
     const watch = watchMaintenance(admin, name);
-    const cleanupRuns: { ms: number; deleted: number }[] = [];
+    const cleanupRuns: { ms: number; deleted: number; failed: string | null }[] = [];
     let draining = true;
     const cleanupStarted = performance.now();
     const drainer = (async () => {
       while (draining) {
         const r = await cron(origin, "/api/cron/sessions", secrets.CRON_SECRET!);
-        const deleted = (r.body.deleted as { sessions: number }).sessions;
-        cleanupRuns.push({ ms: r.ms, deleted });
+        const deleted = r.failed ? 0 : (r.body.deleted as { sessions: number }).sessions;
+        cleanupRuns.push({ ms: r.ms, deleted, failed: r.failed });
         if (deleted === 0) break;
       }
     })();
@@ -519,9 +525,11 @@ async function main(): Promise<void> {
       "",
       ...table,
       "",
-      `Cleanup: ${deleted.toLocaleString("en")} of ${expiredBefore.toLocaleString("en")} expired/old-revoked sessions deleted in ${cleanupRuns.length} cron calls, ${fmt(cleanupMs / 1000)} s (${Math.round(deleted / (cleanupMs / 1000)).toLocaleString("en")} rows/s; the load ran for the first ${fmt(loadEndedMs / 1000)} s); calls: ${cleanupRuns.map((r) => `${r.deleted} in ${fmt(r.ms / 1000, 2)} s`).join(", ")}`,
+      `Cleanup: ${deleted.toLocaleString("en")} of ${expiredBefore.toLocaleString("en")} expired/old-revoked sessions deleted in ${cleanupRuns.length} cron calls, ${fmt(cleanupMs / 1000)} s (${Math.round(deleted / (cleanupMs / 1000)).toLocaleString("en")} rows/s; the load ran for the first ${fmt(loadEndedMs / 1000)} s); calls: ${cleanupRuns.map((r) => (r.failed ? `FAILED ${r.failed} after ${fmt(r.ms / 1000, 2)} s` : `${r.deleted} in ${fmt(r.ms / 1000, 2)} s`)).join(", ")}`,
       `  longest open maintenance transaction, sampled every 10 ms (a batch holds its rows' locks that long; ANALYZE takes no row lock): ${cleanupLocks.map((l) => `${l.statement} ${fmt(l.maxOpenMs)} ms`).join(", ") || "none seen"}`,
-      `Daily cron (AUDIT_RETENTION_DAYS=${retentionDays}): ${fmt(daily.ms / 1000, 2)} s, ${JSON.stringify(daily.body.deleted)}, partitions ${JSON.stringify(daily.body.auditPartitions)}`,
+      daily.failed
+        ? `Daily cron (AUDIT_RETENTION_DAYS=${retentionDays}): FAILED ${daily.failed} after ${fmt(daily.ms / 1000, 2)} s`
+        : `Daily cron (AUDIT_RETENTION_DAYS=${retentionDays}): ${fmt(daily.ms / 1000, 2)} s, ${JSON.stringify(daily.body.deleted)}, partitions ${JSON.stringify(daily.body.auditPartitions)}`,
       `  longest open maintenance transaction: ${dailyLocks.map((l) => `${l.statement} ${fmt(l.maxOpenMs)} ms`).join(", ") || "none seen"}`,
     ];
     console.log(out.join("\n"));
