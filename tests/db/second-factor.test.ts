@@ -10,7 +10,8 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { resetDb, testDb } from "../support/db";
 import { usingPglite } from "../support/env";
-import { actorAt, enrolTotp, raceBehindLock, racersDb, totpCode, wrongTotpCode, type EnrolledTotp } from "../support/lib-fixtures";
+import { actorAt, enrolTotp, raceBehindLock, racersDb, type EnrolledTotp } from "../support/lib-fixtures";
+import { totpAt as totpCode, wrongTotpAt as wrongTotpCode } from "../support/totp";
 import { sql, type Db } from "../../lib/db";
 import { parseConfig, type Config } from "../../lib/config";
 import { totpStep } from "../../lib/mfa/totp";

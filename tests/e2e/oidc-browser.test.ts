@@ -13,10 +13,10 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { createServer, type Server } from "node:http";
 import * as oidc from "openid-client";
-import { TOTP, Secret } from "otpauth";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { GOOD_PASSWORD, randomIp, uniqueEmail } from "../support/http";
 import { freePort, runsOnce, startPortcullis, stopChild, waitHealthy, type StartedServer } from "../support/portcullis-server";
+import { totpAt as totp } from "../support/totp";
 
 const CHROMIUM = "/usr/bin/chromium";
 let RP = "";
@@ -30,10 +30,6 @@ const skip = !runsOnce || (!existsSync(CHROMIUM) && !browserRequired);
 let server: StartedServer;
 let browser: Browser;
 let config: oidc.Configuration;
-
-function totp(secret: string, at: number): string {
-  return TOTP.generate({ secret: Secret.fromBase32(secret), algorithm: "SHA1", digits: 6, period: 30, timestamp: at });
-}
 
 async function api(
   path: string,

@@ -6,18 +6,14 @@
  */
 import { TEST_HASH_BUDGET_PER_USER } from "../support/env";
 import { describe, expect, it } from "vitest";
-import { Secret, TOTP } from "otpauth";
 import { Client, GOOD_PASSWORD, randomIp, uniqueEmail, type HttpResult, serverSql } from "../support/http";
+import { totpAt as totp } from "../support/totp";
 
 const HAMMER_REQUESTS = 30;
 const BUDGET_PER_USER = TEST_HASH_BUDGET_PER_USER; // the shared test server's HASH_BUDGET_PER_USER
 const HASHES_PER_CODE_SET = 10;
 /** Password changes that fit the per-user budget: each costs 2 + PASSWORD_HISTORY_COUNT (5) hashes. */
 const ATTEMPTS_IN_BUDGET = Math.floor(TEST_HASH_BUDGET_PER_USER / 7);
-
-function totp(secret: string, at: number): string {
-  return TOTP.generate({ secret: Secret.fromBase32(secret), algorithm: "SHA1", digits: 6, period: 30, timestamp: at });
-}
 
 describe("hash budget on hash-costly routes", () => {
   it("keeps sign-in up (no 503) while one user sends 30 parallel backup-code regenerations; at most the budget's worth run", async () => {

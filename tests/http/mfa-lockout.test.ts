@@ -4,8 +4,8 @@
  * The server clock is set per request (x-test-now); codes are computed here at that time.
  */
 import { describe, expect, it } from "vitest";
-import { Secret, TOTP } from "otpauth";
 import { Client, GOOD_PASSWORD, latestMail, serverSql, uniqueEmail } from "../support/http";
+import { totpAt as totp, wrongTotpAt as wrongTotp } from "../support/totp";
 
 const STEP_MS = 30_000;
 const MINUTE_MS = 60_000;
@@ -13,21 +13,6 @@ const MFA_LOCK_SECONDS = 900;
 
 function nextStep(): number {
   return (Math.floor(Date.now() / STEP_MS) + 1) * STEP_MS + 1000;
-}
-
-function totp(secret: string, at: number): string {
-  return TOTP.generate({ secret: Secret.fromBase32(secret), algorithm: "SHA1", digits: 6, period: 30, timestamp: at });
-}
-
-function wrongTotp(secret: string, at: number): string {
-  const valid = new Set([totp(secret, at), totp(secret, at - STEP_MS)]);
-  let n = Number(totp(secret, at));
-  let code: string;
-  do {
-    n = (n + 1) % 1_000_000;
-    code = String(n).padStart(6, "0");
-  } while (valid.has(code));
-  return code;
 }
 
 interface Enrolled {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { Secret, TOTP } from "otpauth";
 import { randomBytes } from "node:crypto";
 import { Client, GOOD_PASSWORD, latestMail, serverSql, uniqueEmail } from "../support/http";
+import { totpAt as totp, wrongTotpAt as wrongTotp } from "../support/totp";
 
 // The server's clock is set per request (x-test-now); codes are computed here at that time.
 const STEP_MS = 30_000;
@@ -11,22 +11,6 @@ const SESSION_COOKIE = "__Host-portcullis_session";
 /** One second into the next 30-second step, so a test owns whole steps. */
 function nextStep(): number {
   return (Math.floor(Date.now() / STEP_MS) + 1) * STEP_MS + 1000;
-}
-
-function totp(secret: string, at: number): string {
-  return TOTP.generate({ secret: Secret.fromBase32(secret), algorithm: "SHA1", digits: 6, period: 30, timestamp: at });
-}
-
-/** A six-digit code valid neither for the step of `at` nor for the one before. */
-function wrongTotp(secret: string, at: number): string {
-  const valid = new Set([totp(secret, at), totp(secret, at - STEP_MS)]);
-  let n = Number(totp(secret, at));
-  let code: string;
-  do {
-    n = (n + 1) % 1_000_000;
-    code = String(n).padStart(6, "0");
-  } while (valid.has(code));
-  return code;
 }
 
 /** A well-formed backup code that is none of the user's (its lookup prefix matches none of theirs). */

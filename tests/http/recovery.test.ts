@@ -5,19 +5,15 @@
  * change by an MFA user needs an aal2 session or a second factor in the request.
  */
 import { describe, expect, it } from "vitest";
-import { Secret, TOTP } from "otpauth";
 import { Client, GOOD_PASSWORD, latestMail, serverSql, tokenFromMail, uniqueEmail } from "../support/http";
 import { settled } from "../support/polling";
+import { totpAt as totp } from "../support/totp";
 
 const STEP_MS = 30_000;
 const NEW_PASSWORD = "a brand new passphrase after recovery";
 
 function nextStep(): number {
   return (Math.floor(Date.now() / STEP_MS) + 1) * STEP_MS + 1000;
-}
-
-function totp(secret: string, at: number): string {
-  return TOTP.generate({ secret: Secret.fromBase32(secret), algorithm: "SHA1", digits: 6, period: 30, timestamp: at });
 }
 
 interface MfaAccount {

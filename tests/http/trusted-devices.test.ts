@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { Secret, TOTP } from "otpauth";
 import { createHash } from "node:crypto";
 import { Client, GOOD_PASSWORD, serverSql, uniqueEmail } from "../support/http";
+import { totpAt as totp } from "../support/totp";
 
 const STEP_MS = 30_000;
 const DAY_MS = 86_400_000;
@@ -9,10 +9,6 @@ const DEVICE_COOKIE = "__Host-portcullis_device";
 
 function nextStep(): number {
   return (Math.floor(Date.now() / STEP_MS) + 1) * STEP_MS + 1000;
-}
-
-function totp(secret: string, at: number): string {
-  return TOTP.generate({ secret: Secret.fromBase32(secret), algorithm: "SHA1", digits: 6, period: 30, timestamp: at });
 }
 
 interface MfaAccount {

@@ -5,7 +5,6 @@
  * connection holds the row the racers need, and lets go only once every racer waits for it.
  */
 import pg from "pg";
-import { Secret, TOTP } from "otpauth";
 import { testDbUrl } from "./db";
 import { sql, type Db, type Queryable } from "../../lib/db";
 import { createPgDb } from "../../lib/db/pg";
@@ -15,6 +14,7 @@ import type { Actor } from "../../lib/http/context";
 import { createSession, type SessionRecord, type SessionUser } from "../../lib/sessions/sessions";
 import { findSessionWithUser } from "../../lib/sessions/queries";
 import { confirmTotp, startTotpSetup } from "../../lib/mfa/enrolment";
+import { totpAt as totpCode } from "./totp";
 
 export function actorAt(ip = "192.0.2.10", requestId = "lib-test"): Actor {
   return { ip, userAgent: "vitest", requestId };
@@ -44,23 +44,6 @@ export async function signedIn(
   const found = await findSessionWithUser(db, session.id);
   if (!found) throw new Error("signedIn: the session just created cannot be read");
   return found;
-}
-
-/** The 6-digit TOTP code of a base32 secret at `at` (SHA1, 30 s), as an authenticator app shows it. */
-export function totpCode(secret: string, at: Date): string {
-  return TOTP.generate({ secret: Secret.fromBase32(secret), algorithm: "SHA1", digits: 6, period: 30, timestamp: at.getTime() });
-}
-
-/** A 6-digit code valid neither at `at` nor one step before. */
-export function wrongTotpCode(secret: string, at: Date): string {
-  const valid = new Set([totpCode(secret, at), totpCode(secret, new Date(at.getTime() - 30_000))]);
-  let n = Number(totpCode(secret, at));
-  let code: string;
-  do {
-    n = (n + 1) % 1_000_000;
-    code = String(n).padStart(6, "0");
-  } while (valid.has(code));
-  return code;
 }
 
 export interface EnrolledTotp {

@@ -6,7 +6,7 @@
  * hand every request a session of its own without paying for a sign-in each time.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { Secret, TOTP } from "otpauth";
+import { totpAt } from "./totp";
 import { Client, serverSql, signedInClient, uniqueEmail } from "./http";
 
 export const SESSION_COOKIE = "__Host-portcullis_session";
@@ -91,7 +91,7 @@ export async function enrolTotp(principal: Principal): Promise<MfaPrincipal> {
   const setup = await principal.client.post("/api/auth/mfa/totp/setup");
   if (setup.status !== 200) throw new Error(`TOTP setup failed: ${setup.status} ${setup.text}`);
   const secret: string = setup.body.secret;
-  const code = TOTP.generate({ secret: Secret.fromBase32(secret), algorithm: "SHA1", digits: 6, period: 30 });
+  const code = totpAt(secret);
   const confirm = await principal.client.post("/api/auth/mfa/totp/confirm", { code });
   if (confirm.status !== 200) throw new Error(`TOTP confirm failed: ${confirm.status} ${confirm.text}`);
   return { ...principal, totpSecret: secret, backupCodes: [...confirm.body.backupCodes] };

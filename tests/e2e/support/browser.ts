@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-import { HOTP, Secret } from "otpauth";
+import { TOTP_STEP_MS, totpAt } from "../../support/totp";
 import { expect } from "vitest";
 import { usingPglite } from "../../support/env";
 import { randomIp } from "../../support/http";
@@ -154,8 +154,7 @@ export async function scanAndShoot(page: Page, name: string): Promise<(AxeViolat
 
 /** The TOTP code of `stepOffset` steps from now (30 s steps, SHA-1, 6 digits) for a base32 key. */
 export function totpCode(base32: string, stepOffset = 0): string {
-  const counter = Math.floor(Date.now() / 30_000) + stepOffset;
-  return HOTP.generate({ secret: Secret.fromBase32(base32.replace(/\s+/g, "")), counter, digits: 6, algorithm: "SHA1" });
+  return totpAt(base32.replace(/\s+/g, ""), Date.now() + stepOffset * TOTP_STEP_MS);
 }
 
 /** Waits until the wall clock enters a TOTP step after the current one. */
