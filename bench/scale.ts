@@ -367,7 +367,8 @@ async function main(): Promise<void> {
 
   const runId = `${Date.now().toString(36)}${Buffer.from(randomBytes(3)).toString("hex")}`;
   const name = `portcullis_scale_${runId}`;
-  const admin = new pg.Pool({ connectionString: opts.baseUrl, max: 2 });
+  // an idle connection to the bench database is ended by DROP ... WITH (FORCE): not an error here
+  const admin = new pg.Pool({ connectionString: opts.baseUrl, max: 2 }).on("error", () => undefined);
   const url = siblingUrl(opts.baseUrl, name);
   let db: pg.Pool | null = null;
   let server: ChildProcess | null = null;
@@ -389,7 +390,7 @@ async function main(): Promise<void> {
     created = true;
     const migrator = createPgDb(url, "POSTGRES_URL", 2);
     await migrate(migrator).finally(() => migrator.close());
-    db = new pg.Pool({ connectionString: url, max: 2 });
+    db = new pg.Pool({ connectionString: url, max: 2 }).on("error", () => undefined);
 
     const seedStarted = Date.now();
     const seeding = await seed(db, opts);
