@@ -5,7 +5,7 @@
 import type { RequestContext } from "@/lib/http/context";
 import { hasBearerSecret } from "@/lib/http/bearer";
 import { json, fail } from "@/lib/http/response";
-import { route } from "./route";
+import { route } from "./handler";
 
 export function cronRoute(job: (ctx: RequestContext) => Promise<Record<string, unknown>>) {
   return route(

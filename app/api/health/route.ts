@@ -1,4 +1,4 @@
-import { route } from "@/app/_lib/route";
+import { route } from "@/app/_lib/handler";
 import { json, fail } from "@/lib/http/response";
 import { migrationStatus } from "@/lib/db/migrate";
 

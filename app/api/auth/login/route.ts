@@ -1,4 +1,4 @@
-import { route } from "@/app/_lib/route";
+import { route } from "@/app/_lib/handler";
 import { readBody } from "@/app/_lib/parse";
 import { signInResponse } from "@/app/_lib/sign-in";
 import { fail } from "@/lib/http/response";

@@ -1,4 +1,4 @@
-import { route } from "@/app/_lib/route";
+import { route } from "@/app/_lib/handler";
 import { clearSessionCookie, sessionTokenFrom } from "@/app/_lib/auth";
 import { noContent } from "@/lib/http/response";
 import { endSession } from "@/lib/sessions/sign-out";

@@ -1,4 +1,4 @@
-import { route } from "@/app/_lib/route";
+import { route } from "@/app/_lib/handler";
 import { authenticate, withAuthCookie } from "@/app/_lib/auth";
 import { json, fail } from "@/lib/http/response";
 import { publicSession, publicUser } from "@/lib/sessions/views";

@@ -1,4 +1,4 @@
-import { route } from "@/app/_lib/route";
+import { route } from "@/app/_lib/handler";
 import { clearSessionCookie } from "@/app/_lib/auth";
 import { optionalSession, oauthErrorPage, redirectTo } from "@/app/_lib/oauth";
 import { authorize, endSessionForSignIn } from "@/lib/oauth/authorize";

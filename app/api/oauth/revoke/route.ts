@@ -1,4 +1,4 @@
-import { route } from "@/app/_lib/route";
+import { route } from "@/app/_lib/handler";
 import { oauthError, readForm } from "@/app/_lib/oauth";
 import { json } from "@/lib/http/response";
 import { authenticateClient } from "@/lib/oauth/clients";

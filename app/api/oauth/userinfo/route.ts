@@ -1,4 +1,4 @@
-import { route } from "@/app/_lib/route";
+import { route } from "@/app/_lib/handler";
 import { json } from "@/lib/http/response";
 import { userInfo } from "@/lib/oauth/tokens";
 

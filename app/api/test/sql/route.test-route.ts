@@ -5,7 +5,7 @@
  * checks (hashes stored, families revoked, audit rows, the mail outbox) whatever the driver.
  */
 import { z } from "zod";
-import { route } from "@/app/_lib/route";
+import { route } from "@/app/_lib/handler";
 import { readBody } from "@/app/_lib/parse";
 import { fail, json } from "@/lib/http/response";
 

@@ -1,4 +1,4 @@
-import { afterResponse, route } from "@/app/_lib/route";
+import { afterResponse, route } from "@/app/_lib/handler";
 import { readBody } from "@/app/_lib/parse";
 import { json, fail } from "@/lib/http/response";
 import { requestEmailCode, sendRequestedEmailCode } from "@/lib/accounts/email-code";

@@ -1,4 +1,4 @@
-import { route } from "@/app/_lib/route";
+import { route } from "@/app/_lib/handler";
 import { authenticate, readBodyWithSession, sessionCookie, withAuthCookie } from "@/app/_lib/auth";
 import { json, noContent, fail } from "@/lib/http/response";
 import { removeUserPasskey, renameUserPasskey } from "@/lib/mfa/passkeys";

@@ -1,4 +1,4 @@
-import { route } from "@/app/_lib/route";
+import { route } from "@/app/_lib/handler";
 import { readBody } from "@/app/_lib/parse";
 import { sessionCookie } from "@/app/_lib/auth";
 import { signedInBody } from "@/app/_lib/sign-in";

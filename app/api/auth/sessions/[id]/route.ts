@@ -1,4 +1,4 @@
-import { route } from "@/app/_lib/route";
+import { route } from "@/app/_lib/handler";
 import { authenticate, clearSessionCookie, withAuthCookie } from "@/app/_lib/auth";
 import { noContent, fail } from "@/lib/http/response";
 import { revokeOwnSessionById } from "@/lib/sessions/sign-out";

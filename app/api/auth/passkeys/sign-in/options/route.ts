@@ -1,4 +1,4 @@
-import { route } from "@/app/_lib/route";
+import { route } from "@/app/_lib/handler";
 import { passkeyCookie } from "@/app/_lib/passkey-cookie";
 import { json, fail } from "@/lib/http/response";
 import { startPasskeySignIn } from "@/lib/accounts/passkey-sign-in";

@@ -1,4 +1,4 @@
-import { route } from "@/app/_lib/route";
+import { route } from "@/app/_lib/handler";
 import { authenticate, sessionCookie } from "@/app/_lib/auth";
 import { clearFlowCookie, errorPath, readFlow, redirectTo } from "@/app/_lib/social";
 import { loginDeviceCookie } from "@/app/_lib/login-device";

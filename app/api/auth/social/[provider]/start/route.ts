@@ -1,4 +1,4 @@
-import { route } from "@/app/_lib/route";
+import { route } from "@/app/_lib/handler";
 import { beginFlow, redirectTo } from "@/app/_lib/social";
 import { safeReturnTo } from "@/app/_lib/return-to";
 import { fail } from "@/lib/http/response";

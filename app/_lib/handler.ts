@@ -1,5 +1,5 @@
 /**
- * The one wrapper every route handler goes through:
+ * The handler wrapper every route handler goes through (route(handler)):
  *  - state-changing methods: CSRF origin check (403 cross_site_request) and JSON-only bodies
  *    (415 unsupported_media_type) before anything else runs;
  *  - a request context (database, clock, client IP, user agent, request id);
