@@ -13,6 +13,22 @@ import { auth, passkeys, type ApiResult } from "@/lib/client/client";
 import { describeError, fieldOf } from "./api-error";
 import { Field } from "./field";
 
+/**
+ * Re-authentication with a passkey (POST /api/auth/reauth/passkey/options, then the browser's
+ * ceremony, then POST /api/auth/reauth/passkey): null on success, the API's message on a refusal,
+ * "" when no passkey was used (the ceremony was cancelled or failed in the browser).
+ */
+export async function reauthenticateWithPasskey(): Promise<string | null> {
+  const request = await passkeys.reauthOptions();
+  if (!request.ok) return describeError(request.error);
+  try {
+    const result = await passkeys.reauthenticate({ response: await startAuthentication({ optionsJSON: request.value.options }) });
+    return result.ok ? null : describeError(result.error);
+  } catch {
+    return "";
+  }
+}
+
 interface Pending {
   resolve: (proceed: boolean) => void;
 }
@@ -61,19 +77,10 @@ export function useReauth(options: { mfaEnabled: boolean; passkeys?: boolean }):
     if (!pending) return;
     setBusy(true);
     setError(null);
-    const request = await passkeys.reauthOptions();
-    let result: Awaited<ReturnType<typeof passkeys.reauthenticate>> | null = null;
-    if (request.ok) {
-      try {
-        result = await passkeys.reauthenticate({ response: await startAuthentication({ optionsJSON: request.value.options }) });
-      } catch {
-        result = null;
-      }
-    }
+    const failure = await reauthenticateWithPasskey();
     setBusy(false);
-    if (!request.ok || !result?.ok) {
-      const failure = !request.ok ? request.error : result && !result.ok ? result.error : null;
-      setError({ field: null, text: failure ? describeError(failure) : "No passkey was used. Try again, or enter your password." });
+    if (failure !== null) {
+      setError({ field: null, text: failure || "No passkey was used. Try again, or enter your password." });
       return;
     }
     setPending(null);

@@ -5,8 +5,8 @@
  * session. Then back to the page that asked.
  */
 import { useState, type FormEvent } from "react";
-import { startAuthentication } from "@simplewebauthn/browser";
-import { auth, passkeys } from "@/lib/client/client";
+import { auth } from "@/lib/client/client";
+import { reauthenticateWithPasskey } from "@/app/_components/reauth";
 import { Field } from "@/app/_components/field";
 import { describeError, fieldOf } from "@/app/_components/api-error";
 
@@ -36,19 +36,10 @@ export function StepUpForm({ returnTo, totp, passkey }: { returnTo: string; totp
   async function withPasskey() {
     setBusy(true);
     setError(null);
-    const request = await passkeys.reauthOptions();
-    let failure = request.ok ? null : describeError(request.error);
-    if (request.ok) {
-      try {
-        const result = await passkeys.reauthenticate({ response: await startAuthentication({ optionsJSON: request.value.options }) });
-        if (result.ok) return window.location.assign(returnTo);
-        failure = describeError(result.error);
-      } catch {
-        failure = "No passkey was used. Try again.";
-      }
-    }
+    const failure = await reauthenticateWithPasskey();
+    if (failure === null) return window.location.assign(returnTo);
     setBusy(false);
-    setError({ field: null, text: failure ?? "No passkey was used. Try again." });
+    setError({ field: null, text: failure || "No passkey was used. Try again." });
   }
 
   const alert = error && !error.field && (
