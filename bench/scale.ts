@@ -22,6 +22,10 @@
  *          --audit-months <n> (12)  --duration <s> (10)  --connections <list> (10,50)
  *          --login-connections <n> (8)  --chunk <rows per seeding statement> (1000000)
  *          --no-build  --keep
+ *          --seed-only (seed, keep the database, print its name, measure nothing)
+ *          --reuse <database> (measure an earlier --seed-only/--keep database: pending migrations are
+ *          applied, nothing is seeded, the database is kept; the cleanup phase finds what earlier
+ *          runs left of the expired backlog, and the daily cron what it left of the audit months)
  * Environment: POSTGRES_URL, the server to create the database on
  *          (default postgres://postgres@127.0.0.1:5432/postgres).
  */
@@ -77,6 +81,8 @@ interface Options {
   readonly chunk: number;
   readonly build: boolean;
   readonly keep: boolean;
+  readonly seedOnly: boolean;
+  readonly reuse: string | null;
   readonly baseUrl: string;
 }
 
@@ -96,6 +102,8 @@ function options(): Options {
       chunk: { type: "string", default: "1000000" },
       "no-build": { type: "boolean", default: false },
       keep: { type: "boolean", default: false },
+      "seed-only": { type: "boolean", default: false },
+      reuse: { type: "string" },
     },
   });
   const num = (name: string, raw: string | undefined, min: number, max = Number.MAX_SAFE_INTEGER): number => {
@@ -108,6 +116,9 @@ function options(): Options {
   const sessions = Math.round(num("sessions", values.sessions, 1000));
   const refreshTokens = Math.round(num("refresh-tokens", values["refresh-tokens"], 0));
   const live = Math.floor(sessions * (1 - expiredShare - revokedShare));
+  const reuse = values.reuse ?? null;
+  if (reuse !== null && !/^portcullis_scale_[a-z0-9]+$/.test(reuse)) throw new Error("--reuse takes a portcullis_scale_<id> database");
+  if (reuse !== null && values["seed-only"]) throw new Error("--reuse and --seed-only exclude each other");
   if (refreshTokens > live)
     throw new Error(`--refresh-tokens (${refreshTokens}) exceeds the live sessions (${live}): one token per live session`);
   return {
@@ -125,7 +136,9 @@ function options(): Options {
     loginConnections: Math.round(num("login-connections", values["login-connections"], 1)),
     chunk: Math.round(num("chunk", values.chunk, 1000)),
     build: !values["no-build"],
-    keep: Boolean(values.keep),
+    keep: Boolean(values.keep) || Boolean(values["seed-only"]) || reuse !== null,
+    seedOnly: Boolean(values["seed-only"]),
+    reuse,
     baseUrl: process.env.POSTGRES_URL || "postgres://postgres@127.0.0.1:5432/postgres",
   };
 }
@@ -362,11 +375,13 @@ async function main(): Promise<void> {
   const opts = options();
   const startedAt = new Date();
   const host = machine();
-  if (opts.build) build();
+  if (opts.seedOnly) {
+    // nothing to serve
+  } else if (opts.build) build();
   else if (!existsSync(join(ROOT, DIST_DIR, "BUILD_ID"))) throw new Error(`--no-build but ${DIST_DIR} has no build`);
 
   const runId = `${Date.now().toString(36)}${Buffer.from(randomBytes(3)).toString("hex")}`;
-  const name = `portcullis_scale_${runId}`;
+  const name = opts.reuse ?? `portcullis_scale_${runId}`;
   // an idle connection to the bench database is ended by DROP ... WITH (FORCE): not an error here
   const admin = new pg.Pool({ connectionString: opts.baseUrl, max: 2 }).on("error", () => undefined);
   const url = siblingUrl(opts.baseUrl, name);
@@ -386,17 +401,22 @@ async function main(): Promise<void> {
 
   try {
     const { rows: version } = await admin.query<{ server_version: string }>("SHOW server_version");
-    await admin.query(`CREATE DATABASE ${name}`);
+    if (!opts.reuse) await admin.query(`CREATE DATABASE ${name}`);
     created = true;
     const migrator = createPgDb(url, "POSTGRES_URL", 2);
     await migrate(migrator).finally(() => migrator.close());
     db = new pg.Pool({ connectionString: url, max: 2 }).on("error", () => undefined);
 
     const seedStarted = Date.now();
-    const seeding = await seed(db, opts);
+    const seeding = opts.reuse ? [] : await seed(db, opts);
     const seedSeconds = (Date.now() - seedStarted) / 1000;
+    if (opts.reuse) await db.query("ANALYZE");
     const sized = await sizes(db);
-    log(`seeded in ${seedSeconds.toFixed(1)} s; database ${mib(sized.databaseBytes)}`);
+    log(`${opts.reuse ? `reusing ${name}` : `seeded in ${seedSeconds.toFixed(1)} s`}; database ${mib(sized.databaseBytes)}`);
+    if (opts.seedOnly) {
+      console.log(`Seeded ${name} in ${fmt(seedSeconds)} s (${mib(sized.databaseBytes)}); measure it with --reuse ${name}`);
+      return;
+    }
 
     // audit retention: the oldest seeded month lies wholly past AUDIT_RETENTION_DAYS, so the daily cron drops it
     const oldest = new Date(Date.now() - opts.auditMonths * 30 * 86400_000);
@@ -511,7 +531,7 @@ async function main(): Promise<void> {
       `Portcullis scale benchmark, ${startedAt.toISOString()}: ${host.cores} x ${host.cpu}, ${host.memoryGiB} GiB, Node ${host.node}, PostgreSQL ${version[0]?.server_version}; load average at start ${host.loadAverageAtStart.join(" ")}, at end ${loadavg()
         .map((l) => l.toFixed(2))
         .join(" ")}`,
-      `Seeded ${opts.users.toLocaleString("en")} users, ${opts.sessions.toLocaleString("en")} sessions (${opts.expiredShare * 100}% expired, ${opts.revokedShare * 100}% revoked), ${opts.refreshTokens.toLocaleString("en")} refresh tokens, ${opts.audit.toLocaleString("en")} audit rows over ${opts.auditMonths} months in ${fmt(seedSeconds)} s:`,
+      `${opts.reuse ? `Reused ${opts.reuse}, seeded earlier with` : "Seeded"} ${opts.users.toLocaleString("en")} users, ${opts.sessions.toLocaleString("en")} sessions (${opts.expiredShare * 100}% expired, ${opts.revokedShare * 100}% revoked), ${opts.refreshTokens.toLocaleString("en")} refresh tokens, ${opts.audit.toLocaleString("en")} audit rows over ${opts.auditMonths} months${opts.reuse ? " (the same sizes must be given again)" : ` in ${fmt(seedSeconds)} s`}:`,
       ...seeding.map(
         (s) =>
           `  ${s.table.padEnd(16)} ${s.rows.toLocaleString("en").padStart(12)} rows ${fmt(s.seconds).padStart(8)} s${s.rows ? ` (${Math.round(s.rows / s.seconds).toLocaleString("en")} rows/s)` : ""}`,

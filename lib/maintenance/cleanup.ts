@@ -19,20 +19,21 @@ import { recordAuditEvent } from "../audit/audit";
 import { recordAlertSummary } from "../admin/alerts";
 
 const DAY_SECONDS = 86400;
-/**
- * Rows per batch; a batch holds its rows' locks for its duration. The longest open batch seen by
- * bench:scale was 146 ms at 10M sessions and 101 ms at 2M (1,000 rows), and 116 ms at 2M with
- * 500 rows: on a saturated 2-core machine the hold time is set by scheduling more than by size.
- */
+/** Rows per batch of the daily jobs, and of the session cleanup's first batch before it adapts. */
 export const CLEANUP_BATCH_SIZE = 1000;
 /**
- * After each batch the job waits this many times as long as the batch took, so that it takes at
- * most 1 / (1 + ratio) of one database core and live traffic keeps the rest: deleting back to back
- * at 10M sessions raised the session check's p99 2.1x at 10 connections and 5.4x at 50 on a 2-core
- * machine (bench:scale). At ratio 1 a run still deletes thousands of rows a second, hundreds of
- * times the rate sessions expire at 10M (about 17 a second).
+ * The session cleanup sizes each batch so that it holds its rows' locks about this long (the next
+ * batch's size follows the rows per millisecond of the last one, growing at most 2x a batch), and
+ * spends this share of its run deleting, pausing the rest so live traffic keeps the database; both
+ * come from configuration (CLEANUP_BATCH_TARGET_MS, CLEANUP_DUTY_PERCENT). A fixed 1,000-row batch
+ * held its locks up to 146 ms at 10M sessions, and deleting back to back raised the session
+ * check's p99 2.1x at 10 connections and 5.4x at 50 on a 2-core machine (bench:scale).
  */
-export const CLEANUP_PAUSE_RATIO = 1;
+export const CLEANUP_BATCH_TARGET_MS = 40;
+export const CLEANUP_DUTY_PERCENT = 25;
+const FIRST_ADAPTIVE_BATCH = 100;
+const MIN_ADAPTIVE_BATCH = 10;
+const MAX_ADAPTIVE_BATCH = 5000;
 /** Wall time one run may spend deleting; well inside a Vercel function's maximum duration. */
 export const CLEANUP_TIME_BUDGET_MS = 40_000;
 /** A run that deleted at least this many rows of a table refreshes its statistics. */
@@ -41,39 +42,52 @@ export const ANALYZE_AFTER_DELETED_ROWS = 50_000;
 export const AUDIT_PARTITIONS_AHEAD_MONTHS = 3;
 
 export interface CleanupOptions {
+  /** Rows per batch, fixed; without it the session cleanup adapts its batches to batchTargetMs. */
   readonly batchSize?: number;
+  readonly batchTargetMs?: number;
+  /** Share of the run spent in batches, in percent (100: back to back). */
+  readonly dutyPercent?: number;
   readonly timeBudgetMs?: number;
-  readonly pauseRatio?: number;
+}
+
+/** The next adaptive batch: the last one's rows per millisecond times the target, at most double. */
+export function nextBatchSize(size: number, tookMs: number, targetMs: number): number {
+  const fitted = Math.round((size * targetMs) / Math.max(1, tookMs));
+  return Math.min(MAX_ADAPTIVE_BATCH, size * 2, Math.max(MIN_ADAPTIVE_BATCH, fitted));
 }
 
 /**
- * Runs `batch` until it deletes less than a full batch or the budget is spent, pausing
- * `pauseRatio` times each batch's duration between batches; returns the total.
+ * Runs `batch` until it deletes less than the size it was asked for or the budget is spent; between
+ * batches it pauses so that batches fill dutyPercent of the time. Returns the total deleted.
  */
-async function drain(batch: () => Promise<number>, batchSize: number, deadline: number, pauseRatio = CLEANUP_PAUSE_RATIO): Promise<number> {
+async function drain(batch: (size: number) => Promise<number>, deadline: number, options: CleanupOptions): Promise<number> {
+  const adaptive = options.batchSize === undefined;
+  const target = options.batchTargetMs ?? CLEANUP_BATCH_TARGET_MS;
+  const duty = Math.min(100, Math.max(1, options.dutyPercent ?? CLEANUP_DUTY_PERCENT));
+  let size = options.batchSize ?? FIRST_ADAPTIVE_BATCH;
   let total = 0;
   for (;;) {
     const started = Date.now();
-    const n = await batch();
+    const n = await batch(size);
+    const took = Date.now() - started;
     total += n;
-    if (n < batchSize || Date.now() >= deadline) return total;
-    const pause = Math.min((Date.now() - started) * pauseRatio, deadline - Date.now());
+    if (n < size || Date.now() >= deadline) return total;
+    if (adaptive) size = nextBatchSize(size, took, target);
+    const pause = Math.min((took * (100 - duty)) / duty, deadline - Date.now());
     if (pause > 0) await new Promise((resolve) => setTimeout(resolve, pause));
   }
 }
 
 /** Deletes expired and long-revoked sessions (their refresh tokens cascade), batch by batch. */
 export async function deleteExpiredSessions(db: Db, now: Date, options: CleanupOptions = {}): Promise<number> {
-  const batchSize = options.batchSize ?? CLEANUP_BATCH_SIZE;
   const deadline = Date.now() + (options.timeBudgetMs ?? CLEANUP_TIME_BUDGET_MS);
   const deleted = await drain(
-    async () => {
-      const { rows } = await db.query<{ n: number }>(sql`SELECT cleanup_expired_sessions_batch(${now}, ${batchSize}) AS n`);
+    async (size) => {
+      const { rows } = await db.query<{ n: number }>(sql`SELECT cleanup_expired_sessions_batch(${now}, ${size}) AS n`);
       return rows[0]?.n ?? 0;
     },
-    batchSize,
     deadline,
-    options.pauseRatio,
+    options,
   );
   if (deleted >= ANALYZE_AFTER_DELETED_ROWS) {
     await db.query(sql`ANALYZE sessions`);
@@ -119,24 +133,25 @@ export async function runDailyMaintenance(
   options: CleanupOptions = {},
 ): Promise<{ deleted: DailyCounts; auditPartitions: AuditPartitionChanges }> {
   const batchSize = options.batchSize ?? CLEANUP_BATCH_SIZE;
+  const fixed = { ...options, batchSize };
   const deadline = Date.now() + (options.timeBudgetMs ?? CLEANUP_TIME_BUDGET_MS);
   const deleted = await deleteExpiredTokens(db, now, batchSize, deadline);
   deleted.email_sign_in_codes = await drain(
-    async () => {
-      const { rows } = await db.query<{ n: number }>(sql`SELECT cleanup_email_sign_in_codes(${now}, ${batchSize}, 1) AS n`);
+    async (size) => {
+      const { rows } = await db.query<{ n: number }>(sql`SELECT cleanup_email_sign_in_codes(${now}, ${size}, 1) AS n`);
       return rows[0]?.n ?? 0;
     },
-    batchSize,
     deadline,
+    fixed,
   );
   const outboxBefore = addSeconds(now, -cfg.OUTBOX_RETENTION_DAYS * DAY_SECONDS);
   deleted.mail_outbox = await drain(
-    async () => {
-      const { rows } = await db.query<{ n: number }>(sql`SELECT purge_mail_outbox(${outboxBefore}, ${batchSize}, 1) AS n`);
+    async (size) => {
+      const { rows } = await db.query<{ n: number }>(sql`SELECT purge_mail_outbox(${outboxBefore}, ${size}, 1) AS n`);
       return rows[0]?.n ?? 0;
     },
-    batchSize,
     deadline,
+    fixed,
   );
 
   const created = await db.query<{ name: string }>(
@@ -145,12 +160,12 @@ export async function runDailyMaintenance(
   const auditBefore = addSeconds(now, -cfg.AUDIT_RETENTION_DAYS * DAY_SECONDS);
   const dropped = await db.query<{ name: string; rows: number }>(sql`SELECT name, rows FROM audit_logs_drop_partitions(${auditBefore})`);
   const rowsDeleted = await drain(
-    async () => {
-      const { rows } = await db.query<{ n: number }>(sql`SELECT purge_audit_logs_default(${auditBefore}, ${batchSize}, 1) AS n`);
+    async (size) => {
+      const { rows } = await db.query<{ n: number }>(sql`SELECT purge_audit_logs_default(${auditBefore}, ${size}, 1) AS n`);
       return rows[0]?.n ?? 0;
     },
-    batchSize,
     deadline,
+    fixed,
   );
   deleted.audit_logs = dropped.rows.reduce((sum, p) => sum + Number(p.rows), 0) + rowsDeleted;
   const auditPartitions = { created: created.rows.map((r) => r.name), dropped: dropped.rows.map((r) => r.name) };

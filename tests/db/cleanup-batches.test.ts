@@ -7,7 +7,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { randomBytes } from "node:crypto";
 import { resetDb, testDb } from "../support/db";
 import { sql, type Db } from "../../lib/db";
-import { deleteExpiredSessions, runSessionCleanup } from "../../lib/maintenance/cleanup";
+import { deleteExpiredSessions, nextBatchSize, runSessionCleanup } from "../../lib/maintenance/cleanup";
 
 const NOW = new Date("2031-06-01T12:00:00Z");
 const at = (seconds: number) => new Date(NOW.getTime() + seconds * 1000);
@@ -46,5 +46,23 @@ describe("session cleanup in batches", () => {
     expect(await sessionCount(db)).toBe(7);
     const { rows } = await db.query<{ details: unknown }>(sql`SELECT details FROM audit_logs WHERE event_type = 'cron.cleanup'`);
     expect(rows).toEqual([{ details: { job: "sessions", deleted: { sessions: 2_345 } } }]);
+  });
+
+  it("sizes batches to the target lock time: first batch 100 rows, then rows per ms times the target, at most double", async () => {
+    const db = await testDb();
+    await seedSessions(db, 250, 2);
+    expect(await deleteExpiredSessions(db, NOW, { timeBudgetMs: 0 })).toBe(100);
+    expect(nextBatchSize(100, 10, 40)).toBe(200);
+    expect(nextBatchSize(1000, 146, 40)).toBe(274);
+    expect(nextBatchSize(100, 4000, 40)).toBe(10);
+    expect(nextBatchSize(4000, 1, 40)).toBe(5000);
+    expect(nextBatchSize(100, 0, 40)).toBe(200);
+  });
+
+  it("adaptive batches drain the whole backlog in one run", async () => {
+    const db = await testDb();
+    await seedSessions(db, 1_234, 5);
+    expect(await deleteExpiredSessions(db, NOW, { dutyPercent: 100 })).toBe(1_234);
+    expect(await sessionCount(db)).toBe(5);
   });
 });

@@ -9,7 +9,10 @@ import { deliverDueWebhooks } from "@/lib/alerts/webhook";
  * raised and queued (lib/alerts/notify.ts); then mail and alert webhooks due for a (re)try.
  */
 export const GET = cronRoute(async (ctx) => {
-  const deleted = await runSessionCleanup(ctx.db, ctx.now, ctx.actor);
+  const deleted = await runSessionCleanup(ctx.db, ctx.now, ctx.actor, {
+    batchTargetMs: ctx.config.CLEANUP_BATCH_TARGET_MS,
+    dutyPercent: ctx.config.CLEANUP_DUTY_PERCENT,
+  });
   const alerts = await evaluateSecurityAlerts(ctx.db, ctx.config, ctx.now, ctx.actor);
   return {
     deleted,
