@@ -119,8 +119,8 @@ const LINEAGE_MAX = 100;
 /**
  * A session's events, at most limit + 1, newest first: the rows recorded with any id of its
  * lineage (followed back through audit_logs_session_idx, at most LINEAGE_MAX hops) and the
- * rows of an administrator revoking it (details.revokedSessionId), each side cut at the page
- * size.
+ * rows of an administrator revoking it (details.revokedSessionId, through the partial index
+ * audit_logs_revoked_session_idx), each side cut at the page size.
  */
 export async function listSessionAuditRecords(
   q: Queryable,
@@ -134,7 +134,7 @@ export async function listSessionAuditRecords(
      ORDER BY created_at DESC, id DESC LIMIT ${take})
     UNION ALL
     (SELECT * FROM audit_logs
-     WHERE details @> jsonb_build_object('revokedSessionId', ${input.sessionId}::text)
+     WHERE details ? 'revokedSessionId' AND details ->> 'revokedSessionId' = ${input.sessionId}::text
        AND session_id IS DISTINCT FROM ${input.sessionId} AND ${after}
      ORDER BY created_at DESC, id DESC LIMIT ${take})`;
   const { rows } = await q.query<AuditRow>(sql`

@@ -77,11 +77,11 @@ describe("audit_logs partitions", () => {
     const suffixes = [
       "actor_idx",
       "created_idx",
-      "details_gin",
       "event_idx",
       "ip_idx",
       "login_failures_idx",
       "pkey",
+      "revoked_session_idx",
       "session_idx",
       "target_idx",
     ];

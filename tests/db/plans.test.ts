@@ -14,6 +14,7 @@ import { findUserByEmail } from "../../lib/users/queries";
 import { sha256Hex } from "../../lib/crypto/digest";
 import { supersedeEmailCodes, takeEmailCodeAttempt } from "../../lib/accounts/email-code-queries";
 import { findAccountsWithManySessions } from "../../lib/alerts/queries";
+import { listSessionAuditRecords } from "../../lib/audit/queries";
 
 const ROWS = 100_000;
 const USERS = 100_000;
@@ -220,6 +221,21 @@ describe(`query plans on ${ROWS.toLocaleString("en")} rows`, () => {
       expectIndex(await explain(db, take!, mode), "email_sign_in_codes_live_idx", "email_sign_in_codes");
       const [supersede] = await statementsOf((q) => supersedeEmailCodes(q, userId, NOW));
       expectIndex(await explain(db, supersede!, mode), "email_sign_in_codes_user_idx", "email_sign_in_codes");
+    },
+  );
+
+  it.each(MODES)(
+    "a session's audit trail reads its lineage through each partition's session_idx and its revocations through the partial revoked_session_idx, no GIN (%s)",
+    async (mode) => {
+      const db = await testDb();
+      const [trail] = await statementsOf((q) => listSessionAuditRecords(q, { sessionId, after: null, limit: 50 }));
+      const plan = await explain(db, trail!, mode);
+      expectIndex(plan, "audit_logs_p\\d{6}_revoked_session_idx", "audit_logs");
+      expectIndex(plan, "audit_logs_p\\d{6}_session_idx", "audit_logs");
+      const { rows } = await db.query<{ n: number }>(sql`
+        SELECT count(*)::int AS n FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam
+        WHERE i.indrelid = 'audit_logs'::regclass AND am.amname = 'gin'`);
+      expect(rows[0]!.n).toBe(0);
     },
   );
 
