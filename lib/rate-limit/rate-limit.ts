@@ -3,7 +3,7 @@
  * counter per key ("route:kind:value"), advanced by a single atomic upsert, so concurrent
  * requests can never both take the last slot.
  */
-import { sql, type Queryable } from "../db";
+import { prepared, sql, type Queryable } from "../db";
 import { secondsBetween } from "../clock";
 import { ipLimitSubject } from "../http/client-ip";
 
@@ -33,14 +33,20 @@ export async function consumeRateLimit(
 ): Promise<RateLimitVerdict> {
   if (key === null) return UNLIMITED;
   const window = `${rule.windowSeconds} seconds`;
-  const { rows } = await q.query<{ count: number; expires_at: Date }>(sql`
+  const { rows } = await q.query<{ count: number; expires_at: Date }>(
+    // every rate-limited route sends this one text: planned once per connection
+    prepared(
+      "portcullis_rate_limit_consume",
+      sql`
     INSERT INTO rate_limits AS r (key, count, window_start, expires_at)
     VALUES (${key}, ${cost}, ${now}, ${now}::timestamptz + ${window}::interval)
     ON CONFLICT (key) DO UPDATE SET
       count        = CASE WHEN r.expires_at <= ${now} THEN ${cost} ELSE r.count + ${cost} END,
       window_start = CASE WHEN r.expires_at <= ${now} THEN ${now} ELSE r.window_start END,
       expires_at   = CASE WHEN r.expires_at <= ${now} THEN ${now}::timestamptz + ${window}::interval ELSE r.expires_at END
-    RETURNING count, expires_at`);
+    RETURNING count, expires_at`,
+    ),
+  );
   const row = rows[0]!;
   return { allowed: row.count <= rule.limit, count: row.count, retryAfterSeconds: Math.max(1, secondsBetween(now, row.expires_at)) };
 }

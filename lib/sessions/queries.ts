@@ -114,7 +114,7 @@ export async function findSessionWithUser(q: Queryable, id: string): Promise<{ s
     SessionRow & { email: string; name: string | null; email_verified_at: Date | null; user_active: boolean; roles: string[] }
   >(
     prepared(
-      "portcullis_session_lookup_v1",
+      "portcullis_session_lookup",
       sql`
     SELECT s.id, s.secret_hash, s.user_id, s.aal, s.amr, s.created_at, s.last_activity_at, s.idle_expires_at,
            s.absolute_expires_at, s.reauthenticated_at, s.rotate_pending, s.revoked_at, host(s.ip) AS ip, s.user_agent,

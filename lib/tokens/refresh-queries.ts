@@ -1,5 +1,5 @@
 /** One function per SQL statement on refresh_tokens. snake_case rows become camelCase here. */
-import { sql, type Queryable } from "../db";
+import { prepared, sql, type Queryable } from "../db";
 
 export interface RefreshTokenRecord {
   readonly id: string;
@@ -169,7 +169,8 @@ export interface Rotation {
  *   touched refresh activity slides the session's idle expiry (never backwards, never past the
  *           absolute expiry).
  *   audit   the refresh.rotated row, in the same statement, so the same transaction.
- * No row back means "not this fast path": the caller runs the locked transaction of refresh.ts,
+ * A named prepared statement: planned once per connection (its planning took about as long as
+ * its execution). No row back means "not this fast path": the caller runs the locked transaction of refresh.ts,
  * which tells a retry inside the grace window from reuse, expiry or revocation.
  */
 export async function rotateRefreshToken(q: Queryable, r: RotationInput): Promise<Rotation | null> {
@@ -184,7 +185,10 @@ export async function rotateRefreshToken(q: Queryable, r: RotationInput): Promis
     idle_expires_at: Date;
     oauth_client_id: string | null;
     oauth_scopes: string[] | null;
-  }>(sql`
+  }>(
+    prepared(
+      "portcullis_refresh_rotate",
+      sql`
     WITH s AS (
       SELECT s.id, s.user_id, s.aal, s.amr, s.absolute_expires_at, s.oauth_client_id, s.oauth_scopes
       FROM refresh_tokens t0
@@ -222,7 +226,9 @@ export async function rotateRefreshToken(q: Queryable, r: RotationInput): Promis
            s.oauth_client_id, s.oauth_scopes,
            ARRAY(SELECT ro.name FROM user_roles ur JOIN roles ro ON ro.id = ur.role_id
                  WHERE ur.user_id = p.user_id ORDER BY ro.name) AS roles
-    FROM parent p JOIN child c ON c.parent_id = p.id JOIN s ON s.id = p.session_id CROSS JOIN touched tch`);
+    FROM parent p JOIN child c ON c.parent_id = p.id JOIN s ON s.id = p.session_id CROSS JOIN touched tch`,
+    ),
+  );
   const row = rows[0];
   if (!row) return null;
   return {

@@ -15,6 +15,7 @@ import { sha256Hex } from "../../lib/crypto/digest";
 import { supersedeEmailCodes, takeEmailCodeAttempt } from "../../lib/accounts/email-code-queries";
 import { findAccountsWithManySessions } from "../../lib/alerts/queries";
 import { listSessionAuditRecords } from "../../lib/audit/queries";
+import { rotateRefreshToken } from "../../lib/tokens/refresh-queries";
 
 const ROWS = 100_000;
 const USERS = 100_000;
@@ -191,6 +192,30 @@ describe(`query plans on ${ROWS.toLocaleString("en")} rows`, () => {
       FROM refresh_tokens WHERE token_hash = ${sha256Hex(refreshHash)}`;
     expectIndex(await explain(await testDb(), q, mode), "refresh_tokens_hash_key", "refresh_tokens");
   });
+
+  // a named prepared statement (portcullis_refresh_rotate): after five calls a connection may run its generic plan
+  it.each(MODES)(
+    "the one-statement rotation (rotateRefreshToken) reaches the token, its session and its account by unique keys only (%s)",
+    async (mode) => {
+      const [rotate] = await statementsOf((q) =>
+        rotateRefreshToken(q, {
+          tokenHash: sha256Hex(refreshHash),
+          childHash: sha256Hex("child"),
+          successorSealed: "v1.sealed",
+          now: NOW,
+          idleTimeoutSeconds: { aal1: 86400, aal2: 3600 },
+          ip: "10.0.0.1",
+          userAgent: "plans",
+          requestId: "plans",
+          clientId: null,
+        }),
+      );
+      const plan = await explain(await testDb(), rotate!, mode);
+      expectIndex(plan, "refresh_tokens_hash_key", "refresh_tokens");
+      expectIndex(plan, "sessions_pkey", "sessions");
+      expectIndex(plan, "users_pkey", "users");
+    },
+  );
 
   it.each(MODES)("sign-in finds a live account by email (findUserByEmail) through the partial users_email_live_key (%s)", async (mode) => {
     const [find] = await statementsOf((q) => findUserByEmail(q, email.toUpperCase()));

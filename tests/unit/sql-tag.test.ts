@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { joinSql, sql } from "../../lib/db/sql";
+import { joinSql, prepared, sql } from "../../lib/db/sql";
 
 describe("sql tagged template", () => {
   it("turns every interpolated value into a numbered bound parameter, never into SQL text", () => {
@@ -76,5 +76,12 @@ describe("joinSql", () => {
     expect(none.text).toBe("");
     expect(none.values).toEqual([]);
     expect(sql`SELECT 1 ${none}`.text).toBe("SELECT 1 ");
+  });
+
+  it("names a prepared statement after its text: one text, one name; a changed text, a new name", () => {
+    const a = prepared("hot", sql`SELECT ${1}`);
+    expect(a.name).toMatch(/^hot_[0-9a-f]{12}$/);
+    expect(prepared("hot", sql`SELECT ${2}`)).toEqual({ text: a.text, values: [2], name: a.name });
+    expect(prepared("hot", sql`SELECT ${1} + 1`).name).not.toBe(a.name);
   });
 });
