@@ -22,6 +22,7 @@
  *          --audit-months <n> (12)  --duration <s> (10)  --connections <list> (10,50)
  *          --login-connections <n> (8)  --chunk <rows per seeding statement> (1000000)
  *          --no-build  --keep
+ *          --cpu-prof <dir> (profile the measured Next.js server, all phases; written when it exits)
  *          --seed-only (seed, keep the database, print its name, measure nothing)
  *          --reuse <database> (measure an earlier --seed-only/--keep database: pending migrations are
  *          applied, nothing is seeded, the database is kept; the cleanup phase finds what earlier
@@ -82,6 +83,7 @@ interface Options {
   readonly build: boolean;
   readonly keep: boolean;
   readonly seedOnly: boolean;
+  readonly cpuProf: string | null;
   readonly reuse: string | null;
   readonly baseUrl: string;
 }
@@ -104,6 +106,7 @@ function options(): Options {
       keep: { type: "boolean", default: false },
       "seed-only": { type: "boolean", default: false },
       reuse: { type: "string" },
+      "cpu-prof": { type: "string" },
     },
   });
   const num = (name: string, raw: string | undefined, min: number, max = Number.MAX_SAFE_INTEGER): number => {
@@ -138,6 +141,7 @@ function options(): Options {
     build: !values["no-build"],
     keep: Boolean(values.keep) || Boolean(values["seed-only"]) || reuse !== null,
     seedOnly: Boolean(values["seed-only"]),
+    cpuProf: values["cpu-prof"] ?? null,
     reuse,
     baseUrl: process.env.POSTGRES_URL || "postgres://postgres@127.0.0.1:5432/postgres",
   };
@@ -424,7 +428,7 @@ async function main(): Promise<void> {
     const retentionDays = Math.max(30, Math.floor((Date.now() - oldestMonthEnd) / 86400_000) - 1);
     const secrets: Record<string, string> = { ...(await serverSecrets()), AUDIT_RETENTION_DAYS: String(retentionDays) };
     const port = await freePort();
-    server = await startNext("scale", port, url, secrets, null);
+    server = await startNext("scale", port, url, secrets, opts.cpuProf);
     const origin = `http://127.0.0.1:${port}`;
     const pids = processTree(server.pid!);
 

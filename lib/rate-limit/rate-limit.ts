@@ -21,6 +21,29 @@ export interface RateLimitVerdict {
 const UNLIMITED: RateLimitVerdict = Object.freeze({ allowed: true, count: 0, retryAfterSeconds: 0 });
 
 /**
+ * The counting upsert of consumeRateLimit as a fragment, for a statement that counts a hit in the
+ * same round trip as the work it limits (refresh rotation). Returns (count, expires_at); inserts
+ * nothing for a null key.
+ */
+export function countHit(key: string | null, rule: RateLimitRule, now: Date, cost = 1) {
+  const window = `${rule.windowSeconds} seconds`;
+  return sql`
+    INSERT INTO rate_limits AS r (key, count, window_start, expires_at)
+    SELECT ${key}::text, ${cost}::int, ${now}::timestamptz, ${now}::timestamptz + ${window}::interval WHERE ${key}::text IS NOT NULL
+    ON CONFLICT (key) DO UPDATE SET
+      count        = CASE WHEN r.expires_at <= ${now} THEN ${cost} ELSE r.count + ${cost} END,
+      window_start = CASE WHEN r.expires_at <= ${now} THEN ${now} ELSE r.window_start END,
+      expires_at   = CASE WHEN r.expires_at <= ${now} THEN ${now}::timestamptz + ${window}::interval ELSE r.expires_at END
+    RETURNING count, expires_at`;
+}
+
+/** The verdict on a counted hit: (count, expires_at) as countHit returns them, or null (no key, no limit). */
+export function hitVerdict(row: { count: number; expires_at: Date } | null, rule: RateLimitRule, now: Date): RateLimitVerdict {
+  if (row === null) return UNLIMITED;
+  return { allowed: row.count <= rule.limit, count: row.count, retryAfterSeconds: Math.max(1, secondsBetween(now, row.expires_at)) };
+}
+
+/**
  * Counts `cost` hits (one by default) against `key` and says whether the total is within the
  * limit (a null key: no limit). The hits count even when refused: for limits on attempts.
  */
@@ -32,23 +55,11 @@ export async function consumeRateLimit(
   cost = 1,
 ): Promise<RateLimitVerdict> {
   if (key === null) return UNLIMITED;
-  const window = `${rule.windowSeconds} seconds`;
+  // every rate-limited route sends this one text: planned once per connection
   const { rows } = await q.query<{ count: number; expires_at: Date }>(
-    // every rate-limited route sends this one text: planned once per connection
-    prepared(
-      "portcullis_rate_limit_consume",
-      sql`
-    INSERT INTO rate_limits AS r (key, count, window_start, expires_at)
-    VALUES (${key}, ${cost}, ${now}, ${now}::timestamptz + ${window}::interval)
-    ON CONFLICT (key) DO UPDATE SET
-      count        = CASE WHEN r.expires_at <= ${now} THEN ${cost} ELSE r.count + ${cost} END,
-      window_start = CASE WHEN r.expires_at <= ${now} THEN ${now} ELSE r.window_start END,
-      expires_at   = CASE WHEN r.expires_at <= ${now} THEN ${now}::timestamptz + ${window}::interval ELSE r.expires_at END
-    RETURNING count, expires_at`,
-    ),
+    prepared("portcullis_rate_limit_consume", countHit(key, rule, now, cost)),
   );
-  const row = rows[0]!;
-  return { allowed: row.count <= rule.limit, count: row.count, retryAfterSeconds: Math.max(1, secondsBetween(now, row.expires_at)) };
+  return hitVerdict(rows[0]!, rule, now);
 }
 
 /**

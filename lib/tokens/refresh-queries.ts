@@ -1,5 +1,6 @@
 /** One function per SQL statement on refresh_tokens. snake_case rows become camelCase here. */
 import { prepared, sql, type Queryable } from "../db";
+import { countHit, hitVerdict, type RateLimitRule, type RateLimitVerdict } from "../rate-limit/rate-limit";
 
 export interface RefreshTokenRecord {
   readonly id: string;
@@ -141,6 +142,8 @@ export interface RotationInput {
   readonly requestId: string;
   /** The OAuth client presenting the token (null: a first-party client); must be the family's. */
   readonly clientId: string | null;
+  /** The rate limit the attempt counts against (a null key: none), counted in the same statement. */
+  readonly rateLimit: { readonly key: string | null; readonly rule: RateLimitRule };
 }
 
 export interface Rotation {
@@ -157,7 +160,9 @@ export interface Rotation {
 }
 
 /**
- * The whole rotation of an unspent token in one statement (one round trip), or nothing:
+ * The whole refresh of an unspent token in one statement (one round trip), or nothing:
+ *   rl      counts the attempt against the rate limit (rate_limits upsert, as consumeRateLimit);
+ *           over the limit, `s` finds nothing and nothing below happens.
  *   s       the family's session, locked first (FOR NO KEY UPDATE, the lock order every writer of
  *           a family keeps), only if it is live as of `now` and its user active. After waiting
  *           for the lock, Postgres re-checks these conditions on the newest row version, so a
@@ -170,12 +175,16 @@ export interface Rotation {
  *           absolute expiry).
  *   audit   the refresh.rotated row, in the same statement, so the same transaction.
  * A named prepared statement: planned once per connection (its planning took about as long as
- * its execution). No row back means "not this fast path": the caller runs the locked transaction of refresh.ts,
- * which tells a retry inside the grace window from reuse, expiry or revocation.
+ * its execution). The limit's verdict always comes back; allowed but no rotation means "not this
+ * fast path": the caller runs the locked transaction of refresh.ts, which tells a retry inside the
+ * grace window from reuse, expiry or revocation (and counts nothing again).
  */
-export async function rotateRefreshToken(q: Queryable, r: RotationInput): Promise<Rotation | null> {
+export async function rotateRefreshToken(
+  q: Queryable,
+  r: RotationInput,
+): Promise<{ readonly limit: RateLimitVerdict; readonly rotation: Rotation | null }> {
   const { rows } = await q.query<{
-    parent_id: string | number;
+    parent_id: string | number | null;
     child_id: string | number;
     session_id: string;
     user_id: string;
@@ -185,11 +194,14 @@ export async function rotateRefreshToken(q: Queryable, r: RotationInput): Promis
     idle_expires_at: Date;
     oauth_client_id: string | null;
     oauth_scopes: string[] | null;
+    rl_count: number | null;
+    rl_expires_at: Date | null;
   }>(
     prepared(
       "portcullis_refresh_rotate",
       sql`
-    WITH s AS (
+    WITH rl AS (${countHit(r.rateLimit.key, r.rateLimit.rule, r.now)}
+    ), s AS (
       SELECT s.id, s.user_id, s.aal, s.amr, s.absolute_expires_at, s.oauth_client_id, s.oauth_scopes
       FROM refresh_tokens t0
       JOIN sessions s ON s.id = t0.session_id
@@ -198,6 +210,7 @@ export async function rotateRefreshToken(q: Queryable, r: RotationInput): Promis
         AND s.revoked_at IS NULL AND s.idle_expires_at > ${r.now} AND s.absolute_expires_at > ${r.now}
         AND u.status = 'active' AND u.deleted_at IS NULL
         AND s.oauth_client_id IS NOT DISTINCT FROM ${r.clientId}::text
+        AND COALESCE((SELECT count FROM rl), 0) <= ${r.rateLimit.rule.limit}::int
       FOR NO KEY UPDATE OF s
     ), parent AS (
       UPDATE refresh_tokens t SET used_at = ${r.now}, successor_sealed = ${r.successorSealed}
@@ -222,24 +235,36 @@ export async function rotateRefreshToken(q: Queryable, r: RotationInput): Promis
              jsonb_build_object('familyId', p.session_id, 'parentTokenId', p.id::text, 'tokenId', c.id::text)
       FROM parent p JOIN child c ON c.parent_id = p.id
     )
-    SELECT p.id AS parent_id, c.id AS child_id, p.session_id, p.user_id, s.aal, s.amr, tch.idle_expires_at,
-           s.oauth_client_id, s.oauth_scopes,
-           ARRAY(SELECT ro.name FROM user_roles ur JOIN roles ro ON ro.id = ur.role_id
-                 WHERE ur.user_id = p.user_id ORDER BY ro.name) AS roles
-    FROM parent p JOIN child c ON c.parent_id = p.id JOIN s ON s.id = p.session_id CROSS JOIN touched tch`,
+    SELECT (SELECT count FROM rl) AS rl_count, (SELECT expires_at FROM rl) AS rl_expires_at, done.*
+    FROM (SELECT 1) AS always LEFT JOIN (
+      SELECT p.id AS parent_id, c.id AS child_id, p.session_id, p.user_id, s.aal, s.amr, tch.idle_expires_at,
+             s.oauth_client_id, s.oauth_scopes,
+             ARRAY(SELECT ro.name FROM user_roles ur JOIN roles ro ON ro.id = ur.role_id
+                   WHERE ur.user_id = p.user_id ORDER BY ro.name) AS roles
+      FROM parent p JOIN child c ON c.parent_id = p.id JOIN s ON s.id = p.session_id CROSS JOIN touched tch
+    ) AS done ON TRUE`,
     ),
   );
   const row = rows[0];
-  if (!row) return null;
+  if (!row) throw new Error("rotateRefreshToken: the statement returns one row");
+  const limit = hitVerdict(
+    row.rl_count === null || row.rl_expires_at === null ? null : { count: row.rl_count, expires_at: row.rl_expires_at },
+    r.rateLimit.rule,
+    r.now,
+  );
+  if (row.parent_id === null) return { limit, rotation: null };
   return {
-    parentId: String(row.parent_id),
-    childId: String(row.child_id),
-    sessionId: row.session_id,
-    userId: row.user_id,
-    aal: row.aal === 2 ? 2 : 1,
-    amr: row.amr,
-    roles: row.roles,
-    idleExpiresAt: row.idle_expires_at,
-    family: { oauthClientId: row.oauth_client_id, oauthScopes: row.oauth_scopes },
+    limit,
+    rotation: {
+      parentId: String(row.parent_id),
+      childId: String(row.child_id),
+      sessionId: row.session_id,
+      userId: row.user_id,
+      aal: row.aal === 2 ? 2 : 1,
+      amr: row.amr,
+      roles: row.roles,
+      idleExpiresAt: row.idle_expires_at,
+      family: { oauthClientId: row.oauth_client_id, oauthScopes: row.oauth_scopes },
+    },
   };
 }

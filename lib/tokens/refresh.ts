@@ -10,9 +10,9 @@
  * revocation (sign-out everywhere, revoke by id, password change) and the user's status are
  * checked on every refresh, and a refresh counts as session activity.
  *
- * Rotation of an unspent token on a live family is one statement (rotateRefreshToken: lock the
- * session, spend the token, insert the child, slide the session, audit), so a refresh costs two
- * round trips with the rate limit. Anything else (a token already spent, revoked, unknown, or
+ * Rotation of an unspent token on a live family is one statement (rotateRefreshToken: count the
+ * attempt against the per-IP rate limit, lock the session, spend the token, insert the child,
+ * slide the session, audit), so a refresh costs one round trip. Anything else (a token already spent, revoked, unknown, or
  * its session ended) goes to one transaction: lock the session row, lock the presented token's
  * row, then
  *  - unused: mint the child (the unique index on parent_id means a token has at most one child),
@@ -292,14 +292,17 @@ function withinGrace(row: RefreshTokenRecord, now: Date, cfg: TokenConfig): bool
  * revoked, or its session ended), refresh_token_reused (the family has just been revoked).
  */
 export async function refreshTokenPair(db: Db, input: RefreshInput, cfg: TokenConfig): Promise<Result<IssuedTokenPair>> {
-  const limit = await consumeRateLimit(db, ipKey("token-refresh", input.actor.ip), rateRule(cfg), input.now);
-  if (!limit.allowed) return err("too_many_requests", limit.retryAfterSeconds);
-  if (!REFRESH_TOKEN_PATTERN.test(input.token)) return err("invalid_refresh_token");
+  const rateLimit = { key: ipKey("token-refresh", input.actor.ip), rule: rateRule(cfg) };
+  if (!REFRESH_TOKEN_PATTERN.test(input.token)) {
+    const limit = await consumeRateLimit(db, rateLimit.key, rateLimit.rule, input.now);
+    return limit.allowed ? err("invalid_refresh_token") : err("too_many_requests", limit.retryAfterSeconds);
+  }
   const tokenHash = sha256Hex(input.token);
   const base = { actor: input.actor, now: input.now };
 
+  // one statement counts the attempt and, within the limit, rotates an unspent token of a live family
   const fresh = randomToken(REFRESH_TOKEN_BYTES);
-  const rotated = await rotateRefreshToken(db, {
+  const { limit, rotation: rotated } = await rotateRefreshToken(db, {
     tokenHash,
     childHash: sha256Hex(fresh),
     successorSealed: await sealSuccessor(input.token, tokenHash, fresh),
@@ -309,7 +312,9 @@ export async function refreshTokenPair(db: Db, input: RefreshInput, cfg: TokenCo
     userAgent: input.actor.userAgent,
     requestId: input.actor.requestId,
     clientId: input.clientId ?? null,
+    rateLimit,
   });
+  if (!limit.allowed) return err("too_many_requests", limit.retryAfterSeconds);
   if (rotated) {
     const oauth = rotated.family.oauthClientId
       ? { clientId: rotated.family.oauthClientId, scope: (rotated.family.oauthScopes ?? []).join(" ") }
