@@ -1,7 +1,7 @@
 /**
  * Refresh rotation in at most three round trips (issue 16): rotating an unspent token on a live
- * family is the rate-limit statement plus one statement that locks the session, spends the
- * token, inserts the child, slides the session and writes the audit row. Counted by wrapping the
+ * family is one statement that counts the attempt against the per-IP rate limit, locks the
+ * session, spends the token, inserts the child, slides the session and writes the audit row. Counted by wrapping the
  * database: every statement is one round trip, a transaction adds two (BEGIN, COMMIT). The other
  * outcomes (a retry inside the grace window, reuse) keep the locked transaction and its answers.
  */
@@ -53,7 +53,7 @@ async function family(db: Db, now: Date): Promise<{ token: string; sessionId: st
 describe("refresh rotation round trips", () => {
   beforeEach(async () => resetDb(await testDb()));
 
-  it("rotates an unspent token in at most three round trips (rate limit + one statement), with the child, the spent parent, the slid session and the audit row", async () => {
+  it("rotates an unspent token in one round trip (the rate limit counted in the same statement), with the child, the spent parent, the slid session and the audit row", async () => {
     const db = await testDb();
     const start = new Date();
     const { token, sessionId, userId } = await family(db, start);
@@ -62,7 +62,9 @@ describe("refresh rotation round trips", () => {
 
     const result = await refreshTokenPair(counted.db, { token, now, actor }, cfg);
     expect(result.ok).toBe(true);
-    expect(counted.roundTrips()).toBeLessThanOrEqual(3);
+    expect(counted.roundTrips()).toBe(1);
+    const { rows: limits } = await db.query<{ key: string; count: number }>(sql`SELECT key, count FROM rate_limits`);
+    expect(limits).toEqual([{ key: "token-refresh:ip:10.20.30.40", count: 1 }]);
 
     if (!result.ok) return;
     expect(result.value.refreshToken).not.toBe(token);
@@ -107,5 +109,40 @@ describe("refresh rotation round trips", () => {
     const { rows } = await db.query<{ revoked_reason: string }>(sql`SELECT revoked_reason FROM sessions WHERE id = ${sessionId}`);
     expect(rows).toEqual([{ revoked_reason: "refresh_reuse" }]);
     expect((await refreshTokenPair(db, { token: first.value.refreshToken, now: late, actor }, cfg)).ok).toBe(false);
+  });
+
+  it("over the rate limit the one statement counts the attempt and rotates nothing; the window's end lets it through", async () => {
+    const db = await testDb();
+    const start = new Date();
+    const { token, sessionId } = await family(db, start);
+    const now = new Date(start.getTime() + 1000);
+    const key = "token-refresh:ip:10.20.30.40";
+    await db.query(sql`
+      INSERT INTO rate_limits (key, count, window_start, expires_at)
+      VALUES (${key}, ${cfg.REFRESH_RATE_LIMIT_PER_WINDOW}, ${start}, ${new Date(start.getTime() + 60_000)})`);
+
+    const refused = await refreshTokenPair(db, { token, now, actor }, cfg);
+    expect(refused).toEqual({ ok: false, error: "too_many_requests", retryAfterSeconds: 59 });
+    const state = async () =>
+      (
+        await db.query<{ used: boolean; tokens: number; rotated: number; count: number }>(sql`
+        SELECT bool_or(t.used_at IS NOT NULL) AS used, count(*)::int AS tokens,
+               (SELECT count(*)::int FROM audit_logs WHERE event_type = 'refresh.rotated') AS rotated,
+               (SELECT count FROM rate_limits WHERE key = ${key}) AS count
+        FROM refresh_tokens t WHERE t.session_id = ${sessionId}`)
+      ).rows[0];
+    expect(await state()).toEqual({ used: false, tokens: 1, rotated: 0, count: cfg.REFRESH_RATE_LIMIT_PER_WINDOW + 1 });
+
+    const later = await refreshTokenPair(db, { token, now: new Date(start.getTime() + 61_000), actor }, cfg);
+    expect(later.ok).toBe(true);
+    expect(await state()).toEqual({ used: true, tokens: 2, rotated: 1, count: 1 });
+  });
+
+  it("a malformed token still counts against the limit (no statement reaches the tokens)", async () => {
+    const db = await testDb();
+    const now = new Date();
+    expect(await refreshTokenPair(db, { token: "not-a-token", now, actor }, cfg)).toEqual({ ok: false, error: "invalid_refresh_token" });
+    const { rows } = await db.query<{ count: number }>(sql`SELECT count FROM rate_limits WHERE key = 'token-refresh:ip:10.20.30.40'`);
+    expect(rows).toEqual([{ count: 1 }]);
   });
 });
