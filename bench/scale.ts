@@ -31,7 +31,7 @@
  *          (default postgres://postgres@127.0.0.1:5432/postgres).
  */
 import type { ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -45,6 +45,7 @@ import {
   DIST_DIR,
   PASSWORD,
   build,
+  cpuMs,
   freePort,
   ipFor,
   load,
@@ -370,7 +371,28 @@ async function cron(
 interface Row extends LoadResult {
   readonly scenario: string;
   readonly phase: "idle" | "cleanup" | "daily";
+  /** CPU per request of `next start` (all its processes), and of every postgres process (backends and background workers, maintenance included). */
+  readonly nodeCpuMsPerReq: number | null;
+  readonly pgCpuMsPerReq: number | null;
 }
+
+/** Every postgres process on the machine: the database's CPU, background writers and maintenance included. */
+function postgresPids(): number[] {
+  return readdirSync("/proc")
+    .filter((entry) => {
+      if (!/^\d+$/.test(entry)) return false;
+      try {
+        return readFileSync(`/proc/${entry}/comm`, "utf8").trim() === "postgres";
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+const cpuOf = (pids: readonly number[]) => new Map(pids.map((pid) => [pid, cpuMs(pid)]));
+const cpuSince = (before: Map<number, number>, pids: readonly number[]) =>
+  pids.reduce((sum, pid) => sum + cpuMs(pid) - (before.get(pid) ?? 0), 0);
 
 const fmt = (n: number | null | undefined, digits = 1) => (n === null || n === undefined || Number.isNaN(n) ? "-" : n.toFixed(digits));
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
@@ -456,8 +478,18 @@ async function main(): Promise<void> {
       request: Parameters<typeof load>[3],
       duration = opts.duration,
     ) => {
+      const nodeBefore = cpuOf(pids);
+      const pgBefore = cpuOf(postgresPids());
       const result = await load(origin, connections, duration, request).result;
-      rows.push({ scenario, phase, ...result });
+      const requests = result.ok + result.errors;
+      const perRequest = (ms: number) => (requests > 0 ? ms / requests : null);
+      rows.push({
+        scenario,
+        phase,
+        ...result,
+        nodeCpuMsPerReq: perRequest(cpuSince(nodeBefore, pids)),
+        pgCpuMsPerReq: perRequest(cpuSince(pgBefore, postgresPids())),
+      });
       log(
         `[${phase}] ${scenario} @${connections}: ${result.reqPerSec.toFixed(1)} req/s, p50 ${fmt(result.p50, 2)} ms, p99 ${fmt(result.p99, 2)} ms${result.errors ? `, ${result.errors} errors ${JSON.stringify(result.statusCodes)}` : ""}`,
       );
@@ -519,7 +551,7 @@ async function main(): Promise<void> {
     // ---- report
     const idle = (s: string, c: number) => rows.find((r) => r.phase === "idle" && r.scenario === s && r.connections === c);
     const table = [
-      "phase    scenario         conn   req/s     p50 ms   p99 ms   vs floor req/s  p99   vs idle p99",
+      "phase    scenario         conn   req/s     p50 ms   p99 ms   vs floor req/s  p99   vs idle p99   CPU ms/req: node   postgres",
       ...rows.map((r) => {
         const floor = idle("Next.js floor", r.connections);
         const base = idle(r.scenario, r.connections);
@@ -528,7 +560,7 @@ async function main(): Promise<void> {
             ? `${`${fmt(r.reqPerSec / floor.reqPerSec, 2)}x`.padEnd(16)}${fmt(r.p99 / floor.p99, 2)}x`
             : `${"".padEnd(16)}-`;
         const vsIdle = r.phase !== "idle" && base ? `${fmt(r.p99 / base.p99, 2)}x` : "-";
-        return `${r.phase.padEnd(8)} ${r.scenario.padEnd(16)} ${String(r.connections).padStart(4)} ${fmt(r.reqPerSec).padStart(8)} ${fmt(r.p50, 2).padStart(9)} ${fmt(r.p99, 2).padStart(8)}   ${vsFloor.padEnd(21)} ${vsIdle}`;
+        return `${r.phase.padEnd(8)} ${r.scenario.padEnd(16)} ${String(r.connections).padStart(4)} ${fmt(r.reqPerSec).padStart(8)} ${fmt(r.p50, 2).padStart(9)} ${fmt(r.p99, 2).padStart(8)}   ${vsFloor.padEnd(21)} ${vsIdle.padEnd(13)} ${fmt(r.nodeCpuMsPerReq, 2).padStart(16)} ${fmt(r.pgCpuMsPerReq, 2).padStart(10)}`;
       }),
     ];
     const out = [

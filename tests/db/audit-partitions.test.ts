@@ -149,6 +149,21 @@ describe("audit_logs partitions", () => {
     expect(recent.rows[0]!.n).toBe(1);
   });
 
+  it("retention reports an analysed month's row count from its statistics, without reading the month (0028)", async () => {
+    const old = month(now, -4);
+    await db.query(sql`SELECT audit_logs_create_partitions(${old.start}, 0)`);
+    const fill = (n: number) =>
+      db.query(sql`
+        INSERT INTO audit_logs (created_at, event_type, result)
+        SELECT ${new Date(old.start.getTime() + DAY_MS)}::timestamptz + g * interval '1 second', 'login.success', 'success'
+        FROM generate_series(1, ${n}) AS g`);
+    await fill(1000);
+    await db.query({ text: `ANALYZE ${old.name}`, values: [] });
+    await fill(10); // after the statistics: not counted
+    const { rows } = await db.query<{ name: string; rows: string }>(sql`SELECT name, rows::text FROM audit_logs_drop_partitions(${now})`);
+    expect(rows).toEqual([{ name: old.name, rows: "1000" }]);
+  });
+
   it("the daily job creates the coming months, drops the months past AUDIT_RETENTION_DAYS, deletes old rows of the default partition, and counts both", async () => {
     await db.query(sql`SELECT audit_logs_create_partitions(${month(now, -14).start}, 0)`);
     await addRow(db, new Date(month(now, -14).start.getTime() + DAY_MS));
