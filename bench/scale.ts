@@ -39,6 +39,7 @@ import pg from "pg";
 import { argon2id } from "@noble/hashes/argon2.js";
 import { ARGON2_PARAMS, HASH_BYTES, formatHash, newSalt } from "../lib/passwords/argon2";
 import { randomBytes } from "../lib/crypto/random";
+import { sha256Hex } from "../lib/crypto/digest";
 import { createPgDb } from "../lib/db/pg";
 import { migrate } from "../lib/db/migrate";
 import {
@@ -436,7 +437,8 @@ async function main(): Promise<void> {
     const seedStarted = Date.now();
     const seeding = opts.reuse ? [] : await seed(db, opts);
     const seedSeconds = (Date.now() - seedStarted) / 1000;
-    if (opts.reuse) await db.query("ANALYZE");
+    // an earlier run's deletes leave dead rows: vacuum them now, not under the measured load
+    if (opts.reuse) await db.query("VACUUM (ANALYZE)");
     const sized = await sizes(db);
     log(`${opts.reuse ? `reusing ${name}` : `seeded in ${seedSeconds.toFixed(1)} s`}; database ${mib(sized.databaseBytes)}`);
     if (opts.seedOnly) {
@@ -444,9 +446,17 @@ async function main(): Promise<void> {
       return;
     }
 
-    // audit retention: the oldest seeded month lies wholly past AUDIT_RETENTION_DAYS, so the daily cron drops it
-    const oldest = new Date(Date.now() - opts.auditMonths * 30 * 86400_000);
-    const oldestMonthEnd = Date.UTC(oldest.getUTCFullYear(), oldest.getUTCMonth() + 1, 1);
+    // audit retention: the oldest monthly partition (the oldest seeded month, or what an earlier run
+    // of --reuse left) lies wholly past AUDIT_RETENTION_DAYS, so the daily cron drops it
+    const { rows: oldestPartition } = await db.query<{ name: string | null }>(
+      "SELECT min(relname) AS name FROM pg_class WHERE relname ~ '^audit_logs_p[0-9]{6}$'",
+    );
+    const seededOldest = new Date(Date.now() - opts.auditMonths * 30 * 86400_000);
+    const [year, month] = /^audit_logs_p(\d{4})(\d{2})$/
+      .exec(oldestPartition[0]?.name ?? "")
+      ?.slice(1)
+      .map(Number) ?? [seededOldest.getUTCFullYear(), seededOldest.getUTCMonth() + 1];
+    const oldestMonthEnd = Date.UTC(year!, month!, 1);
     const retentionDays = Math.max(30, Math.floor((Date.now() - oldestMonthEnd) / 86400_000) - 1);
     const secrets: Record<string, string> = { ...(await serverSecrets()), AUDIT_RETENTION_DAYS: String(retentionDays) };
     const port = await freePort();
@@ -456,7 +466,16 @@ async function main(): Promise<void> {
 
     const live = liveSample(opts, LIVE_SAMPLE, Math.floor(opts.sessions * (1 - opts.expiredShare - opts.revokedShare)));
     const tokens = live.map(sessionToken);
-    const refreshPool = liveSample(opts, 200_000, opts.refreshTokens).map(refreshToken);
+    let refreshPool = liveSample(opts, 200_000, opts.refreshTokens).map(refreshToken);
+    if (opts.reuse) {
+      // an earlier run spent some of them: presenting a spent token is reuse (the family revoked), not a rotation
+      const { rows: unspent } = await db.query<{ token_hash: string }>(
+        "SELECT token_hash FROM refresh_tokens WHERE token_hash = ANY($1::text[]) AND used_at IS NULL AND revoked_at IS NULL",
+        [refreshPool.map(sha256Hex)],
+      );
+      const live = new Set(unspent.map((r) => r.token_hash));
+      refreshPool = refreshPool.filter((t) => live.has(sha256Hex(t)));
+    }
     const emails = Array.from({ length: 1000 }, (_, _i) => `scale-${1 + Math.floor(Math.random() * opts.users)}@example.com`);
     for (const t of tokens.slice(0, 3)) {
       const res = await fetch(`${origin}/api/auth/session`, { headers: { cookie: `portcullis_session=${t}`, "x-real-ip": ipFor(1) } });
@@ -505,11 +524,14 @@ async function main(): Promise<void> {
 
     log("warm-up");
     await load(origin, 10, 3, sessionRequest(tokens, origin, "/api/auth/session")).result;
-    await settle(pids);
+    await load(origin, 10, 2, sessionRequest(tokens, origin, "/api/test/floor")).result;
+    const warmRefresh = refreshPool.splice(0, 1000);
+    await load(origin, 10, 2, refreshRequest(warmRefresh, origin)).result;
+    await settle([...pids, ...postgresPids()]);
     await sessionPhase("idle");
-    await settle(pids);
+    await settle([...pids, ...postgresPids()]);
     await run("idle", "sign-in", opts.loginConnections, loginRequest(emails, origin), Math.max(opts.duration, 10));
-    await settle(pids);
+    await settle([...pids, ...postgresPids()]);
 
     // five-minute cleanup, called back to back until the backlog is gone, under load
     const expiredBefore = Number(
@@ -538,7 +560,7 @@ async function main(): Promise<void> {
     const cleanupMs = performance.now() - cleanupStarted;
     const cleanupLocks = await watch.stop();
     const deleted = cleanupRuns.reduce((s, r) => s + r.deleted, 0);
-    await settle(pids);
+    await settle([...pids, ...postgresPids()]);
 
     // the daily cron (tokens, outbox, audit partitions ahead, retention by partition drop), under load
     const dailyWatch = watchMaintenance(admin, name);

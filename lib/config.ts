@@ -165,7 +165,7 @@ export const configSchema = z.object({
   AUDIT_RETENTION_DAYS: int(30, 3650).default(365),
   OUTBOX_RETENTION_DAYS: int(1, 365).default(7),
   // The five-minute session cleanup (lib/maintenance/cleanup.ts): batch length and share of its run spent deleting
-  CLEANUP_BATCH_TARGET_MS: int(5, 1000).default(40),
+  CLEANUP_BATCH_TARGET_MS: int(5, 1000).default(20),
   CLEANUP_DUTY_PERCENT: int(1, 100).default(25),
   ALERT_BRUTE_FORCE_FAILURES: int(3, 10000).default(10),
   ALERT_STUFFING_ACCOUNTS: int(3, 10000).default(5),

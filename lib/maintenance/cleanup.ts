@@ -29,7 +29,7 @@ export const CLEANUP_BATCH_SIZE = 1000;
  * held its locks up to 146 ms at 10M sessions, and deleting back to back raised the session
  * check's p99 2.1x at 10 connections and 5.4x at 50 on a 2-core machine (bench:scale).
  */
-export const CLEANUP_BATCH_TARGET_MS = 40;
+export const CLEANUP_BATCH_TARGET_MS = 20;
 export const CLEANUP_DUTY_PERCENT = 25;
 const FIRST_ADAPTIVE_BATCH = 100;
 const MIN_ADAPTIVE_BATCH = 10;
