@@ -542,14 +542,19 @@ async function main(): Promise<void> {
       ).rows[0]!.n,
     );
     const watch = watchMaintenance(admin, name);
-    const cleanupRuns: { ms: number; deleted: number; failed: string | null }[] = [];
+    interface BatchSpread {
+      count: number;
+      rows: { median: number; max: number };
+      ms: { median: number; max: number };
+    }
+    const cleanupRuns: { ms: number; deleted: number; failed: string | null; batches: BatchSpread | null }[] = [];
     let draining = true;
     const cleanupStarted = performance.now();
     const drainer = (async () => {
       while (draining) {
         const r = await cron(origin, "/api/cron/sessions", secrets.CRON_SECRET!);
         const deleted = r.failed ? 0 : (r.body.deleted as { sessions: number }).sessions;
-        cleanupRuns.push({ ms: r.ms, deleted, failed: r.failed });
+        cleanupRuns.push({ ms: r.ms, deleted, failed: r.failed, batches: r.failed ? null : (r.body.batches as BatchSpread) });
         if (deleted === 0) break;
       }
     })();
@@ -605,6 +610,12 @@ async function main(): Promise<void> {
       ...table,
       "",
       `Cleanup: ${deleted.toLocaleString("en")} of ${expiredBefore.toLocaleString("en")} expired/old-revoked sessions deleted in ${cleanupRuns.length} cron calls, ${fmt(cleanupMs / 1000)} s (${Math.round(deleted / (cleanupMs / 1000)).toLocaleString("en")} rows/s; the load ran for the first ${fmt(loadEndedMs / 1000)} s); calls: ${cleanupRuns.map((r) => (r.failed ? `FAILED ${r.failed} after ${fmt(r.ms / 1000, 2)} s` : `${r.deleted} in ${fmt(r.ms / 1000, 2)} s`)).join(", ")}`,
+      ...cleanupRuns
+        .filter((r) => r.batches)
+        .map(
+          (r) =>
+            `  batches as the job timed them: ${r.batches!.count}, rows median ${r.batches!.rows.median} (max ${r.batches!.rows.max}), wall time median ${r.batches!.ms.median} ms (max ${r.batches!.ms.max} ms)`,
+        ),
       `  longest open maintenance transaction, sampled every 10 ms (a batch holds its rows' locks that long; ANALYZE takes no row lock): ${cleanupLocks.map((l) => `${l.statement} ${fmt(l.maxOpenMs)} ms`).join(", ") || "none seen"}`,
       daily.failed
         ? `Daily cron (AUDIT_RETENTION_DAYS=${retentionDays}): FAILED ${daily.failed} after ${fmt(daily.ms / 1000, 2)} s`

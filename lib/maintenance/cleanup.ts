@@ -48,6 +48,8 @@ export interface CleanupOptions {
   /** Share of the run spent in batches, in percent (100: back to back). */
   readonly dutyPercent?: number;
   readonly timeBudgetMs?: number;
+  /** Told each batch's size asked, rows deleted and wall time (the cron reports their spread). */
+  readonly onBatch?: (batch: { size: number; rows: number; ms: number }) => void;
 }
 
 /** The next adaptive batch: the last one's rows per millisecond times the target, at most double. */
@@ -70,12 +72,23 @@ async function drain(batch: (size: number) => Promise<number>, deadline: number,
     const started = Date.now();
     const n = await batch(size);
     const took = Date.now() - started;
+    options.onBatch?.({ size, rows: n, ms: took });
     total += n;
     if (n < size || Date.now() >= deadline) return total;
     if (adaptive) size = nextBatchSize(size, took, target);
     const pause = Math.min((took * (100 - duty)) / duty, deadline - Date.now());
     if (pause > 0) await new Promise((resolve) => setTimeout(resolve, pause));
   }
+}
+
+/** How a run's batches went: count, rows per batch and wall time per batch (median and largest). */
+export function batchSpread(batches: readonly { size: number; rows: number; ms: number }[]) {
+  const median = (xs: number[]) => (xs.length ? xs.sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]! : 0);
+  return {
+    count: batches.length,
+    rows: { median: median(batches.map((b) => b.rows)), max: Math.max(0, ...batches.map((b) => b.rows)) },
+    ms: { median: median(batches.map((b) => b.ms)), max: Math.max(0, ...batches.map((b) => b.ms)) },
+  };
 }
 
 /** Deletes expired and long-revoked sessions (their refresh tokens cascade), batch by batch. */

@@ -7,7 +7,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { randomBytes } from "node:crypto";
 import { resetDb, testDb } from "../support/db";
 import { sql, type Db } from "../../lib/db";
-import { deleteExpiredSessions, nextBatchSize, runSessionCleanup } from "../../lib/maintenance/cleanup";
+import { batchSpread, deleteExpiredSessions, nextBatchSize, runSessionCleanup } from "../../lib/maintenance/cleanup";
 
 const NOW = new Date("2031-06-01T12:00:00Z");
 const at = (seconds: number) => new Date(NOW.getTime() + seconds * 1000);
@@ -62,7 +62,14 @@ describe("session cleanup in batches", () => {
   it("adaptive batches drain the whole backlog in one run", async () => {
     const db = await testDb();
     await seedSessions(db, 1_234, 5);
-    expect(await deleteExpiredSessions(db, NOW, { dutyPercent: 100 })).toBe(1_234);
+    const batches: { size: number; rows: number; ms: number }[] = [];
+    expect(await deleteExpiredSessions(db, NOW, { dutyPercent: 100, onBatch: (b) => batches.push(b) })).toBe(1_234);
     expect(await sessionCount(db)).toBe(5);
+    expect(batches[0]!.size).toBe(100);
+    expect(batches.reduce((sum, b) => sum + b.rows, 0)).toBe(1_234);
+    for (const [i, b] of batches.entries()) if (i > 0) expect(b.size).toBeLessThanOrEqual(batches[i - 1]!.size * 2);
+    const spread = batchSpread(batches);
+    expect(spread.count).toBe(batches.length);
+    expect(spread.rows.max).toBe(Math.max(...batches.map((b) => b.rows)));
   });
 });

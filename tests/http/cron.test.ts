@@ -105,6 +105,8 @@ describe("cleanup and enforcement (checklist #69)", () => {
     const run = await new Client().get("/api/cron/sessions", { headers: { authorization: `Bearer ${TEST_CRON_SECRET}` } });
     expect(run.status).toBe(200);
     expect(run.body.deleted.sessions).toBeGreaterThanOrEqual(1);
+    expect(run.body.batches.count).toBeGreaterThanOrEqual(1);
+    expect(run.body.batches.rows.max).toBeGreaterThanOrEqual(1);
     expect(await serverSql(`SELECT id FROM sessions WHERE id = $1`, [sessionId])).toEqual([]);
     expect((await client.get("/api/auth/session")).status).toBe(401);
   });
